@@ -1,11 +1,58 @@
 """sentlab: the Sent messaging API (v3) as typed pandas DataFrames, metrics, plots and a simulator.
 
 >>> import sentlab
->>> lab = sentlab.connect()          # no key: the built-in simulator's demo account
+>>> lab = sentlab.connect()          # no key and no base URL: the built-in simulator's demo account
+>>> lab.contacts().head()
+
+Names are imported lazily, so ``import sentlab`` is fast and has no side effects.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+# public name -> private module that defines it
+_EXPORTS: dict[str, str] = {
+    # the session object: the notebook entry point
+    "connect": "sentlab._session",
+    "Lab": "sentlab._session",
+    # the clients (records, not DataFrames)
+    "SentClient": "sentlab._client",
+    "AsyncSentClient": "sentlab._client",
+    "FanOutResult": "sentlab._client",
+    # errors
+    "SentError": "sentlab._errors",
+    "ConfigurationError": "sentlab._errors",
+    "APIError": "sentlab._errors",
+    "AuthenticationError": "sentlab._errors",
+    "PermissionDeniedError": "sentlab._errors",
+    "ValidationError": "sentlab._errors",
+    "NotFoundError": "sentlab._errors",
+    "ConflictError": "sentlab._errors",
+    "RateLimitError": "sentlab._errors",
+    "ServerError": "sentlab._errors",
+    "APIConnectionError": "sentlab._errors",
+    "APITimeoutError": "sentlab._errors",
+    "UnexpectedResponseError": "sentlab._errors",
+    # frames
+    "schema": "sentlab._schemas",
+    "build_frame": "sentlab._frames",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sentlab' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
