@@ -1,0 +1,601 @@
+"""The simulator's routes: each handler validates, asks the world, and wraps the envelope.
+
+``core_app(world)`` is the bare API: auth, profile scoping, validation,
+sandbox and the documented responses. Request ids, rate limits, idempotency,
+faults and latency are the edge's job (``_middleware``), which wraps this app.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import _numbers
+from . import _validation as v
+from ._envelope import ApiError, error, ok
+from ._world import CHANNELS, EVENT_TYPES, SUBSCRIBABLE, World, _variables
+
+__all__ = ["core_app"]
+
+log = logging.getLogger("sentlab.simulator")
+
+_CATEGORIES = ("MARKETING", "UTILITY", "AUTHENTICATION")
+_TEMPLATE_STATUSES = ("APPROVED", "PENDING", "REJECTED", "DRAFT")
+_MAX_RECIPIENTS = 1000
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+_LOOKUP_INPUT = re.compile(r"^\+?\d{6,15}$")
+
+
+@dataclass
+class Call:
+    """One authenticated request, scoped: what every handler gets."""
+
+    request: Request
+    world: World
+    scope: int  # 0 = the organization, 1.. = a profile
+    key_scope: int  # whose key it is
+    body: dict[str, Any]
+    sandbox: bool
+
+    @property
+    def query(self) -> QueryParams:
+        return self.request.query_params
+
+    def path(self, name: str = "id") -> str:
+        return self.request.path_params[name]
+
+    def path_id(self, name: str = "id") -> str:
+        return v.uuid_param(self.path(name), "id")
+
+    def search(self) -> str | None:
+        raw = self.query.get("search")
+        return raw.strip() or None if raw is not None else None
+
+
+Handler = Callable[[Call], Response]
+
+
+def _pagination(page: int, page_size: int, total: int) -> dict[str, Any]:
+    return {
+        "page": page,
+        "page_size": page_size,
+        "total_count": total,
+        "total_pages": math.ceil(total / page_size) if total else 0,
+        "has_more": page * page_size < total,
+        "cursors": None,
+    }
+
+
+def _sandboxed(call: Call, data: Any, status: int = 200) -> Response:
+    headers = {"X-Sandbox": "true"} if call.sandbox else None
+    if status == 204:
+        return Response(status_code=204, headers=headers)
+    return ok(call.request, data, status=status, headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------
+# account, profiles, users
+# ---------------------------------------------------------------------------------------------
+
+
+def get_me(call: Call) -> Response:
+    return ok(call.request, call.world.me_wire(call.scope))
+
+
+def list_profiles(call: Call) -> Response:
+    if call.key_scope != 0:
+        raise ApiError(403, "AUTH_004", "Only organization API keys can list the organization's profiles")
+    profiles = [call.world.profile_wire(s) for s in call.world.scopes[1:]]
+    return ok(call.request, {"profiles": profiles})
+
+
+def get_profile(call: Call) -> Response:
+    profile_id = v.uuid_param(call.path("profile_id"), "profile_id")
+    profile = call.world.profile(profile_id)
+    if call.key_scope not in (0, profile.index):
+        raise ApiError(404, "RESOURCE_014", "Profile not found")
+    return ok(call.request, call.world.profile_wire(profile))
+
+
+def list_users(call: Call) -> Response:
+    users = [call.world.user_wire(u) for u in call.world.users_of(call.scope)]
+    return ok(call.request, {"users": users})
+
+
+def get_user(call: Call) -> Response:
+    user_id = v.uuid_param(call.path("user_id"), "user_id")
+    for u in call.world.users_of(call.scope):
+        if u.id == user_id:
+            return ok(call.request, call.world.user_wire(u))
+    raise ApiError(404, "RESOURCE_006", "User not found")
+
+
+# ---------------------------------------------------------------------------------------------
+# contacts
+# ---------------------------------------------------------------------------------------------
+
+
+def list_contacts(call: Call) -> Response:
+    page, page_size = v.page_params(call.query)
+    channel = call.query.get("channel") or None
+    if channel is not None:
+        channel = v.one_of(channel.lower(), CHANNELS, "channel")
+    phone = call.query.get("phone") or None
+    if phone is not None:
+        phone = v.e164(phone, "phone")
+    contacts, total = call.world.contact_page(
+        call.scope, page, page_size, search=call.search(), channel=channel, phone=phone
+    )
+    return ok(call.request, {"contacts": contacts, "pagination": _pagination(page, page_size, total)})
+
+
+def create_contact(call: Call) -> Response:
+    phone = call.body.get("phone_number")
+    if phone is None or phone == "":
+        raise ApiError(400, "VALIDATION_001", "Phone number is required", {"phone_number": ["Phone number is required"]})
+    phone = v.e164(phone, "phone_number")
+    return _sandboxed(call, call.world.create_contact(call.scope, phone, dry_run=call.sandbox), 201)
+
+
+def get_contact(call: Call) -> Response:
+    i = call.world.contact_index(call.scope, call.path_id())
+    return ok(call.request, call.world.contact_wire(i, call.scope))
+
+
+def update_contact(call: Call) -> Response:
+    contact_id = call.path_id()
+    default_channel = call.body.get("default_channel")
+    if default_channel is not None:
+        default_channel = v.one_of(default_channel, CHANNELS, "default_channel")
+    opt_out = v.optional_bool(call.body, "opt_out")
+    contact = call.world.update_contact(
+        call.scope, contact_id, default_channel=default_channel, opt_out=opt_out, dry_run=call.sandbox
+    )
+    return _sandboxed(call, contact)
+
+
+def delete_contact(call: Call) -> Response:
+    call.world.delete_contact(call.scope, call.path_id(), dry_run=call.sandbox)
+    return _sandboxed(call, None, 204)
+
+
+# ---------------------------------------------------------------------------------------------
+# templates
+# ---------------------------------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    words = re.findall(r"[a-z]+", _VARIABLE_FREE.sub("", text.lower()))[:3]
+    return "_".join(words) or "template"
+
+
+_VARIABLE_FREE = re.compile(r"\{\{[^}]*\}\}")
+
+
+def _template_texts(body: dict[str, Any]) -> tuple[dict[str, str], list[str]] | None:
+    """``(texts per channel, declared variable names)`` from a template request, or None if absent.
+
+    Accepts the SDK's ``definition.body.{sms,whatsapp,multi_channel}.template`` and the
+    data-models page's ``body.content`` (+ ``channels``).
+    """
+    definition = body.get("definition")
+    declared: list[str] = []
+    texts: dict[str, str] = {}
+    if definition is not None:
+        if not isinstance(definition, dict) or not isinstance(definition.get("body"), dict):
+            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                           {"definition": ["definition.body is required"]})  # fmt: skip
+        for key, content in definition["body"].items():
+            if content is None:
+                continue
+            if not isinstance(content, dict) or not isinstance(content.get("template"), str):
+                raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                               {f"definition.body.{key}": ["template (string) is required"]})  # fmt: skip
+            for var in content.get("variables") or []:
+                if isinstance(var, dict) and isinstance(var.get("name"), str):
+                    declared.append(var["name"])
+            if key in ("multi_channel", "multiChannel"):
+                for ch in CHANNELS:
+                    texts.setdefault(ch, content["template"])
+            elif key in CHANNELS:
+                texts[key] = content["template"]
+        if not texts:
+            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                           {"definition": ["definition.body needs an sms, whatsapp or multi_channel body"]})  # fmt: skip
+        return texts, declared
+    legacy = body.get("body")
+    if legacy is not None:
+        if not isinstance(legacy, dict) or not isinstance(legacy.get("content"), str):
+            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                           {"body": ["body.content (string) is required"]})  # fmt: skip
+        channels = v.string_list(body, "channels") or list(CHANNELS)
+        for ch in channels:
+            v.one_of(ch, CHANNELS, "channels")
+        declared = [x["name"] for x in legacy.get("variables") or [] if isinstance(x, dict) and isinstance(x.get("name"), str)]
+        return {ch: legacy["content"] for ch in channels}, declared
+    return None
+
+
+def _template_spec(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    name = v.optional_str(body, "name", max_length=512)
+    category = body.get("category")
+    if category is not None:
+        category = v.one_of(category, _CATEGORIES, "category", upper=True)
+    elif not partial:
+        raise ApiError(400, "VALIDATION_004", "Required field is missing", {"category": ["Category is required"]})
+    language = v.optional_str(body, "language", max_length=16)
+    parsed = _template_texts(body)
+    if parsed is None and not partial:
+        raise ApiError(400, "VALIDATION_001", "Template definition is required",
+                       {"definition": ["Template definition is required"]})  # fmt: skip
+    submit = v.optional_bool(body, "submit_for_review")
+    spec: dict[str, Any] = {"name": name, "category": category, "language": language, "submit": bool(submit)}
+    if parsed is not None:
+        texts, declared = parsed
+        variables = list(dict.fromkeys([*declared, *(n for t in texts.values() for n in _variables(t))]))
+        spec.update(texts=texts, channels=list(texts), variables=variables)
+        if spec["name"] is None and not partial:
+            spec["name"] = _slug(next(iter(texts.values())))
+    if not partial:
+        spec["language"] = language or "en_US"
+    return spec
+
+
+def list_templates(call: Call) -> Response:
+    page, page_size = v.page_params(call.query)
+    status = call.query.get("status") or None
+    if status is not None:
+        status = v.one_of(status, _TEMPLATE_STATUSES, "status", upper=True)
+    category = call.query.get("category") or None
+    if category is not None:
+        category = v.one_of(category, _CATEGORIES, "category", upper=True)
+    welcome = v.query_bool(call.query, "is_welcome_playground")
+    if welcome:  # the synthetic account has no welcome-playground templates
+        return ok(call.request, {"templates": [], "pagination": _pagination(page, page_size, 0)})
+    templates, total = call.world.template_page(
+        call.scope, page, page_size, search=call.search(), status=status, category=category
+    )
+    return ok(call.request, {"templates": templates, "pagination": _pagination(page, page_size, total)})
+
+
+def create_template(call: Call) -> Response:
+    spec = _template_spec(call.body, partial=False)
+    return _sandboxed(call, call.world.create_template(call.scope, spec, dry_run=call.sandbox), 201)
+
+
+def get_template(call: Call) -> Response:
+    return ok(call.request, call.world.template_wire(call.world.template(call.scope, call.path_id())))
+
+
+def update_template(call: Call) -> Response:
+    template_id = call.path_id()
+    spec = _template_spec(call.body, partial=True)
+    return _sandboxed(call, call.world.update_template(call.scope, template_id, spec, dry_run=call.sandbox))
+
+
+def delete_template(call: Call) -> Response:
+    call.world.delete_template(call.scope, call.path_id(), dry_run=call.sandbox)
+    return _sandboxed(call, None, 204)
+
+
+# ---------------------------------------------------------------------------------------------
+# messages and numbers
+# ---------------------------------------------------------------------------------------------
+
+
+def _send_request(call: Call) -> dict[str, Any]:
+    body = call.body
+    to, template, text = body.get("to"), body.get("template"), body.get("text")
+    missing: dict[str, list[str]] = {}
+    if to is None or to == []:
+        missing["to"] = ["'to' must contain at least one recipient"]
+    if template is None and text is None:
+        missing["template"] = ["'template' is required"]
+    if missing:
+        raise ApiError(400, "VALIDATION_004", "Request validation failed", missing)
+    if isinstance(to, str):
+        to = [to]
+    if not isinstance(to, list) or not all(isinstance(x, str) for x in to):
+        raise ApiError(400, "VALIDATION_001", "Request validation failed", {"to": ["'to' must be a list of phone numbers"]})
+    if len(to) > _MAX_RECIPIENTS:
+        raise v.bad("VALIDATION_005", "Field value out of valid range", "to", f"At most {_MAX_RECIPIENTS} recipients")
+    recipients = []
+    for phone in to:
+        if not _numbers.is_e164(phone.strip()):
+            raise v.bad("VALIDATION_002", "Invalid phone number format", "to",
+                        f"'{phone}' is not a valid E.164 phone number (e.g., +14155551234)")  # fmt: skip
+        recipients.append(phone.strip())
+    ref: dict[str, Any] | None = None
+    if template is not None:
+        if not isinstance(template, dict):
+            raise ApiError(400, "VALIDATION_001", "Request validation failed", {"template": ["'template' must be an object"]})
+        template_id, name = template.get("id"), template.get("name")
+        if template_id is None and not name:
+            raise ApiError(400, "VALIDATION_004", "Request validation failed",
+                           {"template": ["template.id or template.name is required"]})  # fmt: skip
+        if template_id is not None:
+            template_id = v.uuid_param(template_id, "template.id")
+        if name is not None and not isinstance(name, str):
+            raise ApiError(400, "VALIDATION_001", "Request validation failed", {"template.name": ["must be a string"]})
+        parameters = template.get("parameters") or {}
+        if not isinstance(parameters, dict):
+            raise ApiError(400, "VALIDATION_001", "Request validation failed",
+                           {"template.parameters": ["must be an object of strings"]})  # fmt: skip
+        ref = {"id": template_id, "name": name, "parameters": {str(k): str(x) for k, x in parameters.items()}}
+    if text is not None and not isinstance(text, str):
+        raise ApiError(400, "VALIDATION_001", "Request validation failed", {"text": ["'text' must be a string"]})
+    channel = body.get("channel")
+    if channel is None or channel == []:
+        channels = ["sent"]
+    else:
+        channels = [channel] if isinstance(channel, str) else channel
+        if not isinstance(channels, list):
+            raise ApiError(400, "VALIDATION_001", "Request validation failed", {"channel": ["must be a list of channels"]})
+        channels = [v.one_of(c.lower() if isinstance(c, str) else c, (*CHANNELS, "sent"), "channel") for c in channels]
+    release = _scheduled_at(call, body.get("scheduled_at"))
+    return {"to": recipients, "template": ref, "channels": channels, "text": text, "release": release}
+
+
+def _scheduled_at(call: Call, raw: Any) -> float | None:
+    if raw is None:
+        return None
+    problem = "scheduled_at must be an ISO-8601 timestamp with an explicit UTC offset"
+    if not isinstance(raw, str):
+        raise ApiError(400, "VALIDATION_001", "Request validation failed", {"scheduled_at": [problem]})
+    try:
+        when = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise ApiError(400, "VALIDATION_001", "Request validation failed", {"scheduled_at": [problem]}) from None
+    if when.tzinfo is None:
+        raise ApiError(400, "VALIDATION_001", "Request validation failed", {"scheduled_at": [problem]})
+    ahead = when.timestamp() - call.world.now_ts()
+    if not 60 <= ahead <= 30 * 86400:
+        raise v.bad("VALIDATION_005", "Field value out of valid range", "scheduled_at",
+                    "scheduled_at must be between 1 minute and 30 days ahead")  # fmt: skip
+    return when.timestamp()
+
+
+def send_message(call: Call) -> Response:
+    request = _send_request(call)
+    data = call.world.send(call.scope, **request, dry_run=call.sandbox)
+    return _sandboxed(call, data, 202)
+
+
+def get_message(call: Call) -> Response:
+    i = call.world.message_index(call.scope, call.path_id())
+    return ok(call.request, call.world.message_wire(i))
+
+
+def get_message_activities(call: Call) -> Response:
+    i = call.world.message_index(call.scope, call.path_id())
+    return ok(call.request, call.world.activities_wire(i))
+
+
+def lookup_number(call: Call) -> Response:
+    phone = call.path("phone_number").strip()
+    if not phone:
+        raise ApiError(400, "VALIDATION_001", "Phone number is required", {"phone_number": ["Phone number is required"]})
+    if not _LOOKUP_INPUT.match(phone):
+        raise v.bad("VALIDATION_002", "Invalid phone number format", "phone_number",
+                    "Phone number must be in E.164 format (e.g., +1234567890)")  # fmt: skip
+    try:
+        return ok(call.request, _numbers.lookup(phone))
+    except ValueError:
+        raise ApiError(404, "RESOURCE_013", "Phone number not found or invalid") from None
+
+
+# ---------------------------------------------------------------------------------------------
+# webhooks
+# ---------------------------------------------------------------------------------------------
+
+
+def _webhook_spec(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    url = body.get("endpoint_url")
+    if url is not None or not partial:
+        if not isinstance(url, str) or not _URL.match(url.strip()):
+            raise ApiError(400, "VALIDATION_001", "Endpoint URL must be a valid HTTP or HTTPS URL",
+                           {"endpoint_url": ["Endpoint URL must be a valid HTTP or HTTPS URL"]})  # fmt: skip
+        url = url.strip()
+    event_types = v.string_list(body, "event_types")
+    if event_types is not None:
+        event_types = [v.one_of(t, sorted(SUBSCRIBABLE), "event_types") for t in event_types]
+        if not event_types:
+            raise ApiError(400, "VALIDATION_001", "Request validation failed",
+                           {"event_types": ["Subscribe to at least one event type"]})  # fmt: skip
+    return {
+        "display_name": v.optional_str(body, "display_name", max_length=200),
+        "endpoint_url": url,
+        "event_types": event_types,
+        "retry_count": v.optional_int_in_range(body, "retry_count", 1, 5),
+        "timeout_seconds": v.optional_int_in_range(body, "timeout_seconds", 5, 120),
+    }
+
+
+def list_webhooks(call: Call) -> Response:
+    page, page_size = v.page_params(call.query)
+    is_active = v.query_bool(call.query, "is_active")
+    webhooks, total = call.world.webhook_page(call.scope, page, page_size, search=call.search(), is_active=is_active)
+    return ok(call.request, {"webhooks": webhooks, "pagination": _pagination(page, page_size, total)})
+
+
+def create_webhook(call: Call) -> Response:
+    spec = _webhook_spec(call.body, partial=False)
+    return _sandboxed(call, call.world.create_webhook(call.scope, spec, dry_run=call.sandbox), 201)
+
+
+def get_webhook(call: Call) -> Response:
+    return ok(call.request, call.world.webhook_wire(call.world.webhook(call.scope, call.path_id())))
+
+
+def update_webhook(call: Call) -> Response:
+    webhook_id = call.path_id()
+    spec = _webhook_spec(call.body, partial=True)
+    return _sandboxed(call, call.world.update_webhook(call.scope, webhook_id, spec, dry_run=call.sandbox))
+
+
+def delete_webhook(call: Call) -> Response:
+    call.world.delete_webhook(call.scope, call.path_id(), dry_run=call.sandbox)
+    return _sandboxed(call, None, 204)
+
+
+def list_webhook_events(call: Call) -> Response:
+    webhook = call.world.webhook(call.scope, call.path_id())
+    page, page_size = v.page_params(call.query)
+    events, total = call.world.event_page(webhook, page, page_size, search=call.search())
+    return ok(call.request, {"events": events, "pagination": _pagination(page, page_size, total)})
+
+
+def list_event_types(call: Call) -> Response:
+    return ok(call.request, {"event_types": [dict(e) for e in EVENT_TYPES]})
+
+
+def test_webhook(call: Call) -> Response:
+    webhook = call.world.webhook(call.scope, call.path_id())
+    event_type = call.body.get("event_type")
+    if event_type is not None:
+        v.one_of(event_type, sorted(SUBSCRIBABLE), "event_type")
+    if not webhook.is_active:
+        data = {"success": False, "message": "Webhook is inactive; activate it before testing"}
+    elif "fail" in webhook.endpoint_url:
+        data = {"success": False, "message": "Test event delivery failed: HTTP 500 Internal Server Error"}
+    else:
+        data = {"success": True, "message": "Test event delivered successfully"}
+    return _sandboxed(call, data)
+
+
+def rotate_webhook_secret(call: Call) -> Response:
+    secret = call.world.rotate_secret(call.scope, call.path_id(), dry_run=call.sandbox)
+    return _sandboxed(call, {"signing_secret": secret})
+
+
+def toggle_webhook(call: Call) -> Response:
+    webhook_id = call.path_id()
+    is_active = v.optional_bool(call.body, "is_active")
+    return _sandboxed(call, call.world.toggle_webhook(call.scope, webhook_id, is_active, dry_run=call.sandbox))
+
+
+# ---------------------------------------------------------------------------------------------
+# the app: auth, scoping, errors
+# ---------------------------------------------------------------------------------------------
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _authenticate(world: World, request: Request) -> tuple[int, int]:
+    """(key scope, effective scope) of the caller, or an ApiError (401/403/400/404)."""
+    api_key = request.headers.get("x-api-key", "").strip()
+    if not api_key:
+        raise ApiError(401, "AUTH_001", "User is not authenticated: include the x-api-key header")
+    key_scope = world.scope_for_key(api_key)
+    if key_scope is None:
+        raise ApiError(401, "AUTH_002", "Invalid or expired API key")
+    profile_id = request.headers.get("x-profile-id")
+    if profile_id is None or profile_id.strip() == "":
+        return key_scope, key_scope
+    if key_scope != 0:
+        raise ApiError(403, "AUTH_004", "Only organization API keys can use the x-profile-id header")
+    profile_id = v.uuid_param(profile_id.strip(), "x-profile-id")
+    scope = world.scope_of_profile(profile_id)
+    if scope is None:
+        raise ApiError(404, "RESOURCE_014", "Profile not found in this organization")
+    return key_scope, scope
+
+
+def _endpoint(world: World, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    async def endpoint(request: Request) -> Response:
+        profile_header = request.headers.get("x-profile-id")
+        echo = {"X-Profile-Id": profile_header} if profile_header else {}
+        try:
+            key_scope, scope = _authenticate(world, request)
+            body = await v.json_body(request) if request.method in _BODY_METHODS else {}
+            sandbox = v.sandbox_flag(body) if request.method in _BODY_METHODS else False
+            with world.lock:  # the world is shared with the test thread when served on a port
+                response = handler(Call(request, world, scope, key_scope, body, sandbox))
+        except ApiError as exc:
+            response = error(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+        except Exception:  # a bug, never the caller's input: answer like the API does
+            log.exception("simulator handler failed: %s %s", request.method, request.url.path)
+            response = error(request, 500, "INTERNAL_001", "Unexpected internal server error")
+        response.headers.update(echo)
+        return response
+
+    endpoint.__name__ = handler.__name__
+    return endpoint
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        return error(request, 405, "METHOD_NOT_ALLOWED", f"Method {request.method} is not allowed here",
+                     {"method": [f"Allowed: {allow}"]} if allow else None, {"Allow": allow} if allow else None)  # fmt: skip
+    if exc.status_code == 404:
+        return error(request, 404, "NOT_FOUND", f"No route for {request.method} {request.url.path}")
+    return error(request, exc.status_code, "VALIDATION_001", str(exc.detail))
+
+
+async def _internal_error(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("simulator failed: %s %s", request.method, request.url.path, exc_info=exc)
+    return error(request, 500, "INTERNAL_001", "Unexpected internal server error")
+
+
+def core_app(world: World) -> Starlette:
+    """The Sent v3 API over ``world``: every route, with auth, scoping, validation and sandbox.
+
+    >>> import httpx
+    >>> client = httpx.AsyncClient(transport=httpx.ASGITransport(core_app(build_world())), base_url="http://sim")
+    """
+
+    def route(path: str, handler: Handler, method: str) -> Route:
+        return Route(path, _endpoint(world, handler), methods=[method])
+
+    routes = [
+        route("/v3/me", get_me, "GET"),
+        route("/v3/profiles", list_profiles, "GET"),
+        route("/v3/profiles/{profile_id}", get_profile, "GET"),
+        route("/v3/users", list_users, "GET"),
+        route("/v3/users/{user_id}", get_user, "GET"),
+        route("/v3/contacts", list_contacts, "GET"),
+        route("/v3/contacts", create_contact, "POST"),
+        route("/v3/contacts/{id}", get_contact, "GET"),
+        route("/v3/contacts/{id}", update_contact, "PATCH"),
+        route("/v3/contacts/{id}", delete_contact, "DELETE"),
+        route("/v3/templates", list_templates, "GET"),
+        route("/v3/templates", create_template, "POST"),
+        route("/v3/templates/{id}", get_template, "GET"),
+        route("/v3/templates/{id}", update_template, "PUT"),
+        route("/v3/templates/{id}", delete_template, "DELETE"),
+        route("/v3/messages", send_message, "POST"),
+        route("/v3/messages/{id}", get_message, "GET"),
+        route("/v3/messages/{id}/activities", get_message_activities, "GET"),
+        route("/v3/numbers/lookup/{phone_number:path}", lookup_number, "GET"),
+        route("/v3/webhooks/event-types", list_event_types, "GET"),  # before /{id}
+        route("/v3/webhooks", list_webhooks, "GET"),
+        route("/v3/webhooks", create_webhook, "POST"),
+        route("/v3/webhooks/{id}", get_webhook, "GET"),
+        route("/v3/webhooks/{id}", update_webhook, "PUT"),
+        route("/v3/webhooks/{id}", delete_webhook, "DELETE"),
+        route("/v3/webhooks/{id}/events", list_webhook_events, "GET"),
+        route("/v3/webhooks/{id}/test", test_webhook, "POST"),
+        route("/v3/webhooks/{id}/rotate-secret", rotate_webhook_secret, "POST"),
+        route("/v3/webhooks/{id}/toggle-status", toggle_webhook, "PATCH"),
+    ]
+    app = Starlette(
+        routes=routes,
+        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+    )
+    app.router.redirect_slashes = False  # the API answers a trailing slash with 404, not a redirect
+    app.state.world = world
+    return app
