@@ -1,0 +1,109 @@
+"""The ``sentlab`` command line: it parses arguments and calls the library, nothing more.
+
+Each subcommand is one ``_add_<name>(subcommands)`` function that declares its arguments and
+sets ``run`` to the function doing the work; add it to ``COMMANDS`` to register it.
+
+>>> main(["simulate", "--port", "8000"])      # serves until Ctrl-C
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Subcommands = Any  # argparse's private _SubParsersAction
+
+
+def _add_simulate(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "simulate",
+        help="serve the Sent v3 simulator on a loopback port",
+        description="Serve a deterministic synthetic Sent v3 account on a loopback port until "
+        "interrupted, and print the base URL and its API keys (demo keys, not secrets).",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port, 0 for any free one (default 8000)")
+    parser.add_argument("--seed", type=int, default=7, help="world seed (default 7)")
+    parser.add_argument("--contacts", type=int, default=2000, help="number of contacts (default 2000)")
+    parser.add_argument("--messages", type=int, default=5000, help="number of messages (default 5000)")
+    parser.add_argument("--profiles", type=int, default=3, help="child profiles (default 3)")
+    parser.add_argument("--rate-limit", default="200/min", metavar="RATE|off",
+                        help="standard per-account rate, e.g. 200/min or 200/min,burst=50, or off")
+    parser.add_argument("--latency", default="0ms", metavar="DURATION",
+                        help="fixed delay added to every response, e.g. 80ms")
+    parser.add_argument("--faults", default="", metavar="SPEC",
+                        help="e.g. 500=0.02,502=0.01,503=0.01,429=0.02,drop=0.01,truncate=0.01,html=0.01,seed=3")
+    parser.add_argument("--json", action="store_true",
+                        help='print one first line of JSON: {"base_url", "api_key", "profile_keys"}')
+    parser.set_defaults(run=_run_simulate)
+
+
+def _run_simulate(args: argparse.Namespace) -> int:
+    from sentlab.simulator import Faults, RateLimits, SimulatorConfig, build_world
+    from sentlab.simulator._middleware import parse_duration
+    from sentlab.simulator._server import serve_forever
+
+    try:
+        config = SimulatorConfig(
+            rate_limits=RateLimits.parse(args.rate_limit),
+            faults=Faults.parse(args.faults),
+            latency=parse_duration(args.latency),
+        )
+    except ValueError as exc:
+        print(f"sentlab simulate: {exc}", file=sys.stderr)
+        return 2
+    if not args.json:
+        print(f"Building a world of {args.contacts} contacts and {args.messages} messages "
+              f"(seed {args.seed})…", file=sys.stderr, flush=True)
+    world = build_world(seed=args.seed, contacts=args.contacts, messages=args.messages,
+                        profiles=args.profiles)
+
+    def announce(server: Any) -> None:
+        if args.json:
+            line = {"base_url": server.base_url, "api_key": server.org_key, "profile_keys": server.profile_keys}
+            print(json.dumps(line), flush=True)
+            return
+        print(f"Sent v3 simulator at {server.base_url}  (Ctrl-C to stop)")
+        print(f"  organization key  {server.org_key}")
+        for profile_id, key in server.profile_keys.items():
+            print(f"  profile {profile_id}  {key}")
+        print(f"  try: curl -H 'x-api-key: {server.org_key}' {server.base_url}/v3/me", flush=True)
+
+    try:
+        serve_forever(world, config, host=args.host, port=args.port, ready=announce)
+    except (OSError, ValueError) as exc:
+        print(f"sentlab simulate: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: list[Callable[[Subcommands], None]] = [_add_simulate]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``sentlab`` parser with every registered subcommand."""
+    parser = argparse.ArgumentParser(prog="sentlab", description="Analyse the Sent messaging API (v3).")
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in COMMANDS:
+        add(subcommands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``sentlab`` with ``argv`` (default: the process arguments); returns the exit status.
+
+    >>> main(["simulate", "--port", "0", "--json"])
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "run", None) is None:
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
