@@ -1,0 +1,329 @@
+"""Frames through the local store: ask the store, fetch only what it lacks, build the frame.
+
+Each function takes a client (anything with the methods of ``RecordsClient``: ``SentClient``
+in practice) and a store (``Store`` or ``NullStore``) and returns a typed DataFrame. The
+session (``lab.contacts()``...) is a thin layer over these.
+
+Messages follow DESIGN.md's cheapest path: the messages frame is built from webhook events
+(one request per 100 events); per-message details (one request each) are fetched only for
+ids that have no events, or for every message with ``details="all"`` (exact prices). Details
+already in the store are merged in for free either way.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+import pandas as pd
+
+from sentlab._frames import build_frame, merge_message_details, messages_from_events
+from sentlab._store import NullStore, Store, message_state
+
+__all__ = [
+    "activities", "contacts", "lookup_numbers", "messages", "open_store", "profiles",
+    "templates", "users", "webhook_events", "webhooks",
+]  # fmt: skip
+
+Record = dict[str, Any]
+When = str | datetime | pd.Timestamp | None
+
+
+class FanOut(Protocol):
+    results: dict[str, Any]
+    failures: dict[str, Any]
+
+
+class RecordsClient(Protocol):
+    """The client methods this module uses (``SentClient`` has them all)."""
+
+    def me(self) -> Record: ...
+    def contacts(self, *, search: str | None = ..., channel: str | None = ..., phone: str | None = ...,
+                 all_profiles: bool = ...) -> list[Record]: ...  # fmt: skip
+    def templates(self, *, search: str | None = ..., status: str | None = ..., category: str | None = ...,
+                  all_profiles: bool = ...) -> list[Record]: ...  # fmt: skip
+    def webhooks(self, *, all_profiles: bool = ...) -> list[Record]: ...
+    def webhook_events(self, webhook_id: str | None = ...) -> list[Record]: ...
+    def messages_details(self, message_ids: Iterable[str]) -> FanOut: ...
+    def activities_many(self, message_ids: Iterable[str]) -> FanOut: ...
+    def lookup_numbers(self, phone_numbers: Iterable[str]) -> FanOut: ...
+    def profiles(self) -> list[Record]: ...
+    def users(self) -> list[Record]: ...
+
+
+def open_store(client: Any, directory: Any = None, *, enabled: bool = True, **settings: Any) -> Store:
+    """The store for ``client``'s base URL, account and profile (``enabled=False``: a no-op store).
+
+    The account id comes from ``/v3/me`` (asked once); the key is never used or stored.
+
+    >>> store = open_store(lab.api)
+    >>> contacts(lab.api, store).shape
+    """
+    if not enabled:
+        return NullStore(**settings)
+    inner = getattr(client, "aio", client)  # SentClient wraps an AsyncSentClient
+    account = getattr(inner, "account", None) or client.me()
+    account_id = account.get("id") or account.get("organization_id")
+    if not account_id:
+        raise ValueError("/v3/me returned no account id: pass a Store(account_id=...) explicitly")
+    return Store(directory, base_url=str(inner.base_url), account_id=str(account_id),
+                 profile_id=getattr(inner, "profile_id", None), **settings)  # fmt: skip
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _cached_list(store: Store, kind: str, params: Mapping[str, Any], fetch: Callable[[], list],
+                 refresh: bool) -> list[Record]:  # fmt: skip
+    records = None if refresh else store.get_list(kind, params)
+    if records is None:
+        records = fetch()
+        store.put_list(kind, records, params)
+    return records
+
+
+def _cached_by_id(store: Store, kind: str, keys: list[str], fetch: Callable[[list[str]], FanOut],
+                  refresh: bool, state: Callable[[Any], Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """(records by key, failures by key): the store's fresh records, the rest fetched and stored."""
+    keys = list(dict.fromkeys(keys))
+    found = {} if refresh else store.get_records(kind, keys)
+    missing = [k for k in keys if k not in found]
+    failures: dict[str, Any] = {}
+    if missing:
+        out = fetch(missing)
+        store.put_records(kind, out.results, state=state)
+        found.update(out.results)
+        failures = dict(out.failures)
+    return {k: found[k] for k in keys if k in found}, failures
+
+
+def _report_failures(frame: pd.DataFrame, failures: Mapping[str, Any], what: str) -> pd.DataFrame:
+    # A partial answer beats none: keep what was fetched, say what was not, keep the errors.
+    if failures:
+        frame.attrs["failures"] = {k: str(v) for k, v in failures.items()}
+        warnings.warn(f"{len(failures)} {what} could not be fetched (see frame.attrs['failures'])", stacklevel=3)
+    return frame
+
+
+def _window(frame: pd.DataFrame, column: str, since: When, until: When) -> pd.DataFrame:
+    if since is None and until is None:
+        return frame
+    times = frame[column]
+    keep = pd.Series(True, index=frame.index)
+    if since is not None:
+        keep &= times >= _utc(since)
+    if until is not None:
+        keep &= times < _utc(until)
+    return frame[keep.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+
+
+def _utc(when: When) -> pd.Timestamp:
+    stamp = pd.Timestamp(when)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _ids(values: Iterable[str] | str) -> list[str]:
+    return [values] if isinstance(values, str) else list(dict.fromkeys(values))
+
+
+# --------------------------------------------------------------------------- list resources
+
+
+def contacts(client: RecordsClient, store: Store, *, search: str | None = None, channel: str | None = None,
+             phone: str | None = None, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Contacts as a frame (API filters: search, channel, phone), through the store.
+
+    >>> df = contacts(lab.api, store, channel="whatsapp")
+    >>> df.region_code.value_counts()
+    """
+    params = {"search": search, "channel": channel, "phone": phone, "all_profiles": all_profiles or None}
+    fetch = lambda: client.contacts(search=search, channel=channel, phone=phone, all_profiles=all_profiles)  # noqa: E731
+    return build_frame("contacts", _cached_list(store, "contacts", params, fetch, refresh))
+
+
+def templates(client: RecordsClient, store: Store, *, search: str | None = None, status: str | None = None,
+              category: str | None = None, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Templates as a frame (API filters: search, status, category), through the store.
+
+    >>> df = templates(lab.api, store, status="APPROVED")
+    >>> df[["name", "category"]]
+    """
+    params = {"search": search, "status": status, "category": category, "all_profiles": all_profiles or None}
+    fetch = lambda: client.templates(search=search, status=status, category=category, all_profiles=all_profiles)  # noqa: E731
+    return build_frame("templates", _cached_list(store, "templates", params, fetch, refresh))
+
+
+def webhooks(client: RecordsClient, store: Store, *, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:
+    """Webhooks as a frame (signing secrets are never kept), through the store.
+
+    >>> df = webhooks(lab.api, store)
+    >>> df[["display_name", "is_active"]]
+    """
+    return build_frame("webhooks", _webhook_records(client, store, all_profiles, refresh))
+
+
+def _webhook_records(client: RecordsClient, store: Store, all_profiles: bool, refresh: bool) -> list[Record]:
+    params = {"all_profiles": all_profiles or None}
+    fetch = lambda: _without_secrets(client.webhooks(all_profiles=all_profiles))  # noqa: E731
+    return _cached_list(store, "webhooks", params, fetch, refresh)
+
+
+def _without_secrets(records: list[Record]) -> list[Record]:
+    # Signing secrets never reach the store (or a frame): only whether one is set.
+    return [{k: v for k, v in r.items() if k != "signing_secret"} | {"has_signing_secret": bool(r.get("signing_secret"))}
+            if "signing_secret" in r else r for r in records]  # fmt: skip
+
+
+def profiles(client: RecordsClient, store: Store, *, refresh: bool = False) -> pd.DataFrame:
+    """Child profiles of the organization as a frame, through the store.
+
+    >>> profiles(lab.api, store)[["name", "status"]]
+    """
+    return build_frame("profiles", _cached_list(store, "profiles", {}, client.profiles, refresh))
+
+
+def users(client: RecordsClient, store: Store, *, refresh: bool = False) -> pd.DataFrame:
+    """Users of the account as a frame, through the store.
+
+    >>> users(lab.api, store)[["email", "role"]]
+    """
+    return build_frame("users", _cached_list(store, "users", {}, client.users, refresh))
+
+
+# --------------------------------------------------------------------------- webhook events
+
+
+def _sync_events(client: RecordsClient, store: Store, webhook_id: str, refresh: bool) -> list[Record] | None:
+    """Bring the store's events of one webhook up to date; returns the records when not storing."""
+    if not store.enabled:
+        return client.webhook_events(webhook_id)
+    if not refresh and store.synced_recently(webhook_id):
+        return None
+    fetch_page = getattr(client, "webhook_events_page", None)
+    if fetch_page is not None and not refresh:
+        # Events come newest first: stop at the first page holding an event a complete sync
+        # already stored. An interrupted sync never confirms its events, so it leaves no gap.
+        known = store.event_ids(webhook_id)
+        page = 1
+        while True:
+            records, has_more = fetch_page(webhook_id, page=page, page_size=100)
+            records = [{**r, "webhook_id": r.get("webhook_id") or webhook_id} for r in records]
+            store.add_events(webhook_id, records)
+            if not records or not has_more or any(r.get("id") in known for r in records):
+                break
+            page += 1
+    else:
+        store.add_events(webhook_id, client.webhook_events(webhook_id))
+    store.finish_sync(webhook_id)
+    return None
+
+
+def _event_records(client: RecordsClient, store: Store, webhook_id: str | None, refresh: bool,
+                   all_profiles: bool = False) -> list[Record]:  # fmt: skip
+    if webhook_id is None and not store.enabled:
+        return client.webhook_events(None, all_profiles=all_profiles) if all_profiles else client.webhook_events(None)
+    if webhook_id is not None:
+        targets = [(webhook_id, None)]
+    else:
+        targets = [(r["id"], r.get("profile_id")) for r in _webhook_records(client, store, all_profiles, refresh)
+                   if r.get("id")]  # fmt: skip
+    records: list[Record] = []
+    for wid, profile_id in targets:
+        # A child profile's webhook is read with that profile's scope (organization keys).
+        scoped = client.with_profile(profile_id) if all_profiles and profile_id else client
+        fetched = _sync_events(scoped, store, wid, refresh)
+        records.extend(fetched if fetched is not None else store.events(wid))
+    return records
+
+
+def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None = None, *, since: When = None,
+                   until: When = None, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Delivery events of one webhook (or all, ``webhook_id=None``), synced incrementally.
+
+    ``since``/``until`` filter on ``created_at`` (the API has no time filter for events).
+    ``all_profiles=True`` (organization keys): the webhooks of every child profile too.
+
+    >>> ev = webhook_events(lab.api, store, since="2026-04-01")
+    >>> ev.groupby("message_status", observed=True).size()
+    """
+    frame = build_frame("webhook_events", _event_records(client, store, webhook_id, refresh, all_profiles))
+    return _window(frame, "created_at", since, until)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *, details: str = "auto",
+             since: When = None, until: When = None, webhook_id: str | None = None,
+             all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Messages as a frame, built from webhook events; per-message details only where needed.
+
+    ``ids=None``: every message found in webhook events. ``details``: ``"auto"`` fetches
+    details only for ids with no events (prices stay null, except those already stored),
+    ``"all"`` fetches every message's details (exact prices; one request per message, never
+    repeated for messages in a final state), ``"none"`` never. ``since``/``until`` filter on
+    ``created_at``.
+
+    >>> msgs = messages(lab.api, store)                      # cheap: events only
+    >>> priced = messages(lab.api, store, details="all")     # exact cost
+    """
+    if details not in ("auto", "all", "none"):
+        raise ValueError(f"details must be 'auto', 'all' or 'none', not {details!r}")
+    events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
+    try:
+        template_frame = templates(client, store, all_profiles=all_profiles)  # fills template_category: one cached list call
+    except Exception:  # a key without template access still gets its messages
+        template_frame = None
+    frame = messages_from_events(events, template_frame)
+    wanted = _ids(ids) if ids is not None else None
+    if wanted is not None:
+        frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
+    seen = set(frame["id"].dropna())
+    if details == "all":
+        need = wanted if wanted is not None else list(frame["id"])
+    elif details == "auto":
+        need = [i for i in wanted if i not in seen] if wanted is not None else []
+    else:
+        need = []
+    found, failures = _cached_by_id(store, "message", need, client.messages_details, refresh, message_state)
+    if details == "auto":  # details stored by earlier calls cost nothing: use them
+        found.update({k: v for k, v in store.get_records("message", list(seen)).items() if k not in found})
+    if found:
+        frame = merge_message_details(frame, list(found.values()))
+    return _report_failures(_window(frame, "created_at", since, until), failures, "message details")
+
+
+def activities(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *, since: When = None,
+               until: When = None, webhook_id: str | None = None, all_profiles: bool = False,
+               refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Activity timelines (one row per message x status) of ``ids``, or of every message in events.
+
+    Final-state timelines come from the store without a request. ``since``/``until`` filter on
+    the activity ``timestamp``.
+
+    >>> acts = activities(lab.api, store, ids=msgs.id[:100])
+    >>> acts.groupby("status", observed=True).size()
+    """
+    if ids is None:
+        events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
+        wanted = list(dict.fromkeys(events["message_id"].dropna()))
+    else:
+        wanted = _ids(ids)
+    found, failures = _cached_by_id(store, "activities", wanted, client.activities_many, refresh, message_state)
+    rows = [{**a, "message_id": a.get("message_id") or mid}
+            for mid, acts in found.items() for a in (acts or []) if isinstance(a, dict)]  # fmt: skip
+    frame = _window(build_frame("activities", rows), "timestamp", since, until)
+    return _report_failures(frame, failures, "activity timelines")
+
+
+def lookup_numbers(client: RecordsClient, store: Store, numbers: Iterable[str] | str, *,
+                   refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """Number lookups (carrier, line type, validity...) as a frame, stored for ``record_ttl``.
+
+    >>> lookup_numbers(lab.api, store, ["+14155551234", "+442071838750"])
+    """
+    found, failures = _cached_by_id(store, "lookup", _ids(numbers), client.lookup_numbers, refresh)
+    rows = [{**r, "phone_number": r.get("phone_number") or number} for number, r in found.items()]
+    return _report_failures(build_frame("number_lookups", rows), failures, "number lookups")

@@ -1,0 +1,250 @@
+"""Declared schemas of sentlab's frames: column -> dtype -> one-line description, as data.
+
+The same declarations drive the builder (``sentlab._frames``), the empty frames, the
+documentation (``docs/frames.md``) and ``sentlab.schema(name)`` for users.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+# Logical kinds -> the pandas dtype each becomes. Kept in one place so every frame agrees.
+KIND_DTYPES: dict[str, str] = {
+    "str": "str",  # pandas 3 default string dtype (missing = NaN)
+    "category": "category",  # open set: categories are whatever the data holds
+    "timestamp": "datetime64[ns, UTC]",  # ns: the API writes 7-digit (100 ns) fractions
+    "money": "Float64",
+    "int": "Int64",
+    "bool": "boolean",
+    "list": "object",  # Python lists (or null)
+    "object": "object",  # nested JSON kept as dicts
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One declared column: its name, logical kind (see ``KIND_DTYPES``) and meaning."""
+
+    name: str
+    kind: str
+    description: str
+
+    @property
+    def dtype(self) -> str:
+        return KIND_DTYPES[self.kind]
+
+
+def _cols(*rows: tuple[str, str, str]) -> tuple[Column, ...]:
+    return tuple(Column(*row) for row in rows)
+
+
+_PROFILE_ID = ("profile_id", "str", "Profile the record was fetched for (organization keys pulling child profiles)")
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "contacts": _cols(
+        ("id", "str", "Contact id (UUID)"),
+        ("phone_number", "str", "Phone number as stored, usually E.164"),
+        ("format_e164", "str", "E.164 form, e.g. +14155551234"),
+        ("format_international", "str", "International display form"),
+        ("format_national", "str", "National display form"),
+        ("format_rfc", "str", "RFC 3966 tel: URI"),
+        ("country_code", "str", "Country calling code, e.g. '1'"),
+        ("region_code", "category", "ISO 3166 region of the number, e.g. 'US'"),
+        ("available_channels", "list", "Channels the contact can be reached on (from the comma-separated string)"),
+        ("default_channel", "category", "Channel used when none is given"),
+        ("opt_out", "bool", "Contact opted out of messages"),
+        ("is_inherited", "bool", "Contact inherited from the parent organization"),
+        ("customer_id", "str", "Owning customer (SDK field; absent in the docs' example)"),
+        ("created_at", "timestamp", "Creation time (UTC)"),
+        ("updated_at", "timestamp", "Last update time (UTC)"),
+        _PROFILE_ID,
+    ),
+    "templates": _cols(
+        ("id", "str", "Template id (UUID)"),
+        ("name", "str", "Template name"),
+        ("category", "category", "MARKETING, UTILITY, AUTHENTICATION (open set)"),
+        ("language", "category", "Language tag, e.g. en_US"),
+        ("status", "category", "APPROVED, PENDING, REJECTED (open set)"),
+        ("channels", "list", "Channels the template can be sent on"),
+        ("variables", "list", "Variable names the template expects"),
+        ("is_published", "bool", "Template is published"),
+        ("customer_id", "str", "Owning customer (SDK field)"),
+        ("created_at", "timestamp", "Creation time (UTC)"),
+        ("updated_at", "timestamp", "Last update time (UTC)"),
+        _PROFILE_ID,
+    ),
+    "webhooks": _cols(
+        ("id", "str", "Webhook id (UUID)"),
+        ("display_name", "str", "Name shown in the dashboard"),
+        ("endpoint_url", "str", "URL events are POSTed to"),
+        ("is_active", "bool", "Webhook is enabled"),
+        ("has_signing_secret", "bool", "A signing secret is set (the secret itself is never kept)"),
+        ("event_types", "list", "Event families delivered, e.g. ['messages', 'templates']"),
+        ("retry_count", "int", "Delivery retries before giving up"),
+        ("timeout_seconds", "int", "Delivery timeout"),
+        ("last_delivery_attempt_at", "timestamp", "Last delivery attempt (UTC)"),
+        ("last_successful_delivery_at", "timestamp", "Last successful delivery (UTC)"),
+        ("consecutive_failures", "int", "Failed deliveries in a row"),
+        ("created_at", "timestamp", "Creation time (UTC)"),
+        ("updated_at", "timestamp", "Last update time (UTC)"),
+        _PROFILE_ID,
+    ),
+    "webhook_events": _cols(
+        ("id", "str", "Delivery event id"),
+        ("webhook_id", "str", "Webhook the event was delivered to"),
+        ("event_type", "category", "e.g. message.delivered (open set)"),
+        ("delivery_status", "category", "Outcome of the POST to the endpoint (old shape: status)"),
+        ("http_status_code", "int", "Endpoint's HTTP status (old shape: response_status_code)"),
+        ("response_body", "str", "Endpoint's response body"),
+        ("delivery_attempts", "int", "POST attempts made"),
+        ("error_message", "str", "Delivery error, if any"),
+        ("created_at", "timestamp", "When the delivery event was created (UTC)"),
+        ("processing_started_at", "timestamp", "Delivery processing start (UTC)"),
+        ("processing_completed_at", "timestamp", "Delivery processing end (UTC)"),
+        ("field", "category", "event_data.field: event family, e.g. messages, templates"),
+        ("event", "category", "event_data.event, e.g. message.status_updated"),
+        ("event_timestamp", "timestamp", "event_data.timestamp: when Sent emitted the event (UTC)"),
+        ("request_id", "str", "event_data.request_id"),
+        ("message_id", "str", "payload.message_id"),
+        ("message_status", "category", "payload.message_status: QUEUED, SENT, DELIVERED, READ, FAILED... (open set)"),
+        ("channel", "category", "payload.channel: sms, whatsapp..."),
+        ("template_id", "str", "payload.template_id"),
+        ("template_name", "str", "payload.template_name"),
+        ("outbound_number", "str", "payload.outbound_number: the recipient's number"),
+        ("updated_at", "timestamp", "payload.updated_at: when the status changed (UTC)"),
+        ("account_id", "str", "payload.account_id"),
+        ("body", "str", "payload.body: message text"),
+        ("reason_code", "category", "payload.reason_code (failures only)"),
+        ("reason", "str", "payload.reason (failures only)"),
+        _PROFILE_ID,
+    ),
+    "messages": _cols(
+        ("id", "str", "Message id"),
+        ("customer_id", "str", "Owning customer"),
+        ("contact_id", "str", "Recipient contact id"),
+        ("phone", "str", "Recipient number, E.164"),
+        ("phone_international", "str", "Recipient number, international display form"),
+        ("region_code", "category", "Recipient's region (from details, else parsed from the number)"),
+        ("channel", "category", "sms, whatsapp..."),
+        ("direction", "category", "outbound / inbound (SDK field)"),
+        ("template_id", "str", "Template id"),
+        ("template_name", "str", "Template name"),
+        ("template_category", "category", "MARKETING, UTILITY, AUTHENTICATION"),
+        ("status", "category", "Latest status: the message's outcome (open set)"),
+        ("created_at", "timestamp", "Creation time (UTC); from events: the earliest status time"),
+        ("updated_at", "timestamp", "Time of the latest status (UTC)"),
+        ("queued_at", "timestamp", "Time of QUEUED (UTC)"),
+        ("sent_at", "timestamp", "Time of SENT (UTC)"),
+        ("delivered_at", "timestamp", "Time of DELIVERED (UTC)"),
+        ("read_at", "timestamp", "Time of READ (UTC)"),
+        ("failed_at", "timestamp", "Time of FAILED (UTC)"),
+        ("price", "money", "Channel cost, once per message (null until details are fetched)"),
+        ("active_contact_price", "money", "Markup on top of the channel cost, once per message"),
+        ("reason_code", "category", "Failure reason code"),
+        ("reason", "str", "Failure reason"),
+        ("body", "str", "Message text (message_body.content, or .body in the data-models shape)"),
+        ("body_header", "str", "message_body.header (text, or header.content)"),
+        ("body_footer", "str", "message_body.footer (text, or footer.content)"),
+        ("body_buttons", "list", "message_body.buttons as a list of dicts"),
+        ("source", "category", "Where the row came from: events, details, or events+details"),
+        _PROFILE_ID,
+    ),
+    "activities": _cols(
+        ("message_id", "str", "Message id"),
+        ("status", "category", "Status reached (open set)"),
+        ("description", "str", "Human-readable description"),
+        ("timestamp", "timestamp", "When the status was reached (UTC)"),
+        ("price", "money", "Message price, repeated on every status after QUEUED: do not sum"),
+        ("active_contact_price", "money", "Markup, repeated like price: do not sum"),
+        ("reason_code", "category", "Failure reason code (SDK field)"),
+        ("reason", "str", "Failure reason (SDK field)"),
+        ("from", "str", "Sender number (SDK field)"),
+        ("scheduled_at", "timestamp", "Scheduled send time (SDK field, UTC)"),
+        _PROFILE_ID,
+    ),
+    "number_lookups": _cols(
+        ("phone_number", "str", "Number looked up"),
+        ("is_valid", "bool", "Number is valid"),
+        ("carrier_name", "str", "Carrier"),
+        ("line_type", "category", "mobile, landline, voip..."),
+        ("country_code", "category", "Region of the number, e.g. US"),
+        ("mobile_country_code", "str", "MCC"),
+        ("mobile_network_code", "str", "MNC"),
+        ("is_ported", "bool", "Number was ported"),
+        ("is_voip", "bool", "Number is VoIP"),
+    ),
+    "profiles": _cols(
+        ("id", "str", "Profile id"),
+        ("organization_id", "str", "Parent organization id"),
+        ("name", "str", "Profile name"),
+        ("email", "str", "Contact email"),
+        ("icon", "str", "Icon URL"),
+        ("description", "str", "Description"),
+        ("short_name", "str", "Short name"),
+        ("status", "category", "Onboarding status, e.g. approved"),
+        ("created_at", "timestamp", "Creation time (UTC)"),
+        ("updated_at", "timestamp", "Last update time (UTC)"),
+        ("allow_contact_sharing", "bool", "Shares contacts with the organization"),
+        ("allow_template_sharing", "bool", "Shares templates with the organization"),
+        ("inherit_contacts", "bool", "Inherits the organization's contacts"),
+        ("inherit_templates", "bool", "Inherits the organization's templates"),
+        ("inherit_tcr_brand", "bool", "Inherits the organization's TCR brand"),
+        ("inherit_tcr_campaign", "bool", "Inherits the organization's TCR campaign"),
+        ("billing_model", "category", "organization / profile"),
+        ("sending_phone_number_profile_id", "str", "Profile whose SMS number is used"),
+        ("sending_whatsapp_number_profile_id", "str", "Profile whose WhatsApp number is used"),
+        ("sending_phone_number", "str", "SMS sending number"),
+        ("whatsapp_phone_number", "str", "WhatsApp sending number"),
+        ("allow_number_change_during_onboarding", "bool", "Number may change during onboarding"),
+        ("waba_id", "str", "WhatsApp Business Account id"),
+        ("brand_id", "str", "brand.id"),
+        ("billing_contact", "object", "Billing contact (dict)"),
+        ("brand", "object", "Brand, as the API returns it (dict)"),
+    ),
+    "users": _cols(
+        ("id", "str", "User id"),
+        ("email", "str", "Email"),
+        ("name", "str", "Name"),
+        ("role", "category", "admin, developer, billing..."),
+        ("status", "category", "active, invited..."),
+        ("invited_at", "timestamp", "Invitation time (UTC)"),
+        ("last_login_at", "timestamp", "Last login (UTC)"),
+        ("created_at", "timestamp", "Creation time (UTC)"),
+        ("updated_at", "timestamp", "Last update time (UTC)"),
+        _PROFILE_ID,
+    ),
+}
+
+# Friendly alternative names (the CLI says "events").
+ALIASES: dict[str, str] = {"events": "webhook_events", "lookups": "number_lookups", "numbers": "number_lookups"}
+
+
+def frame_name(name: str) -> str:
+    """The canonical frame name for ``name`` (aliases allowed); ValueError listing the choices."""
+    canonical = ALIASES.get(name, name)
+    if canonical not in SCHEMAS:
+        raise ValueError(f"unknown frame {name!r}; choose one of: {', '.join(SCHEMAS)}")
+    return canonical
+
+
+def columns(name: str) -> tuple[Column, ...]:
+    """The declared columns of frame ``name``, in order."""
+    return SCHEMAS[frame_name(name)]
+
+
+def schema(name: str) -> pd.DataFrame:
+    """The declared columns of a frame: one row per column with its dtype and meaning.
+
+    >>> import sentlab
+    >>> sentlab.schema("messages").head(3)
+    """
+    cols = columns(name)
+    return pd.DataFrame(
+        {
+            "column": [c.name for c in cols],
+            "dtype": [c.dtype for c in cols],
+            "description": [c.description for c in cols],
+        }
+    )

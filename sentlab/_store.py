@@ -1,0 +1,434 @@
+"""The local store: raw API records in SQLite, so re-running a cell does not re-download them.
+
+One database file (default ``platformdirs.user_cache_dir("sentlab")/store.sqlite3``) holds
+several *scopes*: base URL + account id + profile id. The API key is never part of a scope or
+of anything stored; the account id comes from ``/v3/me`` (``account_id_from_key`` is a salted-hash
+fallback for when that cannot be asked).
+
+Freshness rules:
+
+- list resources (contacts, templates, webhooks, profiles, users) are re-fetched after
+  ``list_ttl`` seconds (15 minutes by default);
+- message details and activities of a message in a final state (READ, FAILED, or DELIVERED
+  for longer than ``delivered_final_after``) are never re-fetched; others after ``record_ttl``;
+- webhook events are append-only: a sync stores what is new, and the sync itself is skipped
+  within ``list_ttl`` of the last complete one.
+
+Concurrency: WAL mode, ``busy_timeout``, and every write is one short ``BEGIN IMMEDIATE``
+transaction, so two notebooks can read and write the same store at once, and a process killed
+mid-write loses only its uncommitted transaction (``synchronous=NORMAL`` is durable against a
+process crash, not against power loss).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["FINAL_STATUSES", "NullStore", "Store", "default_store_dir", "message_state"]
+
+FINAL_STATUSES = frozenset({"READ", "FAILED"})  # DELIVERED is final only after a while (may turn READ)
+_CHUNK = 1000  # rows per write transaction: keeps the write lock short under contention
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scopes (
+    scope TEXT PRIMARY KEY, base_url TEXT NOT NULL, account_id TEXT NOT NULL, profile_id TEXT);
+CREATE TABLE IF NOT EXISTS lists (
+    scope TEXT NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL, body TEXT NOT NULL,
+    fetched_at REAL NOT NULL, PRIMARY KEY (scope, kind, params));
+CREATE TABLE IF NOT EXISTS records (
+    scope TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, body TEXT NOT NULL,
+    fetched_at REAL NOT NULL, status TEXT, status_at REAL, PRIMARY KEY (scope, kind, key));
+CREATE TABLE IF NOT EXISTS events (
+    scope TEXT NOT NULL, webhook_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT,
+    body TEXT NOT NULL, fetched_at REAL NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (scope, webhook_id, id));
+CREATE TABLE IF NOT EXISTS syncs (
+    scope TEXT NOT NULL, webhook_id TEXT NOT NULL, synced_at REAL NOT NULL,
+    PRIMARY KEY (scope, webhook_id));
+"""
+
+
+def default_store_dir() -> Path:
+    """``$SENTLAB_CACHE_DIR``, else the user's cache directory for sentlab (platformdirs)."""
+    override = os.environ.get("SENTLAB_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs  # deferred: no import-time work
+
+    return Path(platformdirs.user_cache_dir("sentlab"))
+
+
+def _epoch(stamp: Any) -> float | None:
+    if not isinstance(stamp, str):
+        return None
+    try:
+        # 3.11's fromisoformat reads the API's 7-digit fractions (truncating to microseconds).
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.timestamp() if parsed.tzinfo else None
+
+
+def message_state(record: Any) -> tuple[str | None, float | None]:
+    """(latest status, when it was reached) of a message detail or an activity list.
+
+    >>> message_state({"status": "READ", "events": [{"status": "READ", "timestamp": "2026-04-08T13:55:02+00:00"}]})
+    ('READ', 1775656502.0)
+    """
+    if isinstance(record, Mapping) and isinstance(record.get("activities"), list):
+        record = record["activities"]
+    if isinstance(record, list):  # activities: pick the newest by timestamp, not by position
+        stamped = [(_epoch(a.get("timestamp")), a.get("status")) for a in record if isinstance(a, Mapping)]
+        stamped = [(t, s) for t, s in stamped if t is not None]
+        if not stamped:
+            return None, None
+        when, status = max(stamped, key=lambda pair: pair[0])
+        return status, when
+    if isinstance(record, Mapping):
+        times = [_epoch(e.get("timestamp")) for e in record.get("events") or [] if isinstance(e, Mapping)]
+        times = [t for t in times if t is not None]
+        return record.get("status"), max(times) if times else _epoch(record.get("created_at"))
+    return None, None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _params_key(params: Mapping[str, Any] | None) -> str:
+    return _dumps({k: v for k, v in sorted((params or {}).items()) if v is not None})
+
+
+class Store:
+    """Raw records of one account/profile/base URL, in a SQLite file shared by processes.
+
+    ``directory`` defaults to :func:`default_store_dir`. TTLs are in seconds.
+
+    >>> store = Store(base_url="https://api.sent.dm", account_id="acct-1")
+    >>> store.info()
+    """
+
+    enabled = True
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        base_url: str,
+        account_id: str,
+        profile_id: str | None = None,
+        list_ttl: float = 15 * 60,
+        record_ttl: float = 60 * 60,
+        delivered_final_after: float = 24 * 60 * 60,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.directory = Path(directory) if directory is not None else default_store_dir()
+        self.path = self.directory / "store.sqlite3"
+        self.base_url = base_url.rstrip("/")
+        self.account_id = account_id
+        self.profile_id = profile_id
+        self.scope = f"{self.base_url}#{account_id}#{profile_id or ''}"
+        self.list_ttl = list_ttl
+        self.record_ttl = record_ttl
+        self.delivered_final_after = delivered_final_after
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+        self._pid: int | None = None
+
+    def __repr__(self) -> str:
+        return f"<Store {self.path} scope={self.scope!r}>"
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per process: a connection inherited through fork must not be reused.
+        if self._conn is None or self._pid != os.getpid():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            with self._transaction(conn):
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    conn.execute(statement)  # not executescript: it would COMMIT our transaction
+                conn.execute(
+                    "INSERT OR IGNORE INTO scopes VALUES (?, ?, ?, ?)",
+                    (self.scope, self.base_url, self.account_id, self.profile_id),
+                )
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection | None = None):
+        # BEGIN IMMEDIATE takes the write lock up front: no deadlock-prone lock upgrades.
+        conn = conn or self._connection()
+        with self._lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, args: Iterable[Any] = ()) -> list[tuple]:
+        conn = self._connection()
+        with self._lock:
+            return conn.execute(sql, tuple(args)).fetchall()
+
+    def close(self) -> None:
+        """Close this process's connection (it reopens on next use)."""
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    # -- list resources -----------------------------------------------------------------------
+
+    def get_list(self, kind: str, params: Mapping[str, Any] | None = None) -> list[Any] | None:
+        """The stored records of a list resource, or None when absent or older than ``list_ttl``.
+
+        >>> store.get_list("contacts", {"channel": "sms"})
+        """
+        rows = self._read(
+            "SELECT body, fetched_at FROM lists WHERE scope = ? AND kind = ? AND params = ?",
+            (self.scope, kind, _params_key(params)),
+        )
+        if not rows or self.clock() - rows[0][1] >= self.list_ttl:
+            return None
+        return json.loads(rows[0][0])
+
+    def put_list(self, kind: str, records: list[Any], params: Mapping[str, Any] | None = None) -> None:
+        """Store the full result of a list call (replacing the previous one).
+
+        >>> store.put_list("contacts", client.contacts(channel="sms"), {"channel": "sms"})
+        """
+        body = _dumps(records)
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO lists VALUES (?, ?, ?, ?, ?)",
+                (self.scope, kind, _params_key(params), body, self.clock()),
+            )
+
+    # -- per-id records (message details, activities, number lookups) --------------------------
+
+    def _fresh(self, fetched_at: float, status: str | None, status_at: float | None, now: float) -> bool:
+        if status in FINAL_STATUSES:
+            return True
+        if status == "DELIVERED" and status_at is not None and now - status_at >= self.delivered_final_after:
+            return True
+        return now - fetched_at < self.record_ttl
+
+    def get_records(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        """The stored, still-fresh records among ``keys`` (final-state messages are always fresh).
+
+        >>> cached = store.get_records("message", ids)
+        >>> missing = [i for i in ids if i not in cached]
+        """
+        wanted = list(dict.fromkeys(keys))
+        now = self.clock()
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+            chunk = wanted[start : start + 500]
+            rows = self._read(
+                f"SELECT key, body, fetched_at, status, status_at FROM records "
+                f"WHERE scope = ? AND kind = ? AND key IN ({','.join('?' * len(chunk))})",
+                (self.scope, kind, *chunk),
+            )
+            for key, body, fetched_at, status, status_at in rows:
+                if self._fresh(fetched_at, status, status_at, now):
+                    found[key] = json.loads(body)
+        return {k: found[k] for k in wanted if k in found}
+
+    def put_records(self, kind: str, records: Mapping[str, Any],
+                    state: Callable[[Any], tuple[str | None, float | None]] | None = None) -> None:  # fmt: skip
+        """Store records by key; ``state`` gives (status, status time) for the freshness rules.
+
+        >>> store.put_records("message", details.results, state=message_state)
+        """
+        now = self.clock()
+        rows = []
+        for key, record in records.items():
+            status, status_at = state(record) if state else (None, None)
+            rows.append((self.scope, kind, key, _dumps(record), now, status, status_at))
+        for start in range(0, len(rows), _CHUNK):
+            with self._transaction() as conn:
+                conn.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                 rows[start : start + _CHUNK])  # fmt: skip
+
+    # -- webhook events (append-only, synced incrementally) ------------------------------------
+
+    def events(self, webhook_id: str | None = None) -> list[Any]:
+        """Stored events of one webhook (or of all), oldest first.
+
+        >>> len(store.events())
+        """
+        sql = "SELECT body FROM events WHERE scope = ?"
+        args: list[Any] = [self.scope]
+        if webhook_id is not None:
+            sql += " AND webhook_id = ?"
+            args.append(webhook_id)
+        return [json.loads(body) for (body,) in self._read(sql + " ORDER BY created_at, id", args)]
+
+    def event_ids(self, webhook_id: str, *, confirmed_only: bool = True) -> set[str]:
+        """Ids of stored events; ``confirmed_only``: only those stored by a sync that completed."""
+        sql = "SELECT id FROM events WHERE scope = ? AND webhook_id = ?" + (" AND confirmed = 1" if confirmed_only else "")
+        return {row[0] for row in self._read(sql, (self.scope, webhook_id))}
+
+    def add_events(self, webhook_id: str, records: Iterable[Mapping[str, Any]]) -> int:
+        """Store events not yet stored (by id); returns how many were new.
+
+        >>> store.add_events(webhook_id, page_of_events)
+        """
+        now = self.clock()
+        rows = [
+            (self.scope, webhook_id, str(r["id"]), r.get("created_at"), _dumps(r), now)
+            for r in records
+            if isinstance(r, Mapping) and r.get("id") is not None
+        ]
+        added = 0
+        for start in range(0, len(rows), _CHUNK):
+            with self._transaction() as conn:
+                before = conn.total_changes
+                conn.executemany(
+                    "INSERT OR IGNORE INTO events (scope, webhook_id, id, created_at, body, fetched_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    rows[start : start + _CHUNK],
+                )
+                added += conn.total_changes - before
+        return added
+
+    def finish_sync(self, webhook_id: str) -> None:
+        """Mark a complete sync: its events become the known boundary for the next one."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE events SET confirmed = 1 WHERE scope = ? AND webhook_id = ? AND confirmed = 0",
+                         (self.scope, webhook_id))  # fmt: skip
+            conn.execute("INSERT OR REPLACE INTO syncs VALUES (?, ?, ?)", (self.scope, webhook_id, self.clock()))
+
+    def synced_recently(self, webhook_id: str) -> bool:
+        """True when a complete sync of ``webhook_id`` finished less than ``list_ttl`` ago."""
+        rows = self._read("SELECT synced_at FROM syncs WHERE scope = ? AND webhook_id = ?", (self.scope, webhook_id))
+        return bool(rows) and self.clock() - rows[0][0] < self.list_ttl
+
+    # -- housekeeping -------------------------------------------------------------------------
+
+    def info(self) -> pd.DataFrame:
+        """What is stored for this scope: one row per kind, with counts and ages.
+
+        >>> lab.cache.info()
+        """
+        now = self.clock()
+        rows = self._read(
+            """
+            SELECT 'list:' || kind, SUM(json_array_length(body)), MIN(fetched_at), MAX(fetched_at),
+                   SUM(length(body)) FROM lists WHERE scope = ?1 GROUP BY kind
+            UNION ALL
+            SELECT kind, COUNT(*), MIN(fetched_at), MAX(fetched_at), SUM(length(body))
+                   FROM records WHERE scope = ?1 GROUP BY kind
+            UNION ALL
+            SELECT 'webhook_events', COUNT(*), MIN(fetched_at), MAX(fetched_at), SUM(length(body))
+                   FROM events WHERE scope = ?1 HAVING COUNT(*) > 0
+            """,
+            (self.scope,),
+        )
+        frame = pd.DataFrame(rows, columns=["kind", "records", "oldest", "newest", "bytes"])
+        frame["records"] = frame["records"].astype("Int64")
+        for column in ("oldest", "newest"):
+            frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
+        frame["age"] = pd.Timestamp(now, unit="s", tz="UTC") - frame["oldest"]
+        frame.insert(0, "scope", self.scope)
+        return frame
+
+    def clear(self, *, all_scopes: bool = False) -> None:
+        """Delete what is stored for this scope (or for every scope in the file).
+
+        >>> lab.cache.clear()
+        """
+        where, args = ("", ()) if all_scopes else (" WHERE scope = ?", (self.scope,))
+        with self._transaction() as conn:
+            for table in ("lists", "records", "events", "syncs"):
+                conn.execute(f"DELETE FROM {table}{where}", args)
+
+    def account_id_from_key(self, api_key: str) -> str:
+        """A stable account id derived from a key, for when ``/v3/me`` cannot be asked.
+
+        A SHA-256 of a random per-store salt and the key: the key cannot be recovered from it
+        (nor checked against a list of leaked keys without this file's salt).
+        """
+        with self._transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
+            (salt,) = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+        return "key-" + hashlib.sha256(f"{salt}:{api_key}".encode()).hexdigest()[:24]
+
+
+class NullStore(Store):
+    """A store that stores nothing: every read misses, every write is dropped (``store=False``).
+
+    >>> store = NullStore()
+    >>> store.get_list("contacts") is None
+    True
+    """
+
+    enabled = False
+
+    def __init__(self, **settings: Any) -> None:
+        self.scope = "disabled"
+        self.path = None  # type: ignore[assignment]
+        self.list_ttl = settings.get("list_ttl", 0)
+        self.record_ttl = settings.get("record_ttl", 0)
+        self.delivered_final_after = settings.get("delivered_final_after", 0)
+        self.clock = time.time
+
+    def __repr__(self) -> str:
+        return "<NullStore (caching off)>"
+
+    def get_list(self, kind: str, params: Mapping[str, Any] | None = None) -> None:
+        return None
+
+    def put_list(self, kind: str, records: list[Any], params: Mapping[str, Any] | None = None) -> None:
+        return None
+
+    def get_records(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
+        return {}
+
+    def put_records(self, kind: str, records: Mapping[str, Any], state: Any = None) -> None:
+        return None
+
+    def events(self, webhook_id: str | None = None) -> list[Any]:
+        return []
+
+    def event_ids(self, webhook_id: str, *, confirmed_only: bool = True) -> set[str]:
+        return set()
+
+    def add_events(self, webhook_id: str, records: Iterable[Mapping[str, Any]]) -> int:
+        return 0
+
+    def finish_sync(self, webhook_id: str) -> None:
+        return None
+
+    def synced_recently(self, webhook_id: str) -> bool:
+        return False
+
+    def info(self) -> pd.DataFrame:
+        return pd.DataFrame(columns=["scope", "kind", "records", "oldest", "newest", "bytes", "age"])
+
+    def clear(self, *, all_scopes: bool = False) -> None:
+        return None
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,75 @@
+"""Frames pulled through the real client from the in-process simulator, checked against its truth."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sentlab import _datasets as ds
+from sentlab._client import SentClient
+from sentlab._schemas import columns
+from sentlab.simulator import SimulatorConfig, build_world, create_app, in_process_transport
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(seed=11, contacts=300, messages=300, profiles=2)
+
+
+@pytest.fixture
+def client(world):
+    app = create_app(world, SimulatorConfig(rate_limits=None))
+    with SentClient(world.org_key, base_url="http://sim", transport=in_process_transport(app),
+                    pacing=None, progress=False) as c:  # fmt: skip
+        yield c
+
+
+@pytest.fixture
+def store(client, tmp_path):
+    return ds.open_store(client, tmp_path)
+
+
+def has_schema(frame: pd.DataFrame, name: str) -> bool:
+    return all(str(frame[c.name].dtype) == c.dtype for c in columns(name))
+
+
+def test_contacts_of_every_profile_match_the_truth(world, client, store):
+    frame = ds.contacts(client, store, all_profiles=True)
+    truth = {c["id"] for c in world.truth.contacts()}
+    assert set(frame.id) == truth and has_schema(frame, "contacts")
+    assert frame.available_channels.map(type).eq(list).all()
+
+
+def test_messages_from_events_agree_with_the_ledger(world, client, store):
+    frame = ds.messages(client, store, all_profiles=True)
+    ledger = world.ledger(as_of=world.clock.now()).set_index("message_id")
+    assert has_schema(frame, "messages") and len(frame) > 100
+    joined = frame.set_index("id").join(ledger, suffixes=("", "_true"), how="inner")
+    assert len(joined) == len(frame)  # every message id in events is a real message
+    # Lost and degenerate events may leave a status behind, rarely.
+    assert (joined.status.astype(str) == joined.status_true.astype(str)).mean() > 0.97
+    assert (joined.region_code.astype(str) == joined.region_code_true.astype(str)).all()
+    assert (joined.template_category.astype(str) == joined.template_category_true.astype(str)).mean() > 0.97
+
+
+def test_details_give_exact_prices_and_a_warm_rerun_makes_no_request(world, client, store):
+    ids = list(ds.messages(client, store, all_profiles=True).id[:40])
+    priced = ds.messages(client, store, ids=ids, details="all", all_profiles=True).set_index("id")
+    ledger = world.ledger(as_of=world.clock.now()).set_index("message_id").loc[priced.index]
+    assert (priced.price.round(4) == ledger.price).all()
+    assert (priced.active_contact_price.round(4) == ledger.active_contact_price).all()
+    assert (priced.status.astype(str) == ledger.status.astype(str)).all()
+    acts = ds.activities(client, store, ids=ids)
+    assert set(acts.message_id) == set(ids) and has_schema(acts, "activities")
+    before = client.aio.stats.requests
+    ds.messages(client, store, ids=ids, details="all", all_profiles=True)
+    ds.activities(client, store, ids=[i for i in ids if priced.loc[i, "status"] in ("READ", "FAILED")])
+    assert client.aio.stats.requests == before
+
+
+def test_events_flatten_and_degenerate_ones_give_nulls(client, store):
+    events = ds.webhook_events(client, store, all_profiles=True)
+    assert has_schema(events, "webhook_events") and events.webhook_id.notna().all()
+    real = events[events.field == "messages"]
+    assert real.message_id.notna().all() and real.message_status.notna().all()
+    assert real.updated_at.dt.tz is not None

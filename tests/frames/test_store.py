@@ -1,0 +1,191 @@
+"""The local store: freshness rules, incremental events, housekeeping, and two processes at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+
+from sentlab._store import NullStore, Store, default_store_dir, message_state
+
+from .examples import ACTIVITIES, MESSAGE
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path, clock):
+    s = Store(tmp_path, base_url="https://api.sent.dm/", account_id="acct-1", list_ttl=60,
+              record_ttl=600, delivered_final_after=3600, clock=clock)  # fmt: skip
+    yield s
+    s.close()
+
+
+def detail(status: str, at: str = "2026-04-08T13:55:02.1011577+00:00") -> dict:
+    return {**MESSAGE, "status": status, "events": [{"status": status, "timestamp": at}]}
+
+
+def test_lists_expire_after_their_ttl_and_params_key_separately(store, clock):
+    store.put_list("contacts", [{"id": "a"}], {"channel": "sms"})
+    assert store.get_list("contacts", {"channel": "sms"}) == [{"id": "a"}]
+    assert store.get_list("contacts") is None  # other parameters, other entry
+    clock.now += 61
+    assert store.get_list("contacts", {"channel": "sms"}) is None
+
+
+def test_final_messages_are_never_stale_others_follow_the_ttl(store, clock):
+    delivered_at = clock.now - 10  # DELIVERED recently: may still turn READ
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(delivered_at))
+    store.put_records("message", {"read": detail("READ"), "failed": detail("FAILED"), "sent": detail("SENT"),
+                                  "fresh-delivered": detail("DELIVERED", stamp),
+                                  "old-delivered": detail("DELIVERED", "2020-01-01T00:00:00+00:00")},
+                      state=message_state)  # fmt: skip
+    clock.now += 601  # past record_ttl, not yet delivered_final_after for the fresh one
+    assert set(store.get_records("message", ["read", "failed", "sent", "fresh-delivered", "old-delivered"])) == {
+        "read", "failed", "old-delivered"}
+    clock.now += 10**7
+    assert set(store.get_records("message", ["read", "failed", "sent", "fresh-delivered"])) == {
+        "read", "failed", "fresh-delivered"}  # DELIVERED long enough ago is final
+
+
+def test_activity_state_uses_the_newest_timestamp_not_list_order():
+    shuffled = list(reversed(ACTIVITIES["activities"]))
+    assert message_state(shuffled)[0] == "DELIVERED"
+    assert message_state(ACTIVITIES)[0] == "DELIVERED"
+    assert message_state([]) == (None, None)
+
+
+def test_events_are_append_only_and_only_complete_syncs_are_known(store, clock):
+    assert store.add_events("w1", [{"id": "e1", "created_at": "2026-01-01"}, {"id": "e2"}]) == 2
+    assert store.add_events("w1", [{"id": "e2"}, {"id": "e3"}]) == 1
+    assert store.event_ids("w1") == set()  # not confirmed until the sync completes
+    assert not store.synced_recently("w1")
+    store.finish_sync("w1")
+    assert store.event_ids("w1") == {"e1", "e2", "e3"} and store.synced_recently("w1")
+    clock.now += 61
+    assert not store.synced_recently("w1")
+    assert [e["id"] for e in store.events("w1")] == ["e2", "e3", "e1"]  # by created_at (nulls first), id
+
+
+def test_scopes_are_separate_and_clear_empties_only_one(tmp_path, store):
+    other = Store(tmp_path, base_url="https://api.sent.dm", account_id="acct-2")
+    store.put_list("users", [{"id": "u"}])
+    other.put_list("users", [{"id": "v"}])
+    store.clear()
+    assert store.get_list("users") is None and other.get_list("users") == [{"id": "v"}]
+    other.clear(all_scopes=True)
+    assert other.get_list("users") is None
+
+
+def test_info_reports_counts_and_ages(store, clock):
+    store.put_list("contacts", [{"id": 1}, {"id": 2}])
+    store.put_records("message", {"m": detail("READ")}, state=message_state)
+    store.add_events("w", [{"id": "e"}])
+    clock.now += 30
+    info = store.info().set_index("kind")
+    assert info.loc["list:contacts", "records"] == 2 and info.loc["message", "records"] == 1
+    assert info.loc["webhook_events", "records"] == 1
+    assert info.loc["message", "age"].total_seconds() == pytest.approx(30)
+
+
+def test_the_api_key_is_never_written(tmp_path, store):
+    key = "sk_live_SECRET_never_store_me"
+    account = store.account_id_from_key(key)
+    assert account.startswith("key-") and key not in account
+    assert account == store.account_id_from_key(key)  # stable for one store file
+    store.put_list("contacts", [{"id": 1}])
+    store.close()
+    for path in tmp_path.iterdir():
+        assert key.encode() not in path.read_bytes()
+
+
+def test_null_store_stores_nothing():
+    s = NullStore()
+    s.put_list("contacts", [{"id": 1}])
+    s.put_records("message", {"m": detail("READ")})
+    assert s.get_list("contacts") is None and s.get_records("message", ["m"]) == {}
+    assert s.add_events("w", [{"id": "e"}]) == 0 and s.events() == [] and not s.enabled
+    assert s.info().empty
+
+
+def test_default_dir_is_the_user_cache_dir_unless_overridden(monkeypatch, tmp_path):
+    monkeypatch.setenv("SENTLAB_CACHE_DIR", str(tmp_path))
+    assert default_store_dir() == tmp_path
+    monkeypatch.delenv("SENTLAB_CACHE_DIR")
+    assert "sentlab" in str(default_store_dir())
+
+
+def test_wal_mode_is_on(store):
+    store.put_list("users", [])
+    assert store._connection().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def _writer(directory: str, name: str, count: int) -> int:
+    s = Store(directory, base_url="http://sim", account_id="acct")
+    for i in range(count):
+        s.put_records("message", {f"{name}-{i}": {"i": i}})
+        s.put_list("contacts", [{"writer": name, "i": i}])
+        s.get_records("message", [f"{name}-{i}"])
+    return count
+
+
+def test_two_processes_writing_at_once_both_succeed(tmp_path):
+    ctx = get_context("spawn")  # a fresh interpreter per writer, as two notebooks would be
+    with ctx.Pool(2) as pool:
+        done = pool.starmap(_writer, [(str(tmp_path), "a", 150), (str(tmp_path), "b", 150)])
+    assert done == [150, 150]
+    s = Store(tmp_path, base_url="http://sim", account_id="acct")
+    keys = [f"{n}-{i}" for n in "ab" for i in range(150)]
+    assert len(s.get_records("message", keys)) == 300
+
+
+def test_sigkill_mid_write_loses_nothing_committed_and_corrupts_nothing(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "tests.frames.store_worker", str(tmp_path), "k", "100000"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env)  # fmt: skip
+    committed = []
+    assert proc.stdout is not None
+    while len(committed) < 30:
+        line = proc.stdout.readline()
+        assert line, "worker died early"
+        committed.append(line.strip())
+    proc.send_signal(signal.SIGKILL)  # lands during a later transaction
+    proc.wait(timeout=10)
+    committed += [line.strip() for line in proc.stdout if line.strip()]
+    db = sqlite3.connect(tmp_path / "store.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    stored = {row[0] for row in db.execute("SELECT key FROM records")}
+    db.close()
+    for key in committed:  # every reported commit is there, all 20 rows of it
+        assert all(f"{key}-{j}" in stored for j in range(20)), key
+    # and whatever the kill interrupted is all or nothing
+    by_txn: dict[str, int] = {}
+    for key in stored:
+        by_txn[key.rsplit("-", 1)[0]] = by_txn.get(key.rsplit("-", 1)[0], 0) + 1
+    assert set(by_txn.values()) == {20}
+    s = Store(tmp_path, base_url="http://sim", account_id="acct")  # reusable after the crash
+    s.put_list("users", [{"id": "after"}])
+    assert s.get_list("users") == [{"id": "after"}]
