@@ -1,0 +1,756 @@
+"""The Sent v3 clients: ``AsyncSentClient`` (the one implementation) and ``SentClient`` (its blocking twin).
+
+Both return plain records: dicts and lists of dicts, exactly as the API sends them, with
+``profile_id`` added on records pulled through a profile and ``webhook_id`` on webhook events.
+
+>>> client = SentClient(api_key="...")
+>>> contacts = client.contacts()                       # every page, paced, with a progress bar
+>>> details = client.messages_details(message_ids)     # FanOutResult(results=..., failures=...)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LIMITS,
+    DEFAULT_PACING,
+    DEFAULT_RETRIES,
+    Limits,
+    Pacing,
+    Retries,
+    check_api_key,
+    check_base_url,
+    check_page_size,
+    check_phone,
+    check_uuid,
+)
+from ._errors import ConfigurationError, SentError
+from ._http import Reply, Requester, Stats
+from ._pagination import Page, bounded_map, fetch_all_pages, parse_page
+from ._progress import Bar, wants_progress
+from ._ratelimit import Limiter, NoLimiter
+from ._sync import LoopThread
+
+Record = dict[str, Any]
+
+
+@dataclass
+class FanOutResult:
+    """The outcome of one request per id: every success, and every failure by id. Never half-raised.
+
+    Ids are keys exactly as given; an id given twice was fetched once. After an interrupt, an id
+    in neither dict was not fetched.
+
+    >>> out = client.messages_details(ids)
+    >>> len(out.results), {i: e.code for i, e in out.failures.items()}
+    """
+
+    results: dict[str, Any] = field(default_factory=dict)
+    failures: dict[str, SentError] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when every id succeeded."""
+        return not self.failures
+
+    def __repr__(self) -> str:
+        return f"FanOutResult({len(self.results)} results, {len(self.failures)} failures)"
+
+
+class AsyncSentClient:
+    """The async client: ``await`` its methods in a notebook cell or an asyncio program.
+
+    ``transport`` is any httpx async transport: the network by default, the in-process simulator
+    (``sentlab.simulator.in_process_transport(app)``) or an ``httpx.MockTransport`` in tests.
+    ``pacing=None`` turns the client-side rate limiter off.
+
+    >>> async with AsyncSentClient(api_key=key) as client:
+    ...     me = await client.me()
+    """
+
+    def __init__(
+        self,
+        api_key: str | None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        profile_id: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retries: Retries = DEFAULT_RETRIES,
+        pacing: Pacing | None = DEFAULT_PACING,
+        limits: Limits = DEFAULT_LIMITS,
+        progress: bool | None = None,
+        limiter: Limiter | None = None,
+    ) -> None:
+        key = check_api_key(api_key)
+        self.base_url = check_base_url(base_url)
+        self.profile_id = check_uuid(profile_id, "profile_id") if profile_id else None
+        self.progress = progress
+        self.limits = limits
+        self.account: Record | None = None  # what /v3/me said, once asked
+        self.last_partial: Any = None  # what an interrupted or failed bulk call had fetched
+        if limiter is None:
+            limiter = Limiter(pacing) if pacing is not None else NoLimiter()
+        self._requester = Requester(
+            api_key=key,
+            base_url=self.base_url,
+            limiter=limiter,
+            retries=retries,
+            limits=limits,
+            transport=transport,
+        )
+        self._owns_requester = True
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {describe(self)}>"
+
+    async def __aenter__(self) -> AsyncSentClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool (clients made by ``with_profile`` share it and leave it open)."""
+        if self._owns_requester:
+            await self._requester.aclose()
+
+    @property
+    def stats(self) -> Stats:
+        """Counters of requests, retries and 429s of this client (shared with its profile clones)."""
+        return self._requester.stats
+
+    @property
+    def limiter(self) -> Limiter:
+        return self._requester.limiter
+
+    def with_profile(self, profile_id: str | None) -> AsyncSentClient:
+        """A client scoped to a child profile (``x-profile-id``), sharing connections and rate budget.
+
+        >>> marketing = client.with_profile("660e8400-e29b-41d4-a716-446655440001")
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.profile_id = check_uuid(profile_id, "profile_id") if profile_id else None
+        clone.last_partial = None
+        clone._owns_requester = False
+        return clone
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json_body: Any = None,
+        profile_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Reply:
+        return await self._requester.request(
+            method,
+            path,
+            params=params,
+            json_body=json_body,
+            profile_id=profile_id or self.profile_id,
+            idempotency_key=idempotency_key,
+        )
+
+    async def _get(self, path: str, **params: Any) -> Any:
+        return (await self._call("GET", path, params=params)).data
+
+    def _bar(self, description: str, progress: bool | None, unit: str = "req") -> Bar:
+        return Bar(description, enabled=wants_progress(progress if progress is not None else self.progress), unit=unit)
+
+    async def _list(
+        self,
+        path: str,
+        items_key: str,
+        *,
+        params: dict[str, Any],
+        page_size: int,
+        all_profiles: bool,
+        progress: bool | None,
+        profile_id: str | None = None,
+        bar: Bar | None = None,
+        tag: dict[str, Any] | None = None,
+    ) -> list[Record]:
+        """Every record of a paginated list, for this client's profile or for all of them."""
+        check_page_size(page_size)
+        if all_profiles:
+            return await self._across_profiles(
+                lambda pid, shared_bar: self._list(
+                    path, items_key, params=params, page_size=page_size, all_profiles=False,
+                    progress=progress, profile_id=pid, bar=shared_bar, tag=tag,
+                ),
+                f"{items_key} (all profiles)",
+                progress,
+            )
+        profile_id = profile_id or self.profile_id
+
+        async def fetch_page(number: int, cursor: str | None) -> Page:
+            query = {**params, "page": number, "page_size": page_size, "cursor": cursor}
+            reply = await self._call("GET", path, params=query, profile_id=profile_id)
+            return parse_page(reply.data, items_key, page_size=page_size, meta=reply.meta)
+
+        own_bar = bar is None
+        bar = bar or self._bar(items_key, progress, unit="page")
+        try:
+            records = await fetch_all_pages(
+                fetch_page,
+                concurrency=self.limits.concurrency,
+                progress=bar,
+                on_partial=lambda partial: self._keep_partial(_tagged(partial, profile_id, tag)),
+            )
+        finally:
+            if own_bar:
+                bar.close()
+        return _tagged(records, profile_id, tag)
+
+    async def _across_profiles(
+        self,
+        pull: Callable[[str, Bar], Awaitable[list[Record]]],
+        description: str,
+        progress: bool | None,
+    ) -> list[Record]:
+        """Run ``pull`` for every child profile of the organization; records in profile order."""
+        organization = self.with_profile(None) if self.profile_id else self
+        profile_ids = [p["id"] for p in await organization.profiles() if p.get("id")]
+        with self._bar(description, progress, unit="page") as bar:
+            per_profile: dict[str, list[Record]] = {}
+
+            async def one(pid: str) -> None:
+                per_profile[pid] = await pull(pid, bar)
+
+            try:
+                await bounded_map(profile_ids, one, concurrency=len(profile_ids) or 1)
+            except BaseException:
+                self._keep_partial([r for pid in profile_ids for r in per_profile.get(pid, [])])
+                raise
+        return [record for pid in profile_ids for record in per_profile[pid]]
+
+    def _keep_partial(self, partial: Any) -> None:
+        self.last_partial = partial
+
+    async def _fan_out(
+        self,
+        keys: Iterable[str],
+        normalise: Callable[[str], str],
+        fetch: Callable[[str], Awaitable[Any]],
+        description: str,
+        progress: bool | None,
+    ) -> FanOutResult:
+        """One request per distinct key, bounded and paced; failures are collected, never raised."""
+        keys = list(dict.fromkeys(keys))
+        results: dict[str, Any] = {}
+        failures: dict[str, SentError] = {}
+        by_normal: dict[str, list[str]] = {}
+        for key in keys:
+            try:
+                by_normal.setdefault(normalise(key), []).append(key)
+            except ConfigurationError as error:
+                failures[key] = error  # caught locally: no request made
+
+        def ordered() -> FanOutResult:
+            return FanOutResult(
+                {k: results[k] for k in keys if k in results},
+                {k: failures[k] for k in keys if k in failures},
+            )
+
+        with self._bar(description, progress) as bar:
+            bar.add_total(len(by_normal))
+
+            async def one(normal: str) -> None:
+                try:
+                    value = await fetch(normal)
+                except SentError as error:
+                    for key in by_normal[normal]:
+                        failures[key] = error
+                else:
+                    for key in by_normal[normal]:
+                        results[key] = value
+                bar.update(1)
+
+            try:
+                await bounded_map(by_normal, one, concurrency=self.limits.concurrency)
+            except BaseException:
+                self._keep_partial(ordered())
+                raise
+        return ordered()
+
+    # -- account ------------------------------------------------------------------------------
+
+    async def me(self) -> Record:
+        """The account behind the key: type (organization, profile, user), name, channels, profiles.
+
+        >>> (await client.me())["type"]
+        'organization'
+        """
+        self.account = await self._get("/v3/me")
+        return self.account
+
+    async def profiles(self) -> list[Record]:
+        """The organization's child profiles (organization keys only).
+
+        >>> [p["name"] for p in await client.profiles()]
+        """
+        return _items(await self._get("/v3/profiles"), "profiles")
+
+    async def profile(self, profile_id: str) -> Record:
+        """One child profile by id.
+
+        >>> await client.profile("660e8400-e29b-41d4-a716-446655440001")
+        """
+        return await self._get(f"/v3/profiles/{check_uuid(profile_id, 'profile_id')}")
+
+    async def users(self) -> list[Record]:
+        """The account's users (id, email, name, role, status…).
+
+        >>> [u["email"] for u in await client.users()]
+        """
+        return _items(await self._get("/v3/users"), "users")
+
+    # -- contacts -------------------------------------------------------------------------------
+
+    async def contacts(
+        self,
+        *,
+        search: str | None = None,
+        channel: str | None = None,
+        phone: str | None = None,
+        page_size: int = 100,
+        all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:
+        """Every contact (all pages); ``all_profiles=True`` pulls each child profile, tagged ``profile_id``.
+
+        >>> contacts = await client.contacts(channel="whatsapp")
+        """
+        params = {"search": search, "channel": channel, "phone": phone}
+        return await self._list("/v3/contacts", "contacts", params=params, page_size=page_size,
+                                all_profiles=all_profiles, progress=progress)
+
+    async def contact(self, contact_id: str) -> Record:
+        """One contact by id.
+
+        >>> await client.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+        """
+        return await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}")
+
+    async def create_contact(
+        self, phone_number: str, *, sandbox: bool = False, idempotency_key: str | None = None
+    ) -> Record:
+        """Create a contact from a phone number (E.164); ``sandbox=True`` only validates.
+
+        >>> await client.create_contact("+14155551234")
+        """
+        body = {"phone_number": check_phone(phone_number), **_sandbox(sandbox)}
+        reply = await self._call("POST", "/v3/contacts", json_body=body, idempotency_key=idempotency_key)
+        return reply.data
+
+    async def update_contact(
+        self, contact_id: str, *, sandbox: bool = False, idempotency_key: str | None = None, **fields: Any
+    ) -> Record:
+        """Change a contact's fields (e.g. ``default_channel``, ``opt_out``).
+
+        >>> await client.update_contact(contact_id, default_channel="whatsapp")
+        """
+        path = f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}"
+        reply = await self._call("PATCH", path, json_body={**fields, **_sandbox(sandbox)},
+                                 idempotency_key=idempotency_key)
+        return reply.data
+
+    async def delete_contact(self, contact_id: str, *, sandbox: bool = False) -> None:
+        """Remove a contact from the account (inherited contacts cannot be deleted).
+
+        >>> await client.delete_contact(contact_id)
+        """
+        path = f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}"
+        await self._call("DELETE", path, json_body=_sandbox(sandbox) or None)
+
+    # -- templates ------------------------------------------------------------------------------
+
+    async def templates(
+        self,
+        *,
+        search: str | None = None,
+        status: str | None = None,
+        category: str | None = None,
+        page_size: int = 100,
+        all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:
+        """Every template (all pages), optionally filtered by status or category.
+
+        >>> approved = await client.templates(status="APPROVED")
+        """
+        params = {"search": search, "status": status, "category": category}
+        return await self._list("/v3/templates", "templates", params=params, page_size=page_size,
+                                all_profiles=all_profiles, progress=progress)
+
+    async def template(self, template_id: str) -> Record:
+        """One template by id.
+
+        >>> await client.template("7ba7b820-9dad-11d1-80b4-00c04fd430c8")
+        """
+        return await self._get(f"/v3/templates/{check_uuid(template_id, 'template_id')}")
+
+    async def create_template(
+        self, *, sandbox: bool = False, idempotency_key: str | None = None, **fields: Any
+    ) -> Record:
+        """Create a template from its fields (name, category, language, definition…).
+
+        >>> await client.create_template(name="welcome", category="UTILITY", language="en_US")
+        """
+        reply = await self._call("POST", "/v3/templates", json_body={**fields, **_sandbox(sandbox)},
+                                 idempotency_key=idempotency_key)
+        return reply.data
+
+    async def update_template(
+        self, template_id: str, *, sandbox: bool = False, idempotency_key: str | None = None, **fields: Any
+    ) -> Record:
+        """Replace a template's fields (PUT).
+
+        >>> await client.update_template(template_id, name="welcome_v2")
+        """
+        path = f"/v3/templates/{check_uuid(template_id, 'template_id')}"
+        reply = await self._call("PUT", path, json_body={**fields, **_sandbox(sandbox)},
+                                 idempotency_key=idempotency_key)
+        return reply.data
+
+    async def delete_template(self, template_id: str, *, sandbox: bool = False) -> None:
+        """Delete a template.
+
+        >>> await client.delete_template(template_id)
+        """
+        path = f"/v3/templates/{check_uuid(template_id, 'template_id')}"
+        await self._call("DELETE", path, json_body=_sandbox(sandbox) or None)
+
+    # -- webhooks -------------------------------------------------------------------------------
+
+    async def webhooks(
+        self,
+        *,
+        search: str | None = None,
+        is_active: bool | None = None,
+        page_size: int = 100,
+        all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:
+        """Every webhook (all pages).
+
+        >>> [w["endpoint_url"] for w in await client.webhooks()]
+        """
+        params = {"search": search, "is_active": is_active}
+        return await self._list("/v3/webhooks", "webhooks", params=params, page_size=page_size,
+                                all_profiles=all_profiles, progress=progress)
+
+    async def webhook(self, webhook_id: str) -> Record:
+        """One webhook by id.
+
+        >>> await client.webhook("d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")
+        """
+        return await self._get(f"/v3/webhooks/{check_uuid(webhook_id, 'webhook_id')}")
+
+    async def webhook_events(
+        self,
+        webhook_id: str | None = None,
+        *,
+        search: str | None = None,
+        page_size: int = 100,
+        all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:
+        """Every delivery event of one webhook, or of all webhooks (``webhook_id=None``); each tagged ``webhook_id``.
+
+        Message ids are in ``event["event_data"]["payload"]["message_id"]``.
+
+        >>> events = await client.webhook_events()
+        """
+        check_page_size(page_size)
+        params = {"search": search}
+        if webhook_id is not None:
+            wid = check_uuid(webhook_id, "webhook_id")
+            return await self._list(f"/v3/webhooks/{wid}/events", "events", params=params,
+                                    page_size=page_size, all_profiles=all_profiles, progress=progress,
+                                    tag={"webhook_id": wid})
+        if all_profiles:
+            return await self._across_profiles(
+                lambda pid, bar: self.with_profile(pid)._events_of_all_webhooks(params, page_size, progress, bar),
+                "events (all profiles)",
+                progress,
+            )
+        with self._bar("events", progress, unit="page") as bar:
+            return await self._events_of_all_webhooks(params, page_size, progress, bar)
+
+    async def _events_of_all_webhooks(
+        self, params: dict[str, Any], page_size: int, progress: bool | None, bar: Bar
+    ) -> list[Record]:
+        webhook_ids = [w["id"] for w in await self.webhooks(page_size=page_size, progress=False) if w.get("id")]
+        per_webhook: dict[str, list[Record]] = {}
+
+        async def one(wid: str) -> None:
+            per_webhook[wid] = await self._list(
+                f"/v3/webhooks/{quote(wid)}/events", "events", params=params, page_size=page_size,
+                all_profiles=False, progress=progress, bar=bar, tag={"webhook_id": wid},
+            )
+
+        try:
+            await bounded_map(webhook_ids, one, concurrency=len(webhook_ids) or 1)
+        except BaseException:
+            self._keep_partial([e for wid in webhook_ids for e in per_webhook.get(wid, [])])
+            raise
+        return [event for wid in webhook_ids for event in per_webhook[wid]]
+
+    async def webhook_event_types(self) -> list[Record]:
+        """The event types a webhook can subscribe to.
+
+        >>> [t["name"] for t in await client.webhook_event_types()]
+        """
+        return _items(await self._get("/v3/webhooks/event-types"), "event_types")
+
+    # -- messages -------------------------------------------------------------------------------
+
+    async def message(self, message_id: str) -> Record:
+        """A message's details: status, channel, template, price, active_contact_price, events.
+
+        >>> (await client.message(message_id))["status"]
+        'DELIVERED'
+        """
+        return await self._get(f"/v3/messages/{check_uuid(message_id, 'message_id')}")
+
+    async def message_activities(self, message_id: str) -> list[Record]:
+        """A message's activity timeline (newest first), each activity tagged ``message_id``.
+
+        >>> [a["status"] for a in await client.message_activities(message_id)]
+        ['DELIVERED', 'SENT', 'PROCESSED', 'QUEUED']
+        """
+        mid = check_uuid(message_id, "message_id")
+        path = f"/v3/messages/{mid}/activities"
+        reply = await self._call("GET", path)
+        page = parse_page(reply.data, "activities", page_size=100, meta=reply.meta)
+        activities = list(page.items)
+        number = 1
+        while page.items and (page.has_more or (page.total_pages or 0) > number):
+            number += 1  # activities are rarely paged; the SDK allows for it
+            reply = await self._call("GET", path, params={"page": number})
+            page = parse_page(reply.data, "activities", page_size=100, meta=reply.meta)
+            activities.extend(page.items)
+        return [{**a, "message_id": a.get("message_id") or mid} if isinstance(a, dict) else a for a in activities]
+
+    async def messages_details(self, message_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+        """Details of many messages, one request each (bounded, paced); duplicates fetched once.
+
+        >>> out = await client.messages_details(ids)
+        >>> out.results[ids[0]]["price"], out.failures
+        """
+        return await self._fan_out(
+            message_ids, lambda m: check_uuid(m, "message_id"),
+            lambda mid: self._get(f"/v3/messages/{mid}"), "message details", progress,
+        )
+
+    async def activities_many(self, message_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+        """Activity timelines of many messages: ``results[message_id]`` is a list of activities.
+
+        >>> out = await client.activities_many(ids)
+        """
+        return await self._fan_out(
+            message_ids, lambda m: check_uuid(m, "message_id"),
+            self.message_activities, "message activities", progress,
+        )
+
+    async def send(
+        self,
+        to: str | Iterable[str],
+        *,
+        template_id: str | None = None,
+        template_name: str | None = None,
+        parameters: dict[str, Any] | None = None,
+        channels: Iterable[str] | None = None,
+        sandbox: bool | None = None,
+        idempotency_key: str | None = None,
+        **extra: Any,
+    ) -> Record:
+        """Send a template to one or more numbers; ``sandbox`` must be said explicitly.
+
+        ``sandbox=True`` validates and returns a realistic fake without sending anything;
+        ``sandbox=False`` really sends. The Idempotency-Key (generated unless given) makes a
+        retried send safe: it never sends twice.
+
+        >>> await client.send("+14155551234", template_id=tid, parameters={"name": "Ada"}, sandbox=True)
+        """
+        if sandbox is None:
+            raise ConfigurationError(
+                "send() needs sandbox=True (validate only, nothing is sent) or sandbox=False "
+                "(really send to the phones); sentlab does not guess"
+            )
+        numbers = [to] if isinstance(to, str) else list(to)
+        if not numbers:
+            raise ConfigurationError("send() needs at least one recipient in `to`")
+        if template_id is None and template_name is None:
+            raise ConfigurationError("send() needs template_id= or template_name=")
+        template: dict[str, Any] = {}
+        if template_id is not None:
+            template["id"] = check_uuid(template_id, "template_id")
+        if template_name is not None:
+            template["name"] = template_name
+        if parameters:
+            template["parameters"] = parameters
+        body: dict[str, Any] = {"to": [check_phone(n) for n in numbers], "template": template,
+                                "sandbox": bool(sandbox), **extra}
+        if channels is not None:
+            body["channel"] = [channels] if isinstance(channels, str) else list(channels)
+        reply = await self._call("POST", "/v3/messages", json_body=body, idempotency_key=idempotency_key)
+        return reply.data
+
+    # -- numbers --------------------------------------------------------------------------------
+
+    async def lookup_number(self, phone_number: str) -> Record:
+        """Carrier, line type, validity, porting and VoIP of a number (E.164).
+
+        >>> (await client.lookup_number("+14155551234"))["line_type"]
+        'mobile'
+        """
+        return await self._get(f"/v3/numbers/lookup/{quote(check_phone(phone_number))}")
+
+    async def lookup_numbers(self, phone_numbers: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+        """Look up many numbers; malformed ones fail locally (ConfigurationError), without a request.
+
+        >>> out = await client.lookup_numbers(["+14155551234", "+442071838750"])
+        """
+        return await self._fan_out(
+            phone_numbers, check_phone,
+            lambda e164: self._get(f"/v3/numbers/lookup/{quote(e164)}"), "number lookups", progress,
+        )
+
+
+def describe(client: AsyncSentClient) -> str:
+    """``base_url=… account=… profile=…`` for reprs; never the key."""
+    parts = [f"base_url={client.base_url!r}"]
+    if client.account:
+        name = client.account.get("name") or client.account.get("id")
+        kind = client.account.get("type")
+        parts.append(f"account={name!r}" + (f" ({kind})" if kind else ""))
+    parts.append(f"profile={client.profile_id!r}" if client.profile_id else "profile=None")
+    return " ".join(parts)
+
+
+def _items(data: Any, key: str) -> list[Record]:
+    return parse_page(data, key, page_size=100).items
+
+
+def _sandbox(sandbox: bool) -> dict[str, Any]:
+    return {"sandbox": True} if sandbox else {}
+
+
+def _tagged(records: list[Any], profile_id: str | None, tag: dict[str, Any] | None) -> list[Any]:
+    if not profile_id and not tag:
+        return records
+    extra = dict(tag or {})
+    if profile_id:
+        extra["profile_id"] = profile_id
+    return [{**record, **extra} if isinstance(record, dict) else record for record in records]
+
+
+# ---------------------------------------------------------------------------------------------
+# the sync facade: the same methods, each running the async one on sentlab's loop thread
+# ---------------------------------------------------------------------------------------------
+
+
+class SentClient:
+    """The blocking client, for scripts, notebook cells and widget callbacks: same methods, no ``await``.
+
+    Works with or without a running event loop (the calls run on a private loop thread; see
+    ``docs/client.md``). Ctrl-C cancels the in-flight requests within a second; what a bulk
+    call had fetched is then in ``client.last_partial``.
+
+    >>> with SentClient(api_key=key) as client:
+    ...     contacts = client.contacts()
+    """
+
+    def __init__(self, api_key: str | None, **options: Any) -> None:
+        self._aclient = AsyncSentClient(api_key, **options)
+        self._runner = LoopThread.shared()
+
+    @classmethod
+    def _wrapping(cls, aclient: AsyncSentClient) -> SentClient:
+        client = object.__new__(cls)
+        client._aclient = aclient
+        client._runner = LoopThread.shared()
+        return client
+
+    def __repr__(self) -> str:
+        return f"<SentClient {describe(self._aclient)}>"
+
+    def __enter__(self) -> SentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _run(self, coroutine: Any) -> Any:
+        try:
+            return self._runner.run(coroutine)
+        except KeyboardInterrupt as interrupt:
+            partial = self._aclient.last_partial
+            if partial is not None:
+                size = len(partial.results) if isinstance(partial, FanOutResult) else len(partial)
+                interrupt.add_note(f"sentlab: interrupted; {size} records fetched so far are in client.last_partial")
+            raise
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._run(self._aclient.aclose())
+
+    def with_profile(self, profile_id: str | None) -> SentClient:
+        """A client scoped to a child profile, sharing connections and rate budget.
+
+        >>> client.with_profile(profile_id).contacts()
+        """
+        return self._wrapping(self._aclient.with_profile(profile_id))
+
+    @property
+    def aio(self) -> AsyncSentClient:
+        """The async client underneath (it lives on sentlab's loop thread: use it only through this client)."""
+        return self._aclient
+
+    base_url = property(lambda self: self._aclient.base_url)
+    profile_id = property(lambda self: self._aclient.profile_id)
+    account = property(lambda self: self._aclient.account)
+    stats = property(lambda self: self._aclient.stats, doc="Counters of requests, retries and 429s.")
+    last_partial = property(
+        lambda self: self._aclient.last_partial,
+        doc="What an interrupted or failed bulk call had fetched (a list or a FanOutResult).",
+    )
+
+
+def _blocking(name: str) -> Callable[..., Any]:
+    async_method = getattr(AsyncSentClient, name)
+
+    @functools.wraps(async_method)
+    def method(self: SentClient, *args: Any, **kwargs: Any) -> Any:
+        self._aclient.last_partial = None
+        return self._run(async_method(self._aclient, *args, **kwargs))
+
+    method.__doc__ = (async_method.__doc__ or "").replace("await ", "").replace("async with", "with")
+    return method
+
+
+SYNC_METHODS = [
+    name
+    for name, member in vars(AsyncSentClient).items()
+    if not name.startswith("_") and inspect.iscoroutinefunction(member) and name != "aclose"
+]
+for _name in SYNC_METHODS:
+    setattr(SentClient, _name, _blocking(_name))
+del _name
+

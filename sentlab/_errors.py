@@ -1,0 +1,261 @@
+"""Errors: one hierarchy rooted at ``SentError``, mapped from the API's status and error code.
+
+>>> try:
+...     lab.api.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+... except sentlab.NotFoundError as exc:
+...     print(exc.code, exc.request_id)
+
+``SentError``
+├── ``ConfigurationError``   bad local input, raised before any request (also a ``ValueError``)
+├── ``APIError``             the API answered with an error (or with something that is not the API)
+│   ├── ``AuthenticationError``     401 AUTH_001 / AUTH_002
+│   ├── ``PermissionDeniedError``   403 AUTH_004..AUTH_007
+│   ├── ``ValidationError``         400 / 422, VALIDATION_* (``details`` holds the per-field messages)
+│   ├── ``NotFoundError``           404 RESOURCE_*
+│   ├── ``ConflictError``           409 RESOURCE_007, CONFLICT_001
+│   ├── ``RateLimitError``          429 BUSINESS_002 (``retry_after`` in seconds)
+│   ├── ``ServerError``             5xx
+│   └── ``UnexpectedResponseError`` non-JSON body, no envelope, an HTML page from a proxy
+└── ``APIConnectionError``   no answer at all (refused, DNS, reset)
+    └── ``APITimeoutError``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "***"
+
+
+class SentError(Exception):
+    """Root of every error sentlab raises on purpose."""
+
+
+class ConfigurationError(SentError, ValueError):
+    """Bad local input (empty key, page_size out of range, malformed id…), caught before any request.
+
+    >>> sentlab.connect(api_key="")
+    Traceback (most recent call last):
+    ConfigurationError: the API key is empty ...
+    """
+
+
+class APIConnectionError(SentError):
+    """The API could not be reached (connection refused, DNS failure, connection reset)."""
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+
+class APITimeoutError(APIConnectionError):
+    """The API did not answer within the configured timeout."""
+
+
+# What to do about a code, shown under the message (from the docs' error catalog).
+_HINTS: dict[str, str] = {
+    "AUTH_001": "send a key: connect(api_key=...) or set SENT_DM_API_KEY",
+    "AUTH_002": "the API key is wrong or expired: check it in the Sent dashboard",
+    "AUTH_004": "this key's role may not do this; profile keys may not send x-profile-id",
+    "AUTH_005": "the account is not active yet",
+    "AUTH_006": "complete KYC verification for this account",
+    "AUTH_007": "configure a messaging channel for this account",
+    "BUSINESS_002": "too many requests: sentlab retried with backoff; lower concurrency or wait",
+    "BUSINESS_003": "insufficient balance: add funds to the account",
+    "BUSINESS_005": "the template is not approved for sending yet",
+    "CONFLICT_001": "the same Idempotency-Key is being processed: wait and retry",
+    "RESOURCE_007": "it already exists: update the existing resource instead",
+    "VALIDATION_007": "Idempotency-Key must be 1-255 letters, digits, '-' or '_'",
+}
+
+
+class APIError(SentError):
+    """The API answered with an error envelope (or a body that is not the API's).
+
+    Carries ``status``, ``code``, ``message``, ``details``, ``doc_url``, ``request_id``,
+    ``method`` and ``url``; never the API key.
+
+    >>> exc.status, exc.code, exc.details
+    (400, 'VALIDATION_001', {'page_size': ['must be between 1 and 100']})
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        details: Any = None,
+        doc_url: str | None = None,
+        request_id: str | None = None,
+        method: str | None = None,
+        url: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+        self.details = details
+        self.doc_url = doc_url
+        self.request_id = request_id
+        self.method = method
+        self.url = url
+        self.headers = headers or {}
+
+    def __str__(self) -> str:
+        head = " ".join(str(part) for part in (self.status, self.code) if part)
+        lines = [f"{head}: {self.message}" if head else self.message]
+        if isinstance(self.details, dict):
+            for field, problems in self.details.items():
+                if isinstance(problems, list | tuple):
+                    problems = "; ".join(str(p) for p in problems)
+                lines.append(f"  {field}: {problems}")
+        elif self.details:
+            lines.append(f"  {self.details}")
+        hint = _HINTS.get(self.code or "")
+        if hint:
+            lines.append(f"  → {hint}")
+        where = " ".join(part for part in (self.method, self.url) if part)
+        context = ", ".join(
+            part for part in (where, f"request_id {self.request_id}" if self.request_id else "") if part
+        )
+        if context:
+            lines.append(f"  ({context})")
+        if self.doc_url:
+            lines.append(f"  docs: {self.doc_url}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status={self.status!r}, code={self.code!r}, message={self.message!r})"
+
+
+class AuthenticationError(APIError):
+    """401: the key is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not do this (role, account state, or a profile key sending x-profile-id)."""
+
+
+class ValidationError(APIError):
+    """400/422: the request was rejected; ``details`` maps each field to its problems."""
+
+
+class NotFoundError(APIError):
+    """404: no such contact, template, message, webhook, profile or number."""
+
+
+class ConflictError(APIError):
+    """409: the resource exists already, or the same Idempotency-Key is in progress (CONFLICT_001)."""
+
+
+class RateLimitError(APIError):
+    """429 BUSINESS_002, still failing after the retries; ``retry_after`` is the server's advice in seconds."""
+
+    @property
+    def retry_after(self) -> float | None:
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+class ServerError(APIError):
+    """5xx: the API failed; sentlab already retried."""
+
+
+class UnexpectedResponseError(APIError):
+    """The body is not the API's envelope: not JSON, truncated, or an HTML page from a proxy."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: ValidationError,
+    429: RateLimitError,
+}
+
+_BY_CODE_PREFIX: dict[str, type[APIError]] = {
+    "VALIDATION": ValidationError,
+    "CONFLICT": ConflictError,
+    "INTERNAL": ServerError,
+    "SERVICE": ServerError,
+}
+
+_BY_CODE: dict[str, type[APIError]] = {
+    "AUTH_001": AuthenticationError,
+    "AUTH_002": AuthenticationError,
+    "BUSINESS_002": RateLimitError,
+    "RESOURCE_007": ConflictError,
+}
+
+
+def error_class(status: int, code: str | None) -> type[APIError]:
+    """The exception class for an error response: the code decides, else the status."""
+    if code:
+        if code in _BY_CODE:
+            return _BY_CODE[code]
+        if code.startswith("AUTH_"):
+            return PermissionDeniedError if status == 403 else AuthenticationError
+        if code.startswith("RESOURCE_") and status == 404:
+            return NotFoundError
+        prefix = code.split("_", 1)[0]
+        if prefix in _BY_CODE_PREFIX:
+            return _BY_CODE_PREFIX[prefix]
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if absent or garbled."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    from email.utils import parsedate_to_datetime
+    from time import time
+
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time())
+    except (TypeError, ValueError):
+        return None
+
+
+class Secret:
+    """Holds the API key; its repr, str and vars never show it (only ``reveal()`` does)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+
+def redact(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` with every secret replaced by ``***``, through strings, lists and dicts."""
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {redact(k, secrets): redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact(v, secrets) for v in value)
+    return value
