@@ -492,6 +492,32 @@ class AsyncSentClient:
         with self._bar("events", progress, unit="page") as bar:
             return await self._events_of_all_webhooks(params, page_size, progress, bar)
 
+    async def webhook_events_page(
+        self, webhook_id: str, *, page: int = 1, page_size: int = 100
+    ) -> tuple[list[Record], bool]:
+        """One page of a webhook's events (newest first) and whether more pages follow.
+
+        The building block of incremental sync: read pages until one holds an event already
+        stored. Events that arrive while paging shift older ones to later pages, so a reader
+        may see an event twice (deduplicate by ``id``) but never misses one.
+
+        >>> events, more = await client.webhook_events_page(webhook_id, page=1)
+        """
+        check_page_size(page_size)
+        if page < 1:
+            raise ConfigurationError(f"page must be 1 or more, got {page!r}")
+        wid = check_uuid(webhook_id, "webhook_id")
+        reply = await self._call("GET", f"/v3/webhooks/{wid}/events",
+                                 params={"page": page, "page_size": page_size})
+        parsed = parse_page(reply.data, "events", page_size=page_size, meta=reply.meta)
+        if parsed.has_more is not None:
+            more = bool(parsed.has_more)
+        elif parsed.total_pages is not None:
+            more = page < parsed.total_pages
+        else:
+            more = len(parsed.items) == page_size
+        return _tagged(parsed.items, self.profile_id, {"webhook_id": wid}), more
+
     async def _events_of_all_webhooks(
         self, params: dict[str, Any], page_size: int, progress: bool | None, bar: Bar
     ) -> list[Record]:

@@ -6,11 +6,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
 
+from . import _datasets
 from ._client import AsyncSentClient, SentClient, describe
 from ._config import (
     DEFAULT_BASE_URL,
@@ -27,7 +32,10 @@ from ._config import (
 from ._errors import ConfigurationError
 
 SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
-DEMO_NOTICE = "sentlab: no API key or base URL — using the built-in simulator (demo account)"
+DEMO_NOTICE = (
+    "sentlab: no API key or base URL — using the built-in simulator (demo account, offline, "
+    "no rate limit)"
+)
 
 
 class Lab:
@@ -42,13 +50,23 @@ class Lab:
     """
 
     def __init__(
-        self, api: SentClient, *, source: str, world: Any = None, make_aapi: Any = None
+        self,
+        api: SentClient,
+        *,
+        source: str,
+        world: Any = None,
+        make_aapi: Any = None,
+        store: bool = True,
+        cache_dir: str | Path | None = None,
     ) -> None:
         self.api = api
         self._make_aapi = make_aapi  # a closure: it holds the key without showing it in vars(lab)
         self.source = source  # where the key came from, or "simulator"
         self.world = world  # the simulator's world (ground truth) when connected to it in-process
         self._aapi: AsyncSentClient | None = None
+        self._store_enabled = store
+        self._cache_dir = cache_dir
+        self._cache: _datasets.Store | None = None
 
     @property
     def aapi(self) -> AsyncSentClient:
@@ -70,14 +88,201 @@ class Lab:
         return f"<Lab {describe(self.api.aio)}{suffix}>"
 
     def close(self) -> None:
-        """Close the connection pools."""
+        """Close the connection pools and the local store."""
+        if self._cache is not None:
+            self._cache.close()
         self.api.close()
+
+    # -- frames, through the local store ---------------------------------------------------------
+
+    @property
+    def cache(self) -> _datasets.Store:
+        """The local store of fetched records: ``lab.cache.info()`` shows it, ``lab.cache.clear()`` empties it.
+
+        >>> lab.cache.info()[["kind", "records", "age"]]
+        """
+        if self._cache is None:
+            self._cache = _datasets.open_store(self.api, self._cache_dir, enabled=self._store_enabled)
+        return self._cache
+
+    @property
+    def aio(self) -> AsyncLab:
+        """The async twin of the frame methods, for ``await`` in a notebook cell.
+
+        >>> contacts = await lab.aio.contacts()
+        """
+        return AsyncLab(self)
+
+    def _whole_account(self, all_profiles: bool | None) -> bool:
+        # An organization key with no profile chosen means "the whole account": its own
+        # resources hold little, the child profiles hold the traffic.
+        if all_profiles is not None:
+            return all_profiles
+        inner = self.api.aio
+        account = inner.account or self.api.me()
+        return inner.profile_id is None and account.get("type") == "organization"
+
+    def contacts(
+        self,
+        *,
+        search: str | None = None,
+        channel: str | None = None,
+        phone: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Contacts, one row per contact (per profile that sees it), typed; see ``sentlab.schema("contacts")``.
+
+        ``all_profiles=None`` pulls every child profile when the key is an organization's and no
+        profile was chosen; inherited organization contacts then appear under each profile.
+
+        >>> lab.contacts(channel="whatsapp").region_code.value_counts()
+        """
+        return _datasets.contacts(self.api, self.cache, search=search, channel=channel, phone=phone,
+                                  all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    def templates(
+        self,
+        *,
+        search: str | None = None,
+        status: str | None = None,
+        category: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Message templates, one row per template; see ``sentlab.schema("templates")``.
+
+        >>> lab.templates(status="APPROVED")[["name", "category", "channels"]]
+        """
+        return _datasets.templates(self.api, self.cache, search=search, status=status, category=category,
+                                   all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    def webhooks(self, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
+        """Webhooks (signing secrets are never kept), one row per webhook.
+
+        >>> lab.webhooks()[["endpoint_url", "is_active"]]
+        """
+        return _datasets.webhooks(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
+                                  refresh=refresh)
+
+    def webhook_events(
+        self,
+        webhook_id: str | None = None,
+        *,
+        since: _datasets.When = None,
+        until: _datasets.When = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Webhook delivery events (``webhook_id=None``: every webhook), synced incrementally.
+
+        >>> ev = lab.webhook_events(since="2026-11-01")
+        >>> ev.groupby("event_type").size()
+        """
+        return _datasets.webhook_events(self.api, self.cache, webhook_id, since=since, until=until,
+                                        all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    def messages(
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        details: str = "auto",
+        since: _datasets.When = None,
+        until: _datasets.When = None,
+        webhook_id: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Messages, one row each; ``ids=None`` takes the message ids found in webhook events.
+
+        Built from webhook events where they suffice (one request per 100 events); per-message
+        details (one request each) only for messages with no events, or for all with
+        ``details="all"`` (exact prices); ``details="none"`` never fetches them.
+
+        >>> m = lab.messages(since="2026-11-01")
+        >>> m.groupby("channel", observed=True).status.value_counts()
+        """
+        return _datasets.messages(self.api, self.cache, ids, details=details, since=since, until=until,
+                                  webhook_id=webhook_id, all_profiles=self._whole_account(all_profiles),
+                                  refresh=refresh)
+
+    def activities(
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        since: _datasets.When = None,
+        until: _datasets.When = None,
+        webhook_id: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Activity timelines, one row per message x status (one request per message, stored for good once final).
+
+        >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
+        """
+        return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
+                                    all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    def lookup_numbers(self, numbers: Iterable[str] | str, *, refresh: bool = False) -> pd.DataFrame:
+        """Number lookups (validity, carrier, line type, ported...), one row per number.
+
+        >>> lab.lookup_numbers(["+14155550123", "+447911123456"])
+        """
+        return _datasets.lookup_numbers(self.api, self.cache, numbers, refresh=refresh)
+
+    def profiles(self, *, refresh: bool = False) -> pd.DataFrame:
+        """The organization's child profiles, one row each.
+
+        >>> lab.profiles()[["id", "name"]]
+        """
+        return _datasets.profiles(self.api, self.cache, refresh=refresh)
+
+    def users(self, *, refresh: bool = False) -> pd.DataFrame:
+        """Users of the account, one row each.
+
+        >>> lab.users()[["email", "role"]]
+        """
+        return _datasets.users(self.api, self.cache, refresh=refresh)
 
     def __enter__(self) -> Lab:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+FRAME_METHODS = (
+    "contacts", "templates", "webhooks", "webhook_events", "messages", "activities",
+    "lookup_numbers", "profiles", "users",
+)
+
+
+class AsyncLab:
+    """``await``-able twins of :class:`Lab`'s frame methods (``lab.aio``), same arguments.
+
+    Each runs its blocking twin in a worker thread, so the notebook's event loop stays free
+    while pages download.
+
+    >>> contacts, templates = await asyncio.gather(lab.aio.contacts(), lab.aio.templates())
+    """
+
+    def __init__(self, lab: Lab) -> None:
+        self._lab = lab
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in FRAME_METHODS:
+            raise AttributeError(f"lab.aio has no {name!r}; it offers {', '.join(FRAME_METHODS)}")
+        method = getattr(self._lab, name)
+
+        async def twin(*args: Any, **kwargs: Any) -> pd.DataFrame:
+            return await asyncio.to_thread(method, *args, **kwargs)
+
+        twin.__name__ = name
+        twin.__doc__ = method.__doc__
+        return twin
+
+    def __dir__(self) -> list[str]:
+        return list(FRAME_METHODS)
 
 
 def connect(
@@ -92,6 +297,8 @@ def connect(
     limits: Limits = DEFAULT_LIMITS,
     transport: httpx.AsyncBaseTransport | None = None,
     check: bool = True,
+    store: bool = True,
+    cache_dir: str | Path | None = None,
 ) -> Lab:
     """Connect to the Sent API (or to the built-in simulator) and return a :class:`Lab`.
 
@@ -101,6 +308,8 @@ def connect(
     ``demo=True``) it connects in-process to the simulator's demo account and says so on
     stderr. A base URL without a key is an error, never a silent switch to the simulator.
     ``check=True`` asks ``/v3/me`` at once, so a wrong key or URL fails here, clearly.
+    Frames go through a local store under the user's cache directory (``cache_dir`` moves
+    it, ``store=False`` turns it off), so re-running a cell re-downloads only what can change.
 
     >>> lab = sentlab.connect()                                   # demo account, offline
     >>> lab = sentlab.connect(api_key="sk_live_...", profile_id="660e8400-e29b-41d4-a716-446655440001")
@@ -120,10 +329,15 @@ def connect(
                 "(connect(demo=True) asks for it)"
             )
     if source == "simulator":
-        from .simulator import create_app, demo_world, in_process_transport
+        from .simulator import SimulatorConfig, create_app, demo_world, in_process_transport
 
+        # The in-process demo answers at machine speed: the API's 200 requests/minute would
+        # make a first look at the demo account take minutes. Rate limiting is exercised by
+        # `sentlab simulate` (limits on by default) and the tests.
         world = demo_world()
-        transport = in_process_transport(create_app(world))
+        transport = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
+        if pacing is DEFAULT_PACING:
+            pacing = None
         key, url = world.org_key, SIMULATOR_BASE_URL
         print(DEMO_NOTICE, file=sys.stderr)
     key = check_api_key(key)
@@ -137,7 +351,7 @@ def connect(
     )
     api = SentClient(key, pacing=pacing, **options)
     # Its own connection pool (a pool belongs to one event loop), the same rate budget.
-    lab = Lab(api, source=source, world=world,
+    lab = Lab(api, source=source, world=world, store=store, cache_dir=cache_dir,
               make_aapi=lambda: AsyncSentClient(key, limiter=api.aio.limiter, **options))
     if check:
         api.me()

@@ -80,7 +80,88 @@ def _run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[Subcommands], None]] = [_add_simulate]
+def _add_connection_options(parser: argparse.ArgumentParser) -> None:
+    # The key is read from SENT_DM_API_KEY / SENT_API_KEY / .env, never from the command
+    # line, where it would show in the shell history and in `ps`.
+    parser.add_argument("--base-url", help="API base URL (default: SENT_BASE_URL, else the real API; "
+                        "with no key and no base URL: the built-in simulator)")
+    parser.add_argument("--profile-id", help="scope to this child profile (organization keys)")
+    parser.add_argument("--demo", action="store_true", help="use the built-in simulator's demo account")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the local store")
+
+
+def _connect(args: argparse.Namespace) -> Any:
+    import sentlab
+
+    return sentlab.connect(base_url=args.base_url, profile_id=args.profile_id, demo=args.demo,
+                           store=not args.no_cache)
+
+
+def _add_export(subcommands: Subcommands) -> None:
+    from sentlab._export import EXPORTABLE
+
+    parser = subcommands.add_parser(
+        "export",
+        help="write a frame to Parquet or CSV",
+        description="Fetch one resource (through the local store) and write it as a typed "
+        "Parquet file or a CSV file.",
+    )
+    parser.add_argument("resource", choices=list(EXPORTABLE))
+    parser.add_argument("--format", dest="fmt", choices=["parquet", "csv"], default="parquet")
+    parser.add_argument("--out", required=True, help="a file, or a directory (gets <resource>.<format>)")
+    _add_connection_options(parser)
+    parser.set_defaults(run=_run_export)
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from sentlab._errors import SentError
+    from sentlab._export import run_export
+
+    try:
+        with _connect(args) as lab:
+            path = run_export(lab, args.resource, args.fmt, args.out)
+    except (SentError, ValueError, OSError) as exc:
+        print(f"sentlab export: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def _add_lookup(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "lookup",
+        help="look up phone numbers (validity, carrier, line type)",
+        description="Look up phone numbers and print one row per number.",
+    )
+    parser.add_argument("numbers", nargs="+", metavar="NUMBER", help="E.164 numbers, e.g. +14155550123")
+    parser.add_argument("--json", action="store_true", help="print JSON records instead of a table")
+    _add_connection_options(parser)
+    parser.set_defaults(run=_run_lookup)
+
+
+def _run_lookup(args: argparse.Namespace) -> int:
+    import warnings
+
+    from sentlab._errors import SentError
+
+    try:
+        with _connect(args) as lab, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # failures are printed below, one line each
+            frame = lab.lookup_numbers(args.numbers)
+    except (SentError, ValueError) as exc:
+        print(f"sentlab lookup: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(frame.to_json(orient="records", date_format="iso"))
+    elif len(frame):
+        print(frame.to_string(index=False))
+    failures = frame.attrs.get("failures") or {}
+    for number, error in failures.items():
+        print(f"sentlab lookup: {number}: {error}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+COMMANDS: list[Callable[[Subcommands], None]] = [_add_simulate, _add_export, _add_lookup]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -268,7 +268,7 @@ class _Exchange:
     idempotency_key: str | None
     account: str | None
     # X-RateLimit-* values: limit, remaining, reset (Unix seconds)
-    limit: tuple[int, int, int] = (0, 0, 0)
+    limit: tuple[int, int, int] | None = None
 
 
 def _exchange(scope: Scope) -> _Exchange:
@@ -312,11 +312,13 @@ _EDGE_HEADER_NAMES = frozenset({
 class EdgeHeaders:
     """Outermost layer: gives the request its id, waits the fixed latency, stamps every response."""
 
-    def __init__(self, app: ASGIApp, world: _World, latency: float, nominal: Rate) -> None:
+    def __init__(self, app: ASGIApp, world: _World, latency: float, nominal: Rate | None) -> None:
         self.app = app
         self.world = world
         self.latency = latency
-        self.nominal = nominal  # what X-RateLimit-* say when no bucket applies
+        # what X-RateLimit-* say when no bucket applies; None (limits off): no such headers,
+        # since claiming a limit the server does not enforce would slow a header-led client
+        self.nominal = nominal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -341,24 +343,27 @@ class EdgeHeaders:
             profile_id=profile_id,
             idempotency_key=idempotency_key,
             account=self.world.account_for_key(api_key) if api_key else None,
-            limit=(int(self.nominal.per_minute), self.nominal.burst, math.ceil(now)),
+            limit=(int(self.nominal.per_minute), self.nominal.burst, math.ceil(now)) if self.nominal else None,
         )
         # starlette's request.state is scope["state"]; copy it so the server's dict stays untouched
         scope = {**scope, "state": {**scope.get("state", {}), "request_id": request_id}, _EXCHANGE: exchange}
 
         async def stamped_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                limit, remaining, reset = exchange.limit
                 elapsed_ms = round((time.perf_counter() - started) * 1000)
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in _EDGE_HEADER_NAMES]
                 headers += [
                     (b"x-request-id", request_id.encode()),
                     (b"x-response-time", b"%dms" % elapsed_ms),
                     (b"x-api-version", API_VERSION.encode()),
-                    (b"x-ratelimit-limit", b"%d" % limit),
-                    (b"x-ratelimit-remaining", b"%d" % remaining),
-                    (b"x-ratelimit-reset", b"%d" % reset),
                 ]
+                if exchange.limit is not None:
+                    limit, remaining, reset = exchange.limit
+                    headers += [
+                        (b"x-ratelimit-limit", b"%d" % limit),
+                        (b"x-ratelimit-remaining", b"%d" % remaining),
+                        (b"x-ratelimit-reset", b"%d" % reset),
+                    ]
                 message = {**message, "headers": headers}
             await send(message)
 
@@ -481,8 +486,9 @@ class FaultInjector:
             await _respond(send, 502, _HTML_502, content_type=b"text/html")
             return
         if fault == "429":
-            limit, _, reset = exchange.limit
-            exchange.limit = (limit, 0, reset)
+            # a spurious 429 looks like a real one, whether or not limits are enforced
+            limit, _, reset = exchange.limit or (int(RateLimits().standard.per_minute), 0, 0)
+            exchange.limit = (limit, 0, reset or math.ceil(time.time()) + 1)
             await _respond_error(send, exchange.request_id, 429, "BUSINESS_002", "Rate limit exceeded",
                                  headers=[(b"retry-after", b"1")])
             return
@@ -615,5 +621,5 @@ def edge(app: ASGIApp, world: _World, config: SimulatorConfig) -> ASGIApp:
         wrapped = FaultInjector(wrapped, config.faults)
     if config.rate_limits is not None:
         wrapped = RateLimiter(wrapped, world, config.rate_limits)
-    nominal = (config.rate_limits or RateLimits()).standard
+    nominal = config.rate_limits.standard if config.rate_limits else None
     return EdgeHeaders(wrapped, world, config.latency, nominal)

@@ -167,16 +167,18 @@ def test_a_real_jupyter_kernel_runs_the_sync_api_and_its_stop_button_interrupts(
         assert text.startswith("2 <Lab") and KEY not in text
 
         msg_id = kc.execute("rows = lab.api.contacts()")
-        time.sleep(1.5)
+        time.sleep(3.0)  # well inside the ~20 s pull, even on a loaded machine
         km.interrupt_kernel()
         interrupted = time.monotonic()
         while True:
             msg = kc.get_shell_msg(timeout=10)
             if msg["parent_header"].get("msg_id") == msg_id:
                 break
-        assert time.monotonic() - interrupted < 1.5
+        # the cancel itself takes well under a second; the rest of the budget is the kernel's round trip
+        assert time.monotonic() - interrupted < 2.0
         assert msg["content"]["status"] == "error" and msg["content"]["ename"] == "KeyboardInterrupt"
-        after = run("print(len(lab.api.last_partial), len(api.requests), api.in_flight)")
+        after = run("print(len(lab.api.last_partial or []), len(api.requests), api.in_flight)")
+        assert after["reply"]["status"] == "ok", after
         partial, requests, in_flight = map(int, "".join(o.get("text", "") for o in after["outputs"]).split())
         assert partial >= 100 and in_flight == 0
         again = run("import time; time.sleep(0.5); print(len(api.requests))")

@@ -1,0 +1,153 @@
+"""The session object end to end: lab.<frame>() through the client, the store and the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pandas as pd
+import pytest
+
+import sentlab
+from sentlab._schemas import columns
+from sentlab.simulator import (
+    SimClock,
+    SimulatorConfig,
+    build_world,
+    create_app,
+    in_process_transport,
+)
+
+
+@pytest.fixture
+def world():
+    return build_world(seed=5, contacts=300, messages=400, profiles=2,
+                       clock=SimClock.frozen(pd.Timestamp("2026-11-20T12:00:00Z").to_pydatetime()))
+
+
+@pytest.fixture
+def counted(world):
+    """The simulator app, counting the requests that reach it."""
+    app = create_app(world, SimulatorConfig(rate_limits=None))
+    paths: list[str] = []
+
+    async def counting(scope, receive, send):
+        if scope["type"] == "http":
+            paths.append(scope["path"])
+        await app(scope, receive, send)
+
+    counting.paths = paths
+    return counting
+
+
+@pytest.fixture
+def lab(world, counted, tmp_path):
+    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
+                         pacing=None, progress=False, cache_dir=tmp_path) as lab:
+        yield lab
+
+
+def has_schema(frame: pd.DataFrame, name: str) -> bool:
+    return all(str(frame[c.name].dtype) == c.dtype for c in columns(name))
+
+
+def test_an_organization_key_means_the_whole_account(world, lab):
+    contacts = lab.contacts()
+    assert set(contacts.id) == {c["id"] for c in world.truth.contacts()}
+    assert set(contacts.profile_id.dropna()) == set(world.profile_ids)
+    only_own = lab.contacts(all_profiles=False)
+    assert len(only_own) < len(contacts)
+
+
+def test_every_frame_method_returns_its_schema(lab):
+    for name, frame in {
+        "contacts": lab.contacts(), "templates": lab.templates(), "webhooks": lab.webhooks(),
+        "webhook_events": lab.webhook_events(), "messages": lab.messages(),
+        "profiles": lab.profiles(), "users": lab.users(),
+        "number_lookups": lab.lookup_numbers(["+14155550123"]),
+    }.items():
+        assert has_schema(frame, name), name
+        assert len(frame) > 0, name
+
+
+def test_messages_come_from_events_without_a_request_per_message(world, lab, counted):
+    messages = lab.messages()
+    assert not any(p.startswith("/v3/messages/") for p in counted.paths)
+    ledger = world.ledger(as_of=world.clock.now()).set_index("message_id")
+    assert set(messages.id) <= set(ledger.index) and len(messages) > 0.9 * len(ledger)
+
+
+def test_a_rerun_makes_no_request_and_refresh_forces_one(lab, counted):
+    first = lab.messages()
+    before = len(counted.paths)
+    again = lab.messages()
+    assert len(counted.paths) == before
+    pd.testing.assert_frame_equal(first, again)
+    lab.contacts(refresh=True)
+    assert len(counted.paths) > before
+
+
+def test_new_events_are_synced_incrementally(world, lab, counted):
+    before = lab.webhook_events()
+    profile = world.profile_ids[0]
+    contact = next(c for c in world.truth.contacts()
+                   if c["profile_id"] == profile and not c["opt_out"] and "sms" in c["available_channels"])
+    template = next(t for t in world.truth.templates()
+                    if t["profile_id"] == profile and t["status"] == "APPROVED" and "sms" in t["channels"])
+    sent = lab.api.with_profile(profile).send(contact["phone_number"], template_id=template["id"],
+                                              channels=["sms"], sandbox=False)
+    message_id = sent["recipients"][0]["message_id"]
+    world.clock.advance(3600)
+    lab.cache.list_ttl = 0  # the sync is due again
+    counted.paths.clear()
+    after = lab.webhook_events()
+    new = after[~after.id.isin(before.id)]
+    assert set(new.message_id) == {message_id}
+    now = world.clock.now()
+    expected = {e["id"] for e in world.truth.events()
+                if (e["event_data"].get("payload") or {}).get("message_id") == message_id
+                and pd.Timestamp(e["created_at"]) <= now}
+    assert set(new.id) == expected and len(expected) >= 2
+    event_pages = [p for p in counted.paths if p.endswith("/events")]
+    webhooks_with_new = new.webhook_id.nunique()
+    # one page per webhook (its newest), not the whole history again
+    assert len(event_pages) <= len(lab.webhooks()) + webhooks_with_new
+    assert len(after) == len(before) + len(new)
+
+
+def test_the_async_twin_returns_the_same_frames(lab):
+    async def pull():
+        return await asyncio.gather(lab.aio.contacts(), lab.aio.templates())
+
+    contacts, templates = asyncio.run(pull())
+    pd.testing.assert_frame_equal(contacts, lab.contacts())
+    pd.testing.assert_frame_equal(templates, lab.templates())
+    with pytest.raises(AttributeError, match="offers"):
+        lab.aio.send  # noqa: B018
+
+
+def test_the_key_never_reaches_the_store(world, lab):
+    lab.contacts()
+    lab.messages()
+    lab.webhooks()
+    stored = b"".join(p.read_bytes() for p in lab.cache.directory.iterdir() if p.is_file())
+    assert world.org_key.encode() not in stored
+    assert b"whsec_" not in stored  # webhook signing secrets are not kept either
+    assert world.org_key not in repr(lab) and world.org_key not in repr(lab.cache)
+
+
+def test_the_store_can_be_turned_off(world, counted, tmp_path):
+    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
+                         pacing=None, progress=False, store=False, cache_dir=tmp_path) as lab:
+        lab.templates()
+        before = len(counted.paths)
+        lab.templates()
+        assert len(counted.paths) > before
+    assert not any(tmp_path.iterdir())
+
+
+def test_cache_info_and_clear(lab):
+    lab.contacts()
+    info = lab.cache.info()
+    assert len(info) > 0
+    lab.cache.clear()
+    assert len(lab.cache.info()) == 0
