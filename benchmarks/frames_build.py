@@ -17,13 +17,16 @@ import random
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sentlab._frames import build_frame
+from sentlab._schemas import columns
 
 CHANNELS = ["sms,whatsapp", "sms", "whatsapp"]
 REGIONS = ["US", "GB", "BR", "IN", "DE", "MX"]
@@ -103,84 +106,252 @@ def lookups(n: int, rng: random.Random) -> list[dict]:
              "is_ported": False, "is_voip": False} for i in range(n)]  # fmt: skip
 
 
-# Pydantic models for the baseline: typed fields, nested models where the API nests.
-class Contact(BaseModel):
-    model_config = ConfigDict(extra="allow")
+# --------------------------------------------------------------------------- pydantic baseline
+# The comparison issue 4 asks for: validate each record with a pydantic model that declares
+# EVERY column of the frame with its real type (datetime, float from the API's strings, bool,
+# int, comma strings -> list[str], nested models for the nested payloads), flatten the dumps
+# the same way build_frame does, build the frame from them, then give every column the same
+# dtype. Both sides produce equivalent frames (checked, untimed, in ``check_equivalent``).
+
+Stamp = datetime | None
+Money = float | None
+
+
+def _split(v: Any) -> Any:
+    if isinstance(v, str):
+        return [part.strip() for part in v.split(",") if part.strip()]
+    return v
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Contact(Model):
     id: str | None = None
     phone_number: str | None = None
+    format_e164: str | None = None
+    format_international: str | None = None
+    format_national: str | None = None
+    format_rfc: str | None = None
+    country_code: str | None = None
     region_code: str | None = None
-    available_channels: str | None = None
+    available_channels: list[str] | None = None
     default_channel: str | None = None
     opt_out: bool | None = None
     is_inherited: bool | None = None
-    created_at: str | None = None
-    updated_at: str | None = None
+    customer_id: str | None = None
+    created_at: Stamp = None
+    updated_at: Stamp = None
+    profile_id: str | None = None
+
+    _lists = field_validator("available_channels", mode="before")(_split)
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class Template(Model):
+    id: str | None = None
+    name: str | None = None
+    category: str | None = None
+    language: str | None = None
+    status: str | None = None
+    channels: list[str] | None = None
+    variables: list[str] | None = None
+    is_published: bool | None = None
+    customer_id: str | None = None
+    created_at: Stamp = None
+    updated_at: Stamp = None
+    profile_id: str | None = None
+
+    _lists = field_validator("channels", "variables", mode="before")(_split)
+
+
+class Payload(Model):
     message_id: str | None = None
     message_status: str | None = None
-    updated_at: str | None = None
+    channel: str | None = None
+    template_id: str | None = None
+    template_name: str | None = None
+    outbound_number: str | None = None
+    updated_at: Stamp = None
+    account_id: str | None = None
+    body: str | None = None
+    reason_code: str | None = None
+    reason: str | None = None
 
 
-class Envelope(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class Envelope(Model):
     field: str | None = None
     event: str | None = None
-    timestamp: str | None = None
+    timestamp: Stamp = None
+    request_id: str | None = None
     payload: Payload | None = None
 
 
-class Event(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class Event(Model):
     id: str | None = None
+    webhook_id: str | None = None
     event_type: str | None = None
-    event_data: Envelope | None = None
+    delivery_status: str | None = None
     http_status_code: int | None = None
-    created_at: str | None = None
+    response_body: str | None = None
+    delivery_attempts: int | None = None
+    error_message: str | None = None
+    created_at: Stamp = None
+    processing_started_at: Stamp = None
+    processing_completed_at: Stamp = None
+    event_data: Envelope | None = None
+    profile_id: str | None = None
+
+    @staticmethod
+    def flatten(row: dict) -> dict:
+        envelope = row.pop("event_data", None) or {}
+        payload = envelope.pop("payload", None) or {}
+        row.update(field=envelope.get("field"), event=envelope.get("event"),
+                   event_timestamp=envelope.get("timestamp"), request_id=envelope.get("request_id"))  # fmt: skip
+        row.update(payload)
+        return row
 
 
-class MessageEvent(BaseModel):
+class MessageBody(Model):
+    header: str | None = None
+    content: str | None = None
+    footer: str | None = None
+    buttons: list[dict] | None = None
+
+
+class MessageEvent(Model):
     status: str | None = None
-    timestamp: str | None = None
+    timestamp: Stamp = None
     description: str | None = None
 
 
-class Message(BaseModel):
-    model_config = ConfigDict(extra="allow")
+_STATUS_TIMES = {"QUEUED": "queued_at", "SENT": "sent_at", "DELIVERED": "delivered_at", "READ": "read_at",
+                 "FAILED": "failed_at"}  # fmt: skip
+
+
+class Message(Model):
     id: str | None = None
+    customer_id: str | None = None
+    contact_id: str | None = None
+    phone: str | None = None
+    phone_international: str | None = None
+    region_code: str | None = None
+    channel: str | None = None
+    direction: str | None = None
+    template_id: str | None = None
+    template_name: str | None = None
+    template_category: str | None = None
     status: str | None = None
-    price: float | None = None
-    active_contact_price: float | None = None
-    created_at: str | None = None
-    message_body: dict | None = None
+    created_at: Stamp = None
+    price: Money = None
+    active_contact_price: Money = None
+    reason_code: str | None = None
+    reason: str | None = None
+    message_body: MessageBody | None = None
     events: list[MessageEvent] | None = None
+    source: str | None = None
+    profile_id: str | None = None
+
+    @staticmethod
+    def flatten(row: dict) -> dict:
+        body = row.pop("message_body", None) or {}
+        row.update(body=body.get("content"), body_header=body.get("header"), body_footer=body.get("footer"),
+                   body_buttons=body.get("buttons"))  # fmt: skip
+        events = row.pop("events", None)
+        if events is not None:
+            stamped = [(e["timestamp"], e["status"]) for e in events if e["timestamp"] is not None]
+            row["updated_at"] = max((t for t, _ in stamped), default=None)
+            for status, column in _STATUS_TIMES.items():
+                row[column] = min((t for t, s in stamped if s == status), default=None)
+        return row
 
 
-class Activity(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class Activity(Model):
     message_id: str | None = None
     status: str | None = None
-    timestamp: str | None = None
-    price: str | None = None
-    active_contact_price: str | None = None
+    description: str | None = None
+    timestamp: Stamp = None
+    price: Money = None
+    active_contact_price: Money = None
+    reason_code: str | None = None
+    reason: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    scheduled_at: Stamp = None
+    profile_id: str | None = None
 
 
-class Loose(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class User(Model):
     id: str | None = None
+    email: str | None = None
+    name: str | None = None
+    role: str | None = None
+    status: str | None = None
+    invited_at: Stamp = None
+    last_login_at: Stamp = None
+    created_at: Stamp = None
+    updated_at: Stamp = None
+    profile_id: str | None = None
 
 
-CASES: dict[str, tuple[Callable[[int, random.Random], list[dict]], type[BaseModel], float]] = {
+class NumberLookup(Model):
+    phone_number: str | None = None
+    is_valid: bool | None = None
+    carrier_name: str | None = None
+    line_type: str | None = None
+    country_code: str | None = None
+    mobile_country_code: str | None = None
+    mobile_network_code: str | None = None
+    is_ported: bool | None = None
+    is_voip: bool | None = None
+
+
+CASES: dict[str, tuple[Callable[[int, random.Random], list[dict]], type[Model], float]] = {
     "contacts": (contacts, Contact, 1.0),
     "webhook_events": (events, Event, 1.0),
     "messages": (messages, Message, 0.25),
     "activities": (activities, Activity, 1.0),
-    "templates": (templates, Loose, 0.1),
-    "users": (users, Loose, 0.1),
-    "number_lookups": (lookups, Loose, 0.1),
+    "templates": (templates, Template, 0.1),
+    "users": (users, User, 0.1),
+    "number_lookups": (lookups, NumberLookup, 0.1),
 }
+
+_ASTYPE = {"str": "str", "category": "category", "money": "Float64", "int": "Int64", "bool": "boolean"}
+
+
+def pydantic_build(name: str, model: type[Model], records: list[dict]) -> pd.DataFrame:
+    """Validate every record, dump it, flatten it like build_frame, build, then type each column."""
+    flatten = getattr(model, "flatten", None)
+    dumps = [model.model_validate(r).model_dump(by_alias=True) for r in records]
+    if flatten is not None:
+        dumps = [flatten(d) for d in dumps]
+    frame = pd.DataFrame(dumps)
+    declared = [c.name for c in columns(name)]
+    frame = frame.reindex(columns=[*declared, *(c for c in frame.columns if c not in declared)])
+    for column in columns(name):
+        if column.kind == "timestamp":
+            frame[column.name] = pd.to_datetime(frame[column.name], utc=True).dt.as_unit("ns")
+        elif column.kind in _ASTYPE:
+            frame[column.name] = frame[column.name].astype(_ASTYPE[column.kind])
+    return frame
+
+
+def check_equivalent(name: str, ours: pd.DataFrame, theirs: pd.DataFrame, sample: int = 500) -> None:
+    """Same columns, same dtypes, equal values on a sample of rows (timestamps to the microsecond:
+    pydantic's datetime truncates the API's 7-digit fractions)."""
+    assert list(ours.columns) == list(theirs.columns), (name, list(ours.columns), list(theirs.columns))
+    assert len(ours) == len(theirs), name
+    rows = sorted(random.Random(0).sample(range(len(ours)), min(sample, len(ours))))
+    for column in ours.columns:
+        a, b = ours[column].iloc[rows], theirs[column].iloc[rows]
+        if str(a.dtype) == "datetime64[ns, UTC]":
+            a, b = a.dt.floor("us"), b.dt.floor("us")
+        if isinstance(a.dtype, pd.CategoricalDtype) or isinstance(b.dtype, pd.CategoricalDtype):
+            a, b = a.astype(object), b.astype(object)
+        else:
+            assert str(a.dtype) == str(b.dtype), (name, column, a.dtype, b.dtype)
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            assert (pd.isna(x) and pd.isna(y)) if not isinstance(x, list) and pd.isna(x) else x == y, (
+                name, column, x, y)
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:
@@ -191,10 +362,6 @@ def best(fn: Callable[[], object], repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
-
-
-def pydantic_build(model: type[BaseModel], records: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame.from_records([model.model_validate(r).model_dump() for r in records])
 
 
 def main() -> None:
@@ -211,9 +378,10 @@ def main() -> None:
     for name, (make, model, share) in CASES.items():
         n = max(1000, int(args.rows * share))
         records = make(n, rng)
+        check_equivalent(name, build_frame(name, records), pydantic_build(name, model, records))  # untimed
         t_build = best(lambda name=name, rows=records: build_frame(name, rows), args.repeat)
         t_plain = best(lambda rows=records: pd.DataFrame.from_records(rows), args.repeat)
-        t_pyd = best(lambda model=model, rows=records: pydantic_build(model, rows), 1)
+        t_pyd = best(lambda name=name, model=model, rows=records: pydantic_build(name, model, rows), args.repeat)
         ok_ratio = "ok" if t_build / t_plain <= 1.5 else "MISS"
         ok_pyd = "ok" if t_pyd / t_build >= 5 else "MISS"
         print(f"{name:<15}{n:>9,}{t_build:>9.3f}{n / t_build:>12,.0f}{t_build / t_plain:>11.2f}x {ok_ratio:<4}"
@@ -238,27 +406,40 @@ def main() -> None:
 
 
 def cold_warm(n_messages: int) -> None:
-    """webhook events -> messages -> activities, cold then warm, on a loopback server with 80 ms latency."""
+    """webhook events -> messages -> activities, cold then warm, against ``sentlab simulate`` run as a
+    separate process on loopback with 80 ms latency (so the server never shares this process's GIL)."""
+    import json
+    import subprocess
     import tempfile
 
     from sentlab import _datasets as ds
     from sentlab._client import SentClient
-    from sentlab.simulator import SimulatorConfig, build_world, running_server
 
-    world = build_world(seed=5, contacts=2000, messages=n_messages, profiles=2)
-    # Server-side rate limits off: this measures the store, not the documented 200 requests/minute.
-    config = SimulatorConfig(rate_limits=None, latency=0.08)
+    command = [sys.executable, "-m", "sentlab", "simulate", "--json", "--host", "127.0.0.1", "--port", "0",
+               "--latency", "80ms", "--contacts", "2000", "--messages", str(n_messages), "--rate-limit", "off"]  # fmt: skip
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     runs = []
-    with (running_server(world, config) as server, tempfile.TemporaryDirectory() as directory,
-          SentClient(server.org_key, base_url=server.base_url, pacing=None, progress=False) as client):  # fmt: skip
-        store = ds.open_store(client, directory)
-        for label in ("cold", "warm"):
-            before = client.aio.stats.requests
-            start = time.perf_counter()
-            msgs = ds.messages(client, store, all_profiles=True)
-            acts = ds.activities(client, store, ids=list(msgs.id))
-            runs.append((label, time.perf_counter() - start, client.aio.stats.requests - before, len(msgs), len(acts)))
-    print("\nloopback server, 80 ms latency: webhook events -> messages -> activities")
+    try:
+        assert server.stdout is not None
+        announced = json.loads(server.stdout.readline())  # the first line, once it is listening
+        with (tempfile.TemporaryDirectory() as directory,
+              SentClient(announced["api_key"], base_url=announced["base_url"], pacing=None, progress=False) as client):  # fmt: skip
+            store = ds.open_store(client, directory)
+            for label in ("cold", "warm"):
+                before = client.aio.stats.requests
+                start = time.perf_counter()
+                msgs = ds.messages(client, store, all_profiles=True)
+                acts = ds.activities(client, store, ids=list(msgs.id))
+                seconds = time.perf_counter() - start
+                runs.append((label, seconds, client.aio.stats.requests - before, len(msgs), len(acts)))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+    print("\nsentlab simulate (subprocess, loopback, 80 ms latency): webhook events -> messages -> activities")
     for label, seconds, requests, n_msgs, n_acts in runs:
         print(f"  {label}: {seconds:7.3f} s, {requests:5d} requests ({n_msgs:,} messages, {n_acts:,} activities)")
     (_, cold, _, _, _), (_, warm, warm_requests, _, _) = runs

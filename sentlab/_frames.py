@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 from sentlab._schemas import Column, columns, frame_name
@@ -70,13 +71,29 @@ def _clean_str(values: list) -> list:
     return out
 
 
-def _arrow_strings(values: list) -> pa.Array:
-    if infer_dtype(values, skipna=True) not in _STRING_KINDS:
-        values = _clean_str(values)
+def _arrow_text(values: Any) -> pa.Array | None:
+    """``values`` as an Arrow large_string array when every value is text or null, else None.
+
+    One C pass: pyarrow infers the type while converting (no separate ``infer_dtype`` pass).
+    Anything that is not all text (numbers, bytes, nested values, a mix) gives None.
+    """
     if isinstance(values, np.ndarray) and not values.flags.c_contiguous:
         values = np.ascontiguousarray(values)  # pyarrow is ~4x slower on strided object arrays
-    # pyarrow converts str objects in C, about twice as fast as pandas' own path.
-    return pa.array(values, type=pa.large_string(), from_pandas=True)
+    try:
+        arr = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type):
+        return arr.cast(pa.large_string())
+    return None
+
+
+def _arrow_strings(values: list) -> pa.Array:
+    arr = _arrow_text(values)
+    if arr is not None:
+        return arr
+    # Not all text: numbers and the like become their text, nested values JSON, NaN null.
+    return pa.array(_clean_str(values), type=pa.large_string(), from_pandas=True)
 
 
 def _to_str(values: list) -> pd.api.extensions.ExtensionArray:
@@ -95,18 +112,47 @@ def _to_category(values: list) -> pd.Categorical:
     return pd.Categorical.from_codes(remap[codes], categories=pd.Index(categories[order], dtype="str"))
 
 
-def _to_timestamp(values: list) -> pd.DatetimeIndex:
-    kind = infer_dtype(values, skipna=True)
-    if kind in ("datetime64", "datetime"):  # already parsed (e.g. derived columns)
-        return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
-    if kind not in _STRING_KINDS:
+_NS_BOUNDS = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+_ISO_TIMESTAMP = pa.timestamp("ns", tz="UTC")
+
+
+def _to_timestamp(values: Any) -> pd.DatetimeIndex:
+    if isinstance(values, pd.DatetimeIndex | pd.arrays.DatetimeArray) and str(values.dtype) == "datetime64[ns, UTC]":
+        return pd.DatetimeIndex(values)  # already typed (derived columns)
+    text = _arrow_text(values)
+    if text is not None:
+        try:
+            # Arrow's ISO 8601 cast, in C: 7-digit fractions, Z or +hh:mm offsets -> UTC ns. It
+            # rejects the whole column on anything it does not read (no offset, out of range...):
+            # pandas below then gives the same values for what both read, NaT for the rest.
+            stamps = pc.cast(text, _ISO_TIMESTAMP)
+        except pa.ArrowException:
+            pass
+        else:
+            ns = stamps.cast(pa.int64()).fill_null(np.iinfo("int64").min).to_numpy()
+            return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC")
+        values = text.to_pylist()
+    else:
+        kind = infer_dtype(values, skipna=True)
+        if kind in ("datetime64", "datetime"):  # already parsed (e.g. derived columns)
+            return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
         values = [v if isinstance(v, str) else None for v in values]
     # ISO8601 is parsed in C (7-digit fractions and any offset included); errors -> NaT.
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
+    if parsed.unit != "ns":  # coarser units hold years nanoseconds cannot (9999-12-31): -> NaT
+        parsed = parsed.where((parsed >= _NS_BOUNDS[0]) & (parsed <= _NS_BOUNDS[1]))
     return parsed.as_unit("ns")
 
 
-def _numbers(values: list) -> np.ndarray:
+_DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"  # what the API writes ("0.0450"): read alike by Arrow and pandas
+
+
+def _numbers(values: Any) -> np.ndarray:
+    text = _arrow_text(values)
+    if text is not None and text.null_count < len(text):
+        if pc.all(pc.match_substring_regex(text, _DECIMAL), skip_nulls=True).as_py():
+            return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)  # nulls -> NaN
+        values = text.to_pylist()
     kind = infer_dtype(values, skipna=True)
     if kind not in ("floating", "integer", "mixed-integer-float", "empty", "string"):
         # 4-decimal strings ("0.0450") and numbers; booleans and nested values are not money.
@@ -291,11 +337,18 @@ def _prepare_webhook_events(records: list, cols: tuple[Column, ...]) -> dict[str
         raw = old
     elif old is not None:
         raw = _coalesce(raw, old)
-    envelopes = [_envelope(v) for v in raw]
-    envelope_keys = [k for k in _keys(envelopes) if k not in _ENVELOPE_SKIP]
-    for key, column in _pluck(envelopes, envelope_keys).items():
+    if isinstance(raw, np.ndarray):
+        raw = raw.tolist()  # a list iterates faster than an object array
+    # The usual envelope (a dict with its payload) passes through without a function call.
+    envelopes = [v if type(v) is dict and "payload" in v else _envelope(v) for v in raw]
+    envelope_keys = [k for k in _keys(envelopes) if k not in _ENVELOPE_SKIP or k == "payload"]
+    plucked = _pluck(envelopes, envelope_keys)
+    payload_column = plucked.pop("payload", None)
+    for key, column in plucked.items():
         values[_ENVELOPE_FIELDS.get(key, f"event_data_{key}")] = column
-    payloads = _mappings([e.get("payload") for e in envelopes])
+    if payload_column is None:
+        return values
+    payloads = _mappings(payload_column.tolist() if isinstance(payload_column, np.ndarray) else payload_column)
     known = set(_PAYLOAD_FIELDS)
     for key, column in _pluck(payloads, _keys(payloads)).items():
         # Unknown payload fields (other event families) are kept, prefixed to avoid clashes.
@@ -303,26 +356,26 @@ def _prepare_webhook_events(records: list, cols: tuple[Column, ...]) -> dict[str
     return values
 
 
-def _body_parts(mb: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
-    # Endpoint shape {header, content, footer, buttons}; data-models shape
-    # {body, header{type, content}, footer{content}, buttons}.
-    content = mb.get("content", mb.get("body"))
-    header = mb.get("header")
-    if isinstance(header, dict):
-        header = header.get("content")
-    footer = mb.get("footer")
-    if isinstance(footer, dict):
-        footer = footer.get("content")
-    return content, header, footer, mb.get("buttons")
+def _body_columns(bodies: list) -> tuple[list, list, list, list]:
+    """(content, header, footer, buttons) columns from ``message_body`` values, one pass each.
+
+    Endpoint shape {header, content, footer, buttons}; data-models shape
+    {body, header{type, content}, footer{content}, buttons}. Non-dict bodies read as empty.
+    """
+    mbs = _mappings(bodies)
+    content = [mb["content"] if "content" in mb else mb.get("body") for mb in mbs]
+    header = [h.get("content") if isinstance(h, dict) else h for h in [mb.get("header") for mb in mbs]]
+    footer = [f.get("content") if isinstance(f, dict) else f for f in [mb.get("footer") for mb in mbs]]
+    buttons = [mb.get("buttons") for mb in mbs]
+    return content, header, footer, buttons
 
 
 def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
     values = _plain(records, cols)
     bodies = values.pop("message_body", None)
     if bodies is not None:
-        parts = [_body_parts(mb) for mb in _mappings(bodies)]
-        for i, name in enumerate(("body", "body_header", "body_footer", "body_buttons")):
-            column = [p[i] for p in parts]
+        parts = _body_columns(bodies.tolist() if isinstance(bodies, np.ndarray) else bodies)
+        for name, column in zip(("body", "body_header", "body_footer", "body_buttons"), parts, strict=True):
             if name in values:  # a flat field wins where present
                 column = _coalesce(values[name], column)
             values[name] = column
@@ -332,27 +385,42 @@ def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list
     return values
 
 
-def _status_times(events_per_row: list, n: int) -> dict[str, list]:
+_NAT = np.iinfo("int64").min
+
+
+def _status_times(events_per_row: Any, n: int) -> dict[str, Any]:
     """status-time columns and updated_at from each detail's ``events`` list."""
-    rows, stamps, statuses = [], [], []
-    for i, evs in enumerate(events_per_row):
-        if isinstance(evs, list):
-            for ev in evs:
-                if isinstance(ev, dict):
-                    rows.append(i)
-                    stamps.append(ev.get("timestamp"))
-                    statuses.append(ev.get("status"))
-    if not rows:
-        return {}
-    flat = pd.DataFrame({"row": rows, "status": _clean_str(statuses), "t": _to_timestamp(stamps)})
-    flat = flat[flat["t"].notna()]
-    out: dict[str, list] = {}
-    latest = flat.groupby("row")["t"].max().reindex(range(n))
-    out["updated_at"] = latest.array
-    firsts = flat[flat["status"].isin(list(STATUS_TIME_COLUMNS))].groupby(["row", "status"])["t"].min()
+    lists = [evs if isinstance(evs, list) else [] for evs in (events_per_row.tolist()
+             if isinstance(events_per_row, np.ndarray) else events_per_row)]  # fmt: skip
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    flat = [ev for evs in lists for ev in evs]
+    rows = np.repeat(np.arange(n), counts)
+    if set(map(type, flat)) != {dict}:  # rare: skip what is not an event object
+        keep = np.fromiter((isinstance(ev, dict) for ev in flat), dtype=bool, count=len(flat))
+        if not keep.any():
+            return {}
+        rows = rows[keep]
+        flat = [ev for ev, k in zip(flat, keep, strict=True) if k]
+    columns_ = _pluck(flat, ["timestamp", "status"])  # one C pass; a missing key reads as null
+    stamps = _to_timestamp(columns_["timestamp"]).asi8
+    statuses = _object_array(columns_["status"])
+    valid = stamps != _NAT
+    rows, stamps, statuses = rows[valid], stamps[valid], statuses[valid]
+
+    def per_row(reduce: np.ufunc, where: np.ndarray | None, start: int) -> pd.DatetimeIndex:
+        at, t = (rows, stamps) if where is None else (rows[where], stamps[where])
+        out = np.full(n, start, dtype=np.int64)
+        reduce.at(out, at, t)  # latest (max) or first (min) time per row, in C
+        seen = np.zeros(n, dtype=bool)
+        seen[at] = True
+        out[~seen] = _NAT
+        return pd.DatetimeIndex(out.view("M8[ns]")).tz_localize("UTC")
+
+    out: dict[str, Any] = {"updated_at": per_row(np.maximum, None, _NAT)}
     for status, column in STATUS_TIME_COLUMNS.items():
-        if status in firsts.index.get_level_values("status"):
-            out[column] = firsts.xs(status, level="status").reindex(range(n)).array
+        match = statuses == status  # only the exact status text: nested or odd values never match
+        if match.any():
+            out[column] = per_row(np.minimum, match, np.iinfo("int64").max)
     return out
 
 

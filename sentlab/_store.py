@@ -105,6 +105,14 @@ def message_state(record: Any) -> tuple[str | None, float | None]:
     return None, None
 
 
+def _loads_many(bodies: list[str]) -> list[Any]:
+    """Decode many stored JSON texts with one ``json.loads`` of a JSON array (one C call, not
+    one per record: about half the time for thousands of small records)."""
+    if not bodies:
+        return []
+    return json.loads("[" + ",".join(bodies) + "]")
+
+
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
@@ -250,9 +258,9 @@ class Store:
                 f"WHERE scope = ? AND kind = ? AND key IN ({','.join('?' * len(chunk))})",
                 (self.scope, kind, *chunk),
             )
-            for key, body, fetched_at, status, status_at in rows:
-                if self._fresh(fetched_at, status, status_at, now):
-                    found[key] = json.loads(body)
+            fresh = [(key, body) for key, body, fetched_at, status, status_at in rows
+                     if self._fresh(fetched_at, status, status_at, now)]  # fmt: skip
+            found.update(zip([k for k, _ in fresh], _loads_many([b for _, b in fresh]), strict=True))
         return {k: found[k] for k in wanted if k in found}
 
     def put_records(self, kind: str, records: Mapping[str, Any],
@@ -283,7 +291,7 @@ class Store:
         if webhook_id is not None:
             sql += " AND webhook_id = ?"
             args.append(webhook_id)
-        return [json.loads(body) for (body,) in self._read(sql + " ORDER BY created_at, id", args)]
+        return _loads_many([body for (body,) in self._read(sql + " ORDER BY created_at, id", args)])
 
     def event_ids(self, webhook_id: str, *, confirmed_only: bool = True) -> set[str]:
         """Ids of stored events; ``confirmed_only``: only those stored by a sync that completed."""
