@@ -59,7 +59,11 @@ class FanOutResult:
 
     @property
     def ok(self) -> bool:
-        """True when every id succeeded."""
+        """True when every id succeeded.
+
+        >>> FanOutResult({"a": {}}, {}).ok
+        True
+        """
         return not self.failures
 
     def __repr__(self) -> str:
@@ -121,17 +125,27 @@ class AsyncSentClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the connection pool (clients made by ``with_profile`` share it and leave it open)."""
+        """Close the connection pool (clients made by ``with_profile`` share it and leave it open).
+
+        >>> await client.aclose()
+        """
         if self._owns_requester:
             await self._requester.aclose()
 
     @property
     def stats(self) -> Stats:
-        """Counters of requests, retries and 429s of this client (shared with its profile clones)."""
+        """Counters of requests, retries and 429s of this client (shared with its profile clones).
+
+        >>> client.stats.requests, client.stats.rate_limited
+        """
         return self._requester.stats
 
     @property
     def limiter(self) -> Limiter:
+        """The pacing budget every request of this client draws from (share it between clients).
+
+        >>> other = AsyncSentClient(key, limiter=client.limiter)
+        """
         return self._requester.limiter
 
     def with_profile(self, profile_id: str | None) -> AsyncSentClient:
@@ -734,7 +748,10 @@ class SentClient:
             raise
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool.
+
+        >>> client.close()
+        """
         self._run(self._aclient.aclose())
 
     def with_profile(self, profile_id: str | None) -> SentClient:
@@ -746,16 +763,24 @@ class SentClient:
 
     @property
     def aio(self) -> AsyncSentClient:
-        """The async client underneath (it lives on sentlab's loop thread: use it only through this client)."""
+        """The async client underneath (it lives on sentlab's loop thread: use it only through this client).
+
+        >>> client.aio.profile_id
+        """
         return self._aclient
 
-    base_url = property(lambda self: self._aclient.base_url)
-    profile_id = property(lambda self: self._aclient.profile_id)
-    account = property(lambda self: self._aclient.account)
-    stats = property(lambda self: self._aclient.stats, doc="Counters of requests, retries and 429s.")
+    base_url = property(lambda self: self._aclient.base_url,
+                        doc="The API's base URL.\n\n>>> str(client.base_url)\n'https://api.sent.dm'")
+    profile_id = property(lambda self: self._aclient.profile_id,
+                          doc="The child profile this client is scoped to, or None.\n\n>>> client.profile_id")
+    account = property(lambda self: self._aclient.account,
+                       doc="The /v3/me record, once asked.\n\n>>> client.account['type']\n'organization'")
+    stats = property(lambda self: self._aclient.stats,
+                     doc="Counters of requests, retries and 429s.\n\n>>> client.stats.requests")
     last_partial = property(
         lambda self: self._aclient.last_partial,
-        doc="What an interrupted or failed bulk call had fetched (a list or a FanOutResult).",
+        doc="What an interrupted or failed bulk call had fetched (a list or a FanOutResult).\n\n"
+            ">>> rows = client.last_partial or []",
     )
 
 

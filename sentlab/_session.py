@@ -80,7 +80,11 @@ class Lab:
 
     @property
     def simulated(self) -> bool:
-        """True when this lab talks to the built-in simulator in-process."""
+        """True when this lab talks to the built-in simulator in-process.
+
+        >>> sentlab.connect(demo=True).simulated
+        True
+        """
         return self.source == "simulator"
 
     def __repr__(self) -> str:
@@ -88,7 +92,10 @@ class Lab:
         return f"<Lab {describe(self.api.aio)}{suffix}>"
 
     def close(self) -> None:
-        """Close the connection pools and the local store."""
+        """Close the connection pools and the local store (``with sentlab.connect() as lab:`` does it).
+
+        >>> lab.close()
+        """
         if self._cache is not None:
             self._cache.close()
         self.api.close()
