@@ -69,3 +69,17 @@ def profile_client(sim_app, world: World, profile_id: str) -> Iterator[httpx.Cli
     """Like ``client`` but scoped to the first profile with ``x-profile-id``."""
     with sim_client(sim_app, {"x-api-key": world.org_key, "x-profile-id": profile_id}) as c:
         yield c
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep the suite's local stores out of the user's cache directory (a test may override it)."""
+    import os
+
+    previous = os.environ.get("SENTLAB_CACHE_DIR")
+    os.environ["SENTLAB_CACHE_DIR"] = str(tmp_path_factory.mktemp("sentlab-store"))
+    yield
+    if previous is None:
+        os.environ.pop("SENTLAB_CACHE_DIR", None)
+    else:
+        os.environ["SENTLAB_CACHE_DIR"] = previous
