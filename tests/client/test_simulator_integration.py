@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -143,12 +142,11 @@ def test_pacing_learns_the_simulators_limit_in_process():
     config = SimulatorConfig(rate_limits=RateLimits(standard=Rate(3000, 10)), latency=0.01)
     app = create_app(world, config)
     key = next(iter(world.profile_keys.values()))
-    started = time.monotonic()
     with client_for(app, key, pacing=Pacing()) as client:
         contacts = client.contacts()
         assert client.stats.rate_limited <= 2
+        assert client.aio.limiter.standard.per_minute == 3000  # learned from X-RateLimit-Limit
     assert len(contacts) == 4000
-    assert time.monotonic() - started < ((40 - 10) / 50) / 0.8
 
 
 def test_connect_demo_says_so_on_stderr_and_never_shows_the_key():
