@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -148,6 +149,8 @@ _DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"  # what the API writes ("0.0450"): read alik
 
 
 def _numbers(values: Any) -> np.ndarray:
+    if isinstance(values, pa.Array) and pa.types.is_floating(values.type):  # fast paths: exact already
+        return values.to_numpy(zero_copy_only=False)  # nulls -> NaN
     text = _arrow_text(values)
     if text is not None and text.null_count < len(text):
         if pc.all(pc.match_substring_regex(text, _DECIMAL), skip_nulls=True).as_py():
@@ -402,8 +405,12 @@ def _status_times(events_per_row: Any, n: int) -> dict[str, Any]:
         rows = rows[keep]
         flat = [ev for ev, k in zip(flat, keep, strict=True) if k]
     columns_ = _pluck(flat, ["timestamp", "status"])  # one C pass; a missing key reads as null
-    stamps = _to_timestamp(columns_["timestamp"]).asi8
-    statuses = _object_array(columns_["status"])
+    return _status_time_columns(rows, columns_["timestamp"], _object_array(columns_["status"]), n)
+
+
+def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: np.ndarray, n: int) -> dict[str, Any]:
+    """The status-time columns from every event's row, raw timestamp and status (object array)."""
+    stamps = _to_timestamp(timestamps).asi8
     valid = stamps != _NAT
     rows, stamps, statuses = rows[valid], stamps[valid], statuses[valid]
 
@@ -466,6 +473,163 @@ _PREPARERS = {
 }
 
 
+# --------------------------------------------------------------------------- Arrow fast paths
+# For the two frames with nested payloads, one ``pa.array(records, type=<struct>)`` call walks
+# every record in C and gives each flattened field as an Arrow column, instead of a Python
+# pass per nesting level. It is only a shortcut: it returns None (and the general preparers
+# above run) whenever the batch does not fit the layout it knows, so the frame is the same.
+#
+# What Arrow would read differently from the general path, and how each case is caught:
+# - a value of another JSON type (a number where text is expected, text or a boolean where a
+#   number is expected, a list where an object is expected...): the conversion raises;
+# - extra keys (Arrow ignores them): at each level the number of keys (sum of len) must equal
+#   the number of non-null known fields Arrow found, else the key union is computed and extras
+#   are plucked the general way;
+# - missing vs null (Arrow reads both as null): only matters for which columns exist and for
+#   the envelope's shape, both decided from the key counts/unions above;
+# - non-integral numbers in integer fields (Arrow's int64 truncates them): each numeric field is
+#   read twice, as int64 (which rejects booleans and text) and float64 (whose values are used);
+# - objects of other Python types (tuples, which Arrow reads positionally): ``dict.__len__`` and
+#   ``dict.get`` raise on anything that is not a dict (messages: the value types are checked).
+# Not caught: bytes where text is expected (not JSON) read as UTF-8 text here, as "b'...'" there.
+
+_TEXT = pa.string()
+_ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError, KeyError)
+
+
+def _numeric_fields(*names: str) -> list[pa.Field]:
+    # Read twice: int64 rejects booleans and text, float64 keeps the exact value (1.5 stays 1.5).
+    return [f for name in names for f in (pa.field(name, pa.int64()), pa.field(name, pa.float64()))]
+
+
+def _children(array: pa.StructArray) -> dict[str, pa.Array]:
+    """Each field of ``array`` (nulls of the parent applied); a read-twice number: its float64."""
+    return dict(zip([f.name for f in array.type], array.flatten(), strict=True))  # later (float64) wins
+
+
+def _non_null(children: Mapping[str, pa.Array]) -> dict[str, int]:
+    return {k: len(v) - v.null_count for k, v in children.items()}
+
+
+def _key_union(dicts: list, non_null: Mapping[str, int] | None) -> set:
+    """Every key of ``dicts`` (all dicts: TypeError otherwise), cheaply when nothing is extra.
+
+    Each key holding a non-null known value is counted by Arrow (``non_null``); when the total
+    number of keys equals that count, there is no extra key (and no key holding null) anywhere.
+    ``non_null=None``: take the union directly (where keys holding null are expected).
+    """
+    if non_null is not None and sum(map(dict.__len__, dicts)) == sum(non_null.values()):
+        return {k for k, c in non_null.items() if c}
+    return set().union(*dicts)
+
+
+def _ordered(first: Any, union: set) -> list:
+    """``_keys`` order (the first dict's keys, then the others sorted) from a known union."""
+    head = [k for k in first] if type(first) is dict else []
+    return head + sorted(union.difference(head), key=str)
+
+
+def _nested(records: list, key: str, column: pa.Array) -> tuple[list, list] | None:
+    """(per-row values of ``key``, the non-null ones): dicts or None, else None (no fast path)."""
+    values = list(map(dict.get, records, repeat(key)))
+    if column.null_count == 0:
+        return values, values
+    present = [v for v in values if v is not None]
+    if len(present) != len(values) - column.null_count:  # NaN (null to Arrow) is not None: give up
+        return None
+    return values, present
+
+
+_EVENT_TOP_TEXT = ("id", "webhook_id", "event_type", "delivery_status", "response_body", "error_message",
+                   "created_at", "processing_started_at", "processing_completed_at", "profile_id")  # fmt: skip
+_EVENT_TOP_NUMBERS = ("http_status_code", "delivery_attempts")
+_EVENT_ENVELOPE_TEXT = ("field", "event", "timestamp", "request_id", "valueKind")
+_EVENT_TYPE = pa.struct([
+    *[pa.field(k, _TEXT) for k in _EVENT_TOP_TEXT],
+    *_numeric_fields(*_EVENT_TOP_NUMBERS),
+    pa.field("event_data", pa.struct([
+        *[pa.field(k, _TEXT) for k in _EVENT_ENVELOPE_TEXT],
+        pa.field("payload", pa.struct([pa.field(k, _TEXT) for k in _PAYLOAD_FIELDS])),
+    ])),
+])  # fmt: skip
+_EVENT_TOP_KNOWN = frozenset({*_EVENT_TOP_TEXT, *_EVENT_TOP_NUMBERS, "event_data"})
+_EVENT_COLUMNS = frozenset(c.name for c in columns("webhook_events"))
+
+
+def _fast_webhook_events(records: list) -> dict[str, Any] | None:
+    """``_prepare_webhook_events`` in one Arrow pass, or None where the batch does not fit."""
+    try:
+        table = pa.array(records, type=_EVENT_TYPE)
+        top = _children(table)
+        envelope = top.pop("event_data")
+        top_keys = _key_union(records, None)  # delivery rows usually hold nulls (error_message...)
+    except _ARROW_ERRORS:
+        return None
+    extras = top_keys - _EVENT_TOP_KNOWN
+    # The old shape (aliases, top-level payload) and names that the flattening would overwrite
+    # are left to the general path.
+    if any(type(k) is not str or k in _EVENT_COLUMNS or k in ("payload", "status", "response_status_code")
+           or k.startswith(("event_data_", "payload_")) for k in extras):  # fmt: skip
+        return None
+    values: dict[str, Any] = {}
+    plucked = _pluck(records, sorted(extras)) if extras else {}
+    for key in _ordered(records[0], top_keys):
+        if key != "event_data":
+            values[key] = top[key] if key in top else plucked[key]
+    for key in _EVENT_TOP_TEXT + _EVENT_TOP_NUMBERS:
+        values.setdefault(key, top[key])  # absent everywhere: all null, as the general path reads it
+    if "event_data" not in top_keys or envelope.null_count == len(envelope):
+        return values  # no envelope anywhere: nothing to flatten
+    nested = _nested(records, "event_data", envelope)
+    if nested is None:
+        return None
+    envelopes, present = nested
+    fields = _children(envelope)
+    payload = fields.pop("payload")
+    try:
+        env_keys = _key_union(present, {**_non_null(fields), "payload": len(payload) - payload.null_count})
+    except TypeError:
+        return None
+    # An object with none of payload/field/event/valueKind is the old shape's bare payload: the
+    # general path reads it differently. Null and missing look alike to Arrow: give up on both.
+    marked = pc.or_(pc.or_(payload.is_valid(), fields["field"].is_valid()),
+                    pc.or_(fields["event"].is_valid(), fields["valueKind"].is_valid()))  # fmt: skip
+    if pc.any(pc.and_(envelope.is_valid(), pc.invert(marked))).as_py():
+        return None
+    if any(type(k) is not str for k in env_keys):
+        return None
+    env_extras = [k for k in _ordered(envelopes[0], env_keys) if k not in _ENVELOPE_FIELDS and k not in _ENVELOPE_SKIP]
+    if env_extras:
+        mappings = _mappings(envelopes)
+        for key, column in _pluck(mappings, env_extras).items():
+            values[f"event_data_{key}"] = column
+    for key, name in _ENVELOPE_FIELDS.items():
+        values[name] = fields[key]
+    if "payload" not in env_keys or payload.null_count == len(payload):
+        return values
+    envelopes = [e if e is not None else _EMPTY for e in envelopes] if len(present) < len(envelopes) else envelopes
+    payloads = list(map(dict.get, envelopes, repeat("payload")))
+    payload_fields = _children(payload)
+    try:  # NaN (null to Arrow) or a tuple among the payloads: TypeError
+        pay_keys = _key_union([p for p in payloads if p is not None] if payload.null_count else payloads,
+                              _non_null(payload_fields))  # fmt: skip
+    except TypeError:
+        return None
+    if any(type(k) is not str for k in pay_keys):
+        return None
+    pay_extras = [k for k in _ordered(payloads[0], pay_keys) if k not in payload_fields]
+    if pay_extras:
+        for key, column in _pluck(_mappings(payloads), pay_extras).items():
+            values[f"payload_{key}"] = column
+    values.update(payload_fields)
+    return values
+
+
+
+# Only webhook events, the largest frame, have one: for messages it gained 5-10% for much code.
+_FAST_PATHS = {"webhook_events": _fast_webhook_events}
+
+
 def _n_rows(values: Mapping[str, list], default: int) -> int:
     for column in values.values():
         return len(column)
@@ -493,13 +657,26 @@ def build_frame(name: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame
     >>> import sentlab
     >>> sentlab.build_frame("contacts", [{"id": "c1", "available_channels": "sms,whatsapp"}])
     """
+    return _build(name, records, fast=True)
+
+
+def _build_slow(name: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """``build_frame`` without the Arrow fast paths: the reference they are tested against."""
+    return _build(name, records, fast=False)
+
+
+def _build(name: str, records: Iterable[Mapping[str, Any]], fast: bool) -> pd.DataFrame:
     name = frame_name(name)
     cols = columns(name)
     records = records if isinstance(records, list) else list(records)
     if set(map(type, records)) - {dict}:  # other mappings are copied; non-mappings read as empty
         records = [dict(r) if isinstance(r, Mapping) else {} for r in records]
-    prepare = _PREPARERS.get(name, _plain)
-    values = prepare(records, cols) if records else {}
+    values = None
+    if fast and records and name in _FAST_PATHS:
+        values = _FAST_PATHS[name](records)
+    if values is None:
+        prepare = _PREPARERS.get(name, _plain)
+        values = prepare(records, cols) if records else {}
     return _assemble(cols, values, _n_rows(values, len(records)))
 
 
