@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import math
-import subprocess
 import sys
 import time
 from contextlib import contextmanager
@@ -36,6 +35,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _simulate import simulator_process  # noqa: E402
 
 import sentlab  # noqa: E402
 from sentlab._config import Pacing  # noqa: E402
@@ -49,22 +50,9 @@ CONCURRENCY = 8
 @contextmanager
 def simulator(*args: str):
     """``sentlab simulate`` in its own process; yields (base_url, profile_key)."""
-    command = [sys.executable, "-m", "sentlab", "simulate", "--json", "--port", "0", "--latency", "80ms",
-               "--contacts", str(CONTACTS), "--messages", str(MESSAGES), "--profiles", "1", *args]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit(f"the simulator did not start: {' '.join(command)}")
-        info = json.loads(line)
-        profile_key = next(iter(info["profile_keys"].values()))
-        yield info["base_url"], profile_key
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    with simulator_process("--latency", "80ms", "--contacts", str(CONTACTS), "--messages", str(MESSAGES),
+                           "--profiles", "1", *args) as info:
+        yield info["base_url"], next(iter(info["profile_keys"].values()))
 
 
 def timed(func):

@@ -408,37 +408,26 @@ def main() -> None:
 def cold_warm(n_messages: int) -> None:
     """webhook events -> messages -> activities, cold then warm, against ``sentlab simulate`` run as a
     separate process on loopback with 80 ms latency (so the server never shares this process's GIL)."""
-    import json
-    import subprocess
     import tempfile
+
+    from _simulate import simulator_process
 
     from sentlab import _datasets as ds
     from sentlab._client import SentClient
 
-    command = [sys.executable, "-m", "sentlab", "simulate", "--json", "--host", "127.0.0.1", "--port", "0",
-               "--latency", "80ms", "--contacts", "2000", "--messages", str(n_messages), "--rate-limit", "off"]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     runs = []
-    try:
-        assert server.stdout is not None
-        announced = json.loads(server.stdout.readline())  # the first line, once it is listening
-        with (tempfile.TemporaryDirectory() as directory,
-              SentClient(announced["api_key"], base_url=announced["base_url"], pacing=None, progress=False) as client):  # fmt: skip
-            store = ds.open_store(client, directory)
-            for label in ("cold", "warm"):
-                before = client.aio.stats.requests
-                start = time.perf_counter()
-                msgs = ds.messages(client, store, all_profiles=True)
-                acts = ds.activities(client, store, ids=list(msgs.id))
-                seconds = time.perf_counter() - start
-                runs.append((label, seconds, client.aio.stats.requests - before, len(msgs), len(acts)))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    with (simulator_process("--latency", "80ms", "--contacts", "2000", "--messages", str(n_messages),
+                            "--rate-limit", "off") as announced,
+          tempfile.TemporaryDirectory() as directory,
+          SentClient(announced["api_key"], base_url=announced["base_url"], pacing=None, progress=False) as client):  # fmt: skip
+        store = ds.open_store(client, directory)
+        for label in ("cold", "warm"):
+            before = client.aio.stats.requests
+            start = time.perf_counter()
+            msgs = ds.messages(client, store, all_profiles=True)
+            acts = ds.activities(client, store, ids=list(msgs.id))
+            seconds = time.perf_counter() - start
+            runs.append((label, seconds, client.aio.stats.requests - before, len(msgs), len(acts)))
     print("\nsentlab simulate (subprocess, loopback, 80 ms latency): webhook events -> messages -> activities")
     for label, seconds, requests, n_msgs, n_acts in runs:
         print(f"  {label}: {seconds:7.3f} s, {requests:5d} requests ({n_msgs:,} messages, {n_acts:,} activities)")
