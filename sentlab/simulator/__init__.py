@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._clock import SimClock
     from ._middleware import Faults, RateLimits, SimulatorConfig
+    from ._params import WorldParams
     from ._server import ServerHandle, create_app, in_process_transport, running_server
-    from ._world import World, WorldParams, build_world, demo_world
+    from ._world import World, build_world, demo_world
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
     "World": "sentlab.simulator._world",
-    "WorldParams": "sentlab.simulator._world",
+    "WorldParams": "sentlab.simulator._params",
     "build_world": "sentlab.simulator._world",
     "demo_world": "sentlab.simulator._world",
     "SimClock": "sentlab.simulator._clock",

@@ -24,8 +24,13 @@ from starlette.routing import Route
 
 from . import _numbers
 from . import _validation as v
+from . import _wire as wire
+from ._account import Account
 from ._envelope import ApiError, error, ok
-from ._world import CHANNELS, EVENT_TYPES, SUBSCRIBABLE, World, _variables
+from ._records import Records
+from ._vocab import CHANNELS, EVENT_TYPES, SUBSCRIBABLE
+from ._vocab import variables as template_variables
+from ._world import World
 
 __all__ = ["core_app"]
 
@@ -43,11 +48,15 @@ class Call:
     """One authenticated request, scoped: what every handler gets."""
 
     request: Request
-    world: World
+    account: Account
     scope: int  # 0 = the organization, 1.. = a profile
     key_scope: int  # whose key it is
     body: dict[str, Any]
     sandbox: bool
+
+    @property
+    def records(self) -> Records:
+        return self.account.records
 
     @property
     def query(self) -> QueryParams:
@@ -91,34 +100,34 @@ def _sandboxed(call: Call, data: Any, status: int = 200) -> Response:
 
 
 def get_me(call: Call) -> Response:
-    return ok(call.request, call.world.me_wire(call.scope))
+    return ok(call.request, wire.me(call.records, call.scope))
 
 
 def list_profiles(call: Call) -> Response:
     if call.key_scope != 0:
         raise ApiError(403, "AUTH_004", "Only organization API keys can list the organization's profiles")
-    profiles = [call.world.profile_wire(s) for s in call.world.scopes[1:]]
+    profiles = [wire.profile(call.records, s) for s in call.records.scopes[1:]]
     return ok(call.request, {"profiles": profiles})
 
 
 def get_profile(call: Call) -> Response:
     profile_id = v.uuid_param(call.path("profile_id"), "profile_id")
-    profile = call.world.profile(profile_id)
+    profile = call.account.profile(profile_id)
     if call.key_scope not in (0, profile.index):
         raise ApiError(404, "RESOURCE_014", "Profile not found")
-    return ok(call.request, call.world.profile_wire(profile))
+    return ok(call.request, wire.profile(call.records, profile))
 
 
 def list_users(call: Call) -> Response:
-    users = [call.world.user_wire(u) for u in call.world.users_of(call.scope)]
+    users = [wire.user(call.records, u) for u in call.account.users_of(call.scope)]
     return ok(call.request, {"users": users})
 
 
 def get_user(call: Call) -> Response:
     user_id = v.uuid_param(call.path("user_id"), "user_id")
-    for u in call.world.users_of(call.scope):
+    for u in call.account.users_of(call.scope):
         if u.id == user_id:
-            return ok(call.request, call.world.user_wire(u))
+            return ok(call.request, wire.user(call.records, u))
     raise ApiError(404, "RESOURCE_006", "User not found")
 
 
@@ -135,7 +144,7 @@ def list_contacts(call: Call) -> Response:
     phone = call.query.get("phone") or None
     if phone is not None:
         phone = v.e164(phone, "phone")
-    contacts, total = call.world.contact_page(
+    contacts, total = call.account.contact_page(
         call.scope, page, page_size, search=call.search(), channel=channel, phone=phone
     )
     return ok(call.request, {"contacts": contacts, "pagination": _pagination(page, page_size, total)})
@@ -146,12 +155,12 @@ def create_contact(call: Call) -> Response:
     if phone is None or phone == "":
         raise ApiError(400, "VALIDATION_001", "Phone number is required", {"phone_number": ["Phone number is required"]})
     phone = v.e164(phone, "phone_number")
-    return _sandboxed(call, call.world.create_contact(call.scope, phone, dry_run=call.sandbox), 201)
+    return _sandboxed(call, call.account.create_contact(call.scope, phone, dry_run=call.sandbox), 201)
 
 
 def get_contact(call: Call) -> Response:
-    i = call.world.contact_index(call.scope, call.path_id())
-    return ok(call.request, call.world.contact_wire(i, call.scope))
+    i = call.account.contact_index(call.scope, call.path_id())
+    return ok(call.request, wire.contact(call.records, i, call.scope))
 
 
 def update_contact(call: Call) -> Response:
@@ -160,14 +169,14 @@ def update_contact(call: Call) -> Response:
     if default_channel is not None:
         default_channel = v.one_of(default_channel, CHANNELS, "default_channel")
     opt_out = v.optional_bool(call.body, "opt_out")
-    contact = call.world.update_contact(
+    contact = call.account.update_contact(
         call.scope, contact_id, default_channel=default_channel, opt_out=opt_out, dry_run=call.sandbox
     )
     return _sandboxed(call, contact)
 
 
 def delete_contact(call: Call) -> Response:
-    call.world.delete_contact(call.scope, call.path_id(), dry_run=call.sandbox)
+    call.account.delete_contact(call.scope, call.path_id(), dry_run=call.sandbox)
     return _sandboxed(call, None, 204)
 
 
@@ -244,7 +253,7 @@ def _template_spec(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     spec: dict[str, Any] = {"name": name, "category": category, "language": language, "submit": bool(submit)}
     if parsed is not None:
         texts, declared = parsed
-        variables = list(dict.fromkeys([*declared, *(n for t in texts.values() for n in _variables(t))]))
+        variables = list(dict.fromkeys([*declared, *(n for t in texts.values() for n in template_variables(t))]))
         spec.update(texts=texts, channels=list(texts), variables=variables)
         if spec["name"] is None and not partial:
             spec["name"] = _slug(next(iter(texts.values())))
@@ -264,7 +273,7 @@ def list_templates(call: Call) -> Response:
     welcome = v.query_bool(call.query, "is_welcome_playground")
     if welcome:  # the synthetic account has no welcome-playground templates
         return ok(call.request, {"templates": [], "pagination": _pagination(page, page_size, 0)})
-    templates, total = call.world.template_page(
+    templates, total = call.account.template_page(
         call.scope, page, page_size, search=call.search(), status=status, category=category
     )
     return ok(call.request, {"templates": templates, "pagination": _pagination(page, page_size, total)})
@@ -272,21 +281,21 @@ def list_templates(call: Call) -> Response:
 
 def create_template(call: Call) -> Response:
     spec = _template_spec(call.body, partial=False)
-    return _sandboxed(call, call.world.create_template(call.scope, spec, dry_run=call.sandbox), 201)
+    return _sandboxed(call, call.account.create_template(call.scope, spec, dry_run=call.sandbox), 201)
 
 
 def get_template(call: Call) -> Response:
-    return ok(call.request, call.world.template_wire(call.world.template(call.scope, call.path_id())))
+    return ok(call.request, wire.template(call.records, call.account.template(call.scope, call.path_id())))
 
 
 def update_template(call: Call) -> Response:
     template_id = call.path_id()
     spec = _template_spec(call.body, partial=True)
-    return _sandboxed(call, call.world.update_template(call.scope, template_id, spec, dry_run=call.sandbox))
+    return _sandboxed(call, call.account.update_template(call.scope, template_id, spec, dry_run=call.sandbox))
 
 
 def delete_template(call: Call) -> Response:
-    call.world.delete_template(call.scope, call.path_id(), dry_run=call.sandbox)
+    call.account.delete_template(call.scope, call.path_id(), dry_run=call.sandbox)
     return _sandboxed(call, None, 204)
 
 
@@ -360,7 +369,7 @@ def _scheduled_at(call: Call, raw: Any) -> float | None:
         raise ApiError(400, "VALIDATION_001", "Request validation failed", {"scheduled_at": [problem]}) from None
     if when.tzinfo is None:
         raise ApiError(400, "VALIDATION_001", "Request validation failed", {"scheduled_at": [problem]})
-    ahead = when.timestamp() - call.world.now_ts()
+    ahead = when.timestamp() - call.records.now_ts()
     if not 60 <= ahead <= 30 * 86400:
         raise v.bad("VALIDATION_005", "Field value out of valid range", "scheduled_at",
                     "scheduled_at must be between 1 minute and 30 days ahead")  # fmt: skip
@@ -369,18 +378,18 @@ def _scheduled_at(call: Call, raw: Any) -> float | None:
 
 def send_message(call: Call) -> Response:
     request = _send_request(call)
-    data = call.world.send(call.scope, **request, dry_run=call.sandbox)
+    data = call.account.send(call.scope, **request, dry_run=call.sandbox)
     return _sandboxed(call, data, 202)
 
 
 def get_message(call: Call) -> Response:
-    i = call.world.message_index(call.scope, call.path_id())
-    return ok(call.request, call.world.message_wire(i))
+    i = call.account.message_index(call.scope, call.path_id())
+    return ok(call.request, wire.message(call.records, i))
 
 
 def get_message_activities(call: Call) -> Response:
-    i = call.world.message_index(call.scope, call.path_id())
-    return ok(call.request, call.world.activities_wire(i))
+    i = call.account.message_index(call.scope, call.path_id())
+    return ok(call.request, wire.activities(call.records, i))
 
 
 def lookup_number(call: Call) -> Response:
@@ -426,34 +435,34 @@ def _webhook_spec(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def list_webhooks(call: Call) -> Response:
     page, page_size = v.page_params(call.query)
     is_active = v.query_bool(call.query, "is_active")
-    webhooks, total = call.world.webhook_page(call.scope, page, page_size, search=call.search(), is_active=is_active)
+    webhooks, total = call.account.webhook_page(call.scope, page, page_size, search=call.search(), is_active=is_active)
     return ok(call.request, {"webhooks": webhooks, "pagination": _pagination(page, page_size, total)})
 
 
 def create_webhook(call: Call) -> Response:
     spec = _webhook_spec(call.body, partial=False)
-    return _sandboxed(call, call.world.create_webhook(call.scope, spec, dry_run=call.sandbox), 201)
+    return _sandboxed(call, call.account.create_webhook(call.scope, spec, dry_run=call.sandbox), 201)
 
 
 def get_webhook(call: Call) -> Response:
-    return ok(call.request, call.world.webhook_wire(call.world.webhook(call.scope, call.path_id())))
+    return ok(call.request, wire.webhook(call.records, call.account.webhook(call.scope, call.path_id())))
 
 
 def update_webhook(call: Call) -> Response:
     webhook_id = call.path_id()
     spec = _webhook_spec(call.body, partial=True)
-    return _sandboxed(call, call.world.update_webhook(call.scope, webhook_id, spec, dry_run=call.sandbox))
+    return _sandboxed(call, call.account.update_webhook(call.scope, webhook_id, spec, dry_run=call.sandbox))
 
 
 def delete_webhook(call: Call) -> Response:
-    call.world.delete_webhook(call.scope, call.path_id(), dry_run=call.sandbox)
+    call.account.delete_webhook(call.scope, call.path_id(), dry_run=call.sandbox)
     return _sandboxed(call, None, 204)
 
 
 def list_webhook_events(call: Call) -> Response:
-    webhook = call.world.webhook(call.scope, call.path_id())
+    webhook = call.account.webhook(call.scope, call.path_id())
     page, page_size = v.page_params(call.query)
-    events, total = call.world.event_page(webhook, page, page_size, search=call.search())
+    events, total = call.account.event_page(webhook, page, page_size, search=call.search())
     return ok(call.request, {"events": events, "pagination": _pagination(page, page_size, total)})
 
 
@@ -462,7 +471,7 @@ def list_event_types(call: Call) -> Response:
 
 
 def test_webhook(call: Call) -> Response:
-    webhook = call.world.webhook(call.scope, call.path_id())
+    webhook = call.account.webhook(call.scope, call.path_id())
     event_type = call.body.get("event_type")
     if event_type is not None:
         v.one_of(event_type, sorted(SUBSCRIBABLE), "event_type")
@@ -476,14 +485,14 @@ def test_webhook(call: Call) -> Response:
 
 
 def rotate_webhook_secret(call: Call) -> Response:
-    secret = call.world.rotate_secret(call.scope, call.path_id(), dry_run=call.sandbox)
+    secret = call.account.rotate_secret(call.scope, call.path_id(), dry_run=call.sandbox)
     return _sandboxed(call, {"signing_secret": secret})
 
 
 def toggle_webhook(call: Call) -> Response:
     webhook_id = call.path_id()
     is_active = v.optional_bool(call.body, "is_active")
-    return _sandboxed(call, call.world.toggle_webhook(call.scope, webhook_id, is_active, dry_run=call.sandbox))
+    return _sandboxed(call, call.account.toggle_webhook(call.scope, webhook_id, is_active, dry_run=call.sandbox))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,12 +502,12 @@ def toggle_webhook(call: Call) -> Response:
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def _authenticate(world: World, request: Request) -> tuple[int, int]:
+def _authenticate(records: Records, request: Request) -> tuple[int, int]:
     """(key scope, effective scope) of the caller, or an ApiError (401/403/400/404)."""
     api_key = request.headers.get("x-api-key", "").strip()
     if not api_key:
         raise ApiError(401, "AUTH_001", "User is not authenticated: include the x-api-key header")
-    key_scope = world.scope_for_key(api_key)
+    key_scope = records.scope_for_key(api_key)
     if key_scope is None:
         raise ApiError(401, "AUTH_002", "Invalid or expired API key")
     profile_id = request.headers.get("x-profile-id")
@@ -507,22 +516,22 @@ def _authenticate(world: World, request: Request) -> tuple[int, int]:
     if key_scope != 0:
         raise ApiError(403, "AUTH_004", "Only organization API keys can use the x-profile-id header")
     profile_id = v.uuid_param(profile_id.strip(), "x-profile-id")
-    scope = world.scope_of_profile(profile_id)
+    scope = records.scope_of_profile(profile_id)
     if scope is None:
         raise ApiError(404, "RESOURCE_014", "Profile not found in this organization")
     return key_scope, scope
 
 
-def _endpoint(world: World, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+def _endpoint(account: Account, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         profile_header = request.headers.get("x-profile-id")
         echo = {"X-Profile-Id": profile_header} if profile_header else {}
         try:
-            key_scope, scope = _authenticate(world, request)
+            key_scope, scope = _authenticate(account.records, request)
             body = await v.json_body(request) if request.method in _BODY_METHODS else {}
             sandbox = v.sandbox_flag(body) if request.method in _BODY_METHODS else False
-            with world.lock:  # the world is shared with the test thread when served on a port
-                response = handler(Call(request, world, scope, key_scope, body, sandbox))
+            with account.records.lock:  # the world is shared with the test thread when served on a port
+                response = handler(Call(request, account, scope, key_scope, body, sandbox))
         except ApiError as exc:
             response = error(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
         except Exception:  # a bug, never the caller's input: answer like the API does
@@ -558,8 +567,10 @@ def core_app(world: World) -> Starlette:
     >>> client = httpx.AsyncClient(transport=httpx.ASGITransport(core_app(build_world())), base_url="http://sim")
     """
 
+    account = Account(world._records)
+
     def route(path: str, handler: Handler, method: str) -> Route:
-        return Route(path, _endpoint(world, handler), methods=[method])
+        return Route(path, _endpoint(account, handler), methods=[method])
 
     routes = [
         route("/v3/me", get_me, "GET"),

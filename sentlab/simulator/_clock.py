@@ -29,7 +29,11 @@ class SimClock:
 
     @classmethod
     def frozen(cls, start: datetime) -> SimClock:
-        """A manual clock at ``start`` (naive datetimes are taken as UTC)."""
+        """A manual clock at ``start`` (naive datetimes are taken as UTC).
+
+        >>> SimClock.frozen(datetime(2026, 4, 8)).now().isoformat()
+        '2026-04-08T00:00:00+00:00'
+        """
         if start.tzinfo is None:
             start = start.replace(tzinfo=UTC)
         clock = cls()
@@ -38,21 +42,38 @@ class SimClock:
 
     @property
     def is_frozen(self) -> bool:
+        """Whether the clock only moves when told to.
+
+        >>> SimClock().is_frozen, SimClock.frozen(datetime(2026, 4, 8)).is_frozen
+        (False, True)
+        """
         return self._frozen_at is not None
 
     def time(self) -> float:
-        """Seconds since the epoch, as ``time.time()`` (used for rate limiting)."""
+        """Seconds since the epoch, as ``time.time()`` (used for rate limiting).
+
+        >>> SimClock.frozen(datetime(1970, 1, 1, 0, 1, tzinfo=UTC)).time()
+        60.0
+        """
         frozen = self._frozen_at
         if frozen is not None:
             return frozen
         return _time.time() + self._offset
 
     def now(self) -> datetime:
-        """The current simulated time, tz-aware UTC."""
+        """The current simulated time, tz-aware UTC.
+
+        >>> SimClock().now().tzinfo
+        datetime.timezone.utc
+        """
         return datetime.fromtimestamp(self.time(), tz=UTC)
 
     def advance(self, seconds: float) -> datetime:
-        """Move the clock forward (a wall clock gains an offset); returns the new time."""
+        """Move the clock forward (a wall clock gains an offset); returns the new time.
+
+        >>> SimClock.frozen(datetime(2026, 4, 8, 12, tzinfo=UTC)).advance(3600).hour
+        13
+        """
         if seconds < 0:
             raise ValueError("a SimClock only moves forward")
         with self._lock:
@@ -63,7 +84,12 @@ class SimClock:
         return self.now()
 
     def advance_to(self, when: datetime) -> datetime:
-        """Move the clock forward to ``when`` (no-op if that is in the past)."""
+        """Move the clock forward to ``when`` (no-op if that is in the past).
+
+        >>> clock = SimClock.frozen(datetime(2026, 4, 8, tzinfo=UTC))
+        >>> clock.advance_to(datetime(2026, 4, 9, tzinfo=UTC)).day, clock.advance_to(datetime(2026, 1, 1, tzinfo=UTC)).day
+        (9, 9)
+        """
         delta = when.timestamp() - self.time()
         return self.advance(delta) if delta > 0 else self.now()
 

@@ -134,12 +134,21 @@ class RateLimits:
 
     @classmethod
     def parse(cls, text: str) -> RateLimits | None:
-        """The CLI's ``--rate-limit``: ``"off"`` or a standard rate such as ``"200/min"``."""
+        """The CLI's ``--rate-limit``: ``"off"`` or a standard rate such as ``"200/min"``.
+
+        >>> RateLimits.parse("5/s,burst=10").standard
+        Rate(per_minute=300.0, burst=10)
+        """
         if text.strip().lower() in {"off", "none", "0", "false", "no"}:
             return None
         return cls(standard=Rate.parse(text))
 
     def send_rate(self, tier: str | None) -> Rate:
+        """The ``POST /v3/messages`` rate of an account tier (unknown or None: starter).
+
+        >>> RateLimits().send_rate("growth")
+        Rate(per_minute=300.0, burst=75)
+        """
         return self.send.get((tier or "starter").lower(), self.send.get("starter", Rate.of(60)))
 
 
@@ -188,12 +197,21 @@ class Faults:
             raise ValueError("slow_delay and jitter must be >= 0")
 
     def before_handler(self) -> tuple[tuple[str, float], ...]:
-        """The faults that replace the handler's response, in the order they are drawn."""
+        """The faults that replace the handler's response, in the order they are drawn.
+
+        >>> Faults(http_500=0.1).before_handler()[1]
+        ('500', 0.1)
+        """
         return (("drop", self.drop), ("500", self.http_500), ("502", self.http_502),
                 ("503", self.http_503), ("429", self.http_429), ("html", self.html))
 
     @property
     def active(self) -> bool:
+        """Whether any fault (or jitter) can happen at all.
+
+        >>> Faults().active, Faults(drop=0.01).active
+        (False, True)
+        """
         return any(getattr(self, name) for name in _FAULT_KEYS.values()) or self.jitter > 0
 
     @classmethod
@@ -201,6 +219,11 @@ class Faults:
         """The CLI's ``--faults``: ``"500=0.02,502=0.01,503=0.01,429=0.02,drop=0.01,truncate=0.01,html=0.01,seed=3"``.
 
         Also ``slow=0.05,slow_delay=2s`` and ``jitter=50ms``; ``""`` or ``"off"`` means no faults.
+
+        >>> Faults.parse("503=0.1,jitter=50ms,seed=3")
+        Faults(http_500=0.0, http_502=0.0, http_503=0.1, http_429=0.0, drop=0.0, html=0.0, truncate=0.0, slow=0.0, slow_delay=1.0, jitter=0.05, seed=3)
+        >>> Faults.parse("off") == Faults()
+        True
         """
         if text.strip().lower() in {"", "off", "none"}:
             return cls()

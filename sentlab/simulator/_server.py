@@ -65,7 +65,7 @@ def in_process_transport(app: Any) -> httpx.AsyncBaseTransport:
     """An httpx transport that calls ``app`` directly: no port, no thread.
 
     >>> transport = in_process_transport(create_app())
-    >>> httpx.AsyncClient(transport=transport, base_url="http://sentlab.simulator")
+    >>> client = httpx.AsyncClient(transport=transport, base_url="http://sentlab.simulator")
 
     A ``drop`` fault surfaces as ``httpx.RemoteProtocolError``, as it would over a socket.
     """
@@ -98,7 +98,8 @@ class ServerHandle:
     """A simulator served by uvicorn in a background thread; a context manager.
 
     >>> with running_server() as server:
-    ...     httpx.get(server.base_url + "/v3/me", headers={"x-api-key": server.org_key})
+    ...     httpx.get(server.base_url + "/v3/me", headers={"x-api-key": server.org_key}).status_code
+    200
     """
 
     def __init__(self, app: SimulatorApp, host: str, port: int) -> None:
@@ -123,17 +124,33 @@ class ServerHandle:
 
     @property
     def base_url(self) -> str:
+        """Where the server listens, e.g. ``http://127.0.0.1:54321``.
+
+        >>> with running_server(build_world(contacts=50, messages=10)) as server:
+        ...     server.base_url.startswith("http://127.0.0.1:")
+        True
+        """
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
     @property
     def org_key(self) -> str:
-        """The organization's API key (demo keys are not secrets)."""
+        """The organization's API key (demo keys are not secrets).
+
+        >>> with running_server(build_world(contacts=50, messages=10)) as server:
+        ...     server.org_key == server.world.org_key
+        True
+        """
         return self.world.org_key
 
     @property
     def profile_keys(self) -> dict[str, str]:
-        """profile id -> that profile's API key."""
+        """profile id -> that profile's API key.
+
+        >>> with running_server(build_world(contacts=50, messages=10, profiles=2)) as server:
+        ...     len(server.profile_keys)
+        2
+        """
         return dict(self.world.profile_keys)
 
     def _run(self) -> None:
@@ -143,7 +160,13 @@ class ServerHandle:
             self._error = exc
 
     def start(self, timeout: float = 10.0) -> ServerHandle:
-        """Start serving and wait until the server accepts connections."""
+        """Start serving and wait until the server accepts connections (``running_server`` calls it).
+
+        >>> server = ServerHandle(create_app(), "127.0.0.1", 0).start()
+        >>> httpx.get(server.base_url + "/v3/me").status_code   # no key: 401
+        401
+        >>> server.stop()
+        """
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:
@@ -156,7 +179,13 @@ class ServerHandle:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Shut down cleanly and join the thread; calling it again does nothing."""
+        """Shut down cleanly and join the thread; calling it again does nothing.
+
+        >>> server = running_server()
+        >>> server.stop(); server.stop()
+        >>> server
+        <ServerHandle http://127.0.0.1:... stopped>
+        """
         if self._stopped:
             return
         self._stopped = True
@@ -180,7 +209,8 @@ def running_server(world: World | None = None, config: SimulatorConfig | None = 
     """Serve the simulator on a free loopback port in a background thread, started and ready.
 
     >>> with running_server() as server:
-    ...     httpx.get(f"{server.base_url}/v3/me", headers={"x-api-key": server.org_key}).json()
+    ...     httpx.get(f"{server.base_url}/v3/me", headers={"x-api-key": server.org_key}).json()["data"]["type"]
+    'organization'
     """
     return ServerHandle(create_app(world, config), host, port).start()
 
@@ -190,7 +220,8 @@ def serve_forever(world: World | None = None, config: SimulatorConfig | None = N
                   ready: Callable[[ServerHandle], None] | None = None) -> None:
     """Serve until SIGINT or SIGTERM, then shut down cleanly and return (the CLI's main loop).
 
-    >>> serve_forever(port=8000, ready=lambda server: print(server.base_url))
+    >>> serve_forever(port=8000, ready=lambda server: print(server.base_url))  # doctest: +SKIP
+    http://127.0.0.1:8000
     """
     stop = threading.Event()
 

@@ -16,13 +16,15 @@ from ..conftest import sim_client
 WORLD = build_world(seed=3, contacts=120, messages=200)
 APP = core_app(WORLD)
 PROFILE = WORLD.profile_ids[0]
+WEBHOOK_ID = WORLD.truth.webhooks()[1]["id"]
+CONTACT_ID = WORLD.truth.contacts()[-1]["id"]
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 values = st.one_of(text, st.integers(-10**12, 10**12).map(str), st.sampled_from(["", "0", "-1", "101", "1e3", "null"]))
 params = st.dictionaries(st.sampled_from(["page", "page_size", "search", "channel", "phone", "status",
                                           "category", "is_active", "is_welcome_playground"]), values, max_size=5)  # fmt: skip
 list_paths = st.sampled_from(["/v3/contacts", "/v3/templates", "/v3/webhooks",
-                              f"/v3/webhooks/{WORLD.webhooks[1].id}/events"])  # fmt: skip
+                              f"/v3/webhooks/{WEBHOOK_ID}/events"])  # fmt: skip
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
@@ -64,8 +66,8 @@ def test_ids_and_headers_never_500(segment, headers):
 
 @FUZZ
 @given(method_path=st.sampled_from([("POST", "/v3/messages"), ("POST", "/v3/contacts"), ("POST", "/v3/templates"),
-                                    ("POST", "/v3/webhooks"), ("PUT", f"/v3/webhooks/{WORLD.webhooks[1].id}"),
-                                    ("PATCH", f"/v3/contacts/{WORLD.contact_ids[-1]}")]), body=bodies)
+                                    ("POST", "/v3/webhooks"), ("PUT", f"/v3/webhooks/{WEBHOOK_ID}"),
+                                    ("PATCH", f"/v3/contacts/{CONTACT_ID}")]), body=bodies)
 def test_bodies_never_500(method_path, body):
     method, path = method_path
     body = {**body, "sandbox": True}  # fuzzing must not grow the shared world

@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from sentlab.simulator import _pricing
+from sentlab.simulator import _pricing, _wire
+from sentlab.simulator._account import Account
 from sentlab.simulator._clock import SimClock
-from sentlab.simulator._world import STATUSES, Outcome, WorldParams, build_world, demo_world
+from sentlab.simulator._params import Outcome, WorldParams
+from sentlab.simulator._vocab import STATUSES
+from sentlab.simulator._world import build_world, demo_world
 
 from ..conftest import START
 
@@ -166,7 +169,7 @@ def test_observed_rates_approach_the_true_probabilities():
 
 def test_ledger_matches_the_price_table(world):
     ledger = world.ledger()
-    assert len(ledger) == world.messages.n
+    assert len(ledger) == world._records.messages.n
     for row in ledger.sample(100, random_state=0).itertuples():
         assert row.price == _pricing.channel_price(row.channel, row.region_code, row.template_category)
         assert row.active_contact_price == _pricing.active_contact_price(row.channel, row.region_code)
@@ -180,14 +183,15 @@ def test_ledger_as_of_reflects_the_clock(world):
 
 
 def test_activities_repeat_the_price_after_queued(world):
-    for i in range(0, world.messages.n, 37):
-        wire = world.activities_wire(i)
+    records = world._records
+    for i in range(0, records.messages.n, 37):
+        wire = _wire.activities(records, i)
         acts = wire["activities"]
         stamps = [a["timestamp"] for a in acts]
         assert stamps == sorted(stamps, reverse=True)  # newest first
         assert acts[-1]["status"] == "QUEUED" and acts[-1]["price"] is None
         prices = {a["price"] for a in acts[:-1]}
-        assert prices == {_pricing.format_price(round(float(world.messages["price"][i]), 4))}
+        assert prices == {_pricing.format_price(round(float(records.messages["price"][i]), 4))}
 
 
 # -- webhook events -----------------------------------------------------------------------------------------
@@ -233,12 +237,13 @@ def test_events_carry_the_message_envelope_and_some_fail(world):
 
 
 def test_events_and_statuses_appear_as_the_clock_advances(world, clock):
-    webhook = next(w for w in world.webhooks if w.event_types == ["messages"])
+    records = world._records
+    webhook = next(w for w in records.webhooks if w.event_types == ["messages"])
     total = webhook.events.n
-    visible = world.visible_event_count(webhook)
+    visible = records.visible_event_count(webhook)
     assert 0 < visible <= total
     clock.advance(7 * 86400)
-    assert world.visible_event_count(webhook) == total
+    assert records.visible_event_count(webhook) == total
 
 
 # -- scale --------------------------------------------------------------------------------------------------------
@@ -248,13 +253,14 @@ def test_a_20k_world_builds_fast_and_serves_pages_fast():
     t0 = time.perf_counter()
     world = build_world(seed=5, contacts=20_000, messages=20_000, clock=SimClock.frozen(START))
     assert time.perf_counter() - t0 < 5
-    world.contact_page(1, 3, 100)  # warm the number-format cache for one page
-    webhook = next(w for w in world.webhooks if w.event_types == ["messages"])
+    account = Account(world._records)
+    account.contact_page(1, 3, 100)  # warm the number-format cache for one page
+    webhook = next(w for w in world._records.webhooks if w.event_types == ["messages"])
     timings = []
     for page in (3, 4, 5):
         t0 = time.perf_counter()
-        rows, _ = world.contact_page(1, 3, 100)
-        world.event_page(webhook, page, 100)
+        rows, _ = account.contact_page(1, 3, 100)
+        account.event_page(webhook, page, 100)
         timings.append(time.perf_counter() - t0)
     assert len(rows) == 100
     assert min(timings) < 0.05  # generous: CI machines are slow; the benchmark measures properly

@@ -1,0 +1,489 @@
+"""What the routes ask of a world: scoped lookups, pages, mutations, sends (raising the API's errors).
+
+``Account`` wraps a world's ``Records`` for ``_app``'s handlers: every method takes the caller's
+scope (0 = the organization, 1.. = a profile), raises ``ApiError`` the way the API does, and
+returns records or wire dicts. ``dry_run`` (the API's ``sandbox``) runs every check and returns
+a realistic answer without changing anything.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from typing import Any
+
+import numpy as np
+
+from . import _numbers
+from . import _wire as wire
+from ._envelope import ApiError
+from ._generate import add_messages, new_secret
+from ._ids import hash_int, uuid_from_int
+from ._records import Records, Scope, Template, User, Webhook, event_table
+from ._vocab import CHANNEL_BIT, CHANNELS, MESSAGE_EVENTS, STATUSES, render
+
+__all__ = ["Account"]
+
+
+class Account:
+    """The route-facing side of a world (internal: handlers get one per app).
+
+    >>> from sentlab.simulator import build_world
+    >>> account = Account(build_world(contacts=100, messages=50)._records)
+    >>> rows, total = account.contact_page(1, page=1, page_size=5)
+    >>> len(rows), total > 5
+    (5, True)
+    """
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    # -- queries ----------------------------------------------------------------------------------
+
+    def _visible_contact_lists(self, scope: int) -> list[list[int]]:
+        """Own contacts (newest first), then the organization's, which profiles inherit."""
+        r = self.records
+        own = r.scope_contacts[scope]
+        return [own] if scope == 0 else [own, r.scope_contacts[0]]
+
+    def contact_page(
+        self, scope: int, page: int, page_size: int, *, search: str | None = None,
+        channel: str | None = None, phone: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+        """One page of the contacts ``scope`` sees, and the total matching."""
+        r = self.records
+        if phone is not None:
+            i = r.find_contact(scope, phone)
+            if i is None:
+                raise ApiError(404, "RESOURCE_001", "Contact not found with the specified phone number")
+            rows = [i]
+            return ([wire.contact(r, i, scope)] if page == 1 else []), len(rows)
+        lists = self._visible_contact_lists(scope)
+        if search or channel:
+            key = (scope, search, channel, r.version)
+            matched = r.list_cache.get(key)
+            if matched is None:
+                matched = [i for lst in lists for i in lst if self._contact_matches(i, search, channel)]
+                if len(r.list_cache) > 64:
+                    r.list_cache.clear()
+                r.list_cache[key] = matched
+            lists = [matched]
+        total = sum(len(lst) for lst in lists)
+        start = (page - 1) * page_size
+        rows: list[int] = []
+        for lst in lists:
+            if start >= len(lst):
+                start -= len(lst)
+                continue
+            rows.extend(lst[start : start + page_size - len(rows)])
+            start = 0
+            if len(rows) >= page_size:
+                break
+        return [wire.contact(r, i, scope) for i in rows], total
+
+    def _contact_matches(self, i: int, search: str | None, channel: str | None) -> bool:
+        r = self.records
+        if channel and not int(r.contacts["channels"][i]) & CHANNEL_BIT.get(channel, 0):
+            return False
+        if search:
+            needle = search.strip().lower()
+            digits = re.sub(r"\D", "", needle)
+            if digits and digits in r.contact_phones[i]:
+                return True
+            region = r.regions[int(r.contacts["region"][i])].lower()
+            return needle in (region, r.contact_ids[i])
+        return True
+
+    def find_contact(self, scope: int, phone: str) -> int | None:
+        """The contact ``scope`` sees with this E.164 number (its own first, then inherited)."""
+        r = self.records
+        i = r.contact_by_phone.get((scope, phone))
+        if i is None and scope != 0:
+            i = r.contact_by_phone.get((0, phone))
+        return i
+
+    def contact_index(self, scope: int, contact_id: str) -> int:
+        r = self.records
+        i = r.contact_by_id.get(contact_id)
+        if i is None or int(r.contacts["scope"][i]) not in (scope, 0):
+            raise ApiError(404, "RESOURCE_001", "Contact not found")
+        return i
+
+    def _templates_of(self, scope: int) -> list[Template]:
+        r = self.records
+        ts = [t for t in r.templates if t.scope == scope and not t.deleted]
+        ts.sort(key=lambda t: (t.created, t.id), reverse=True)
+        return ts
+
+    def template_page(
+        self, scope: int, page: int, page_size: int, *, search: str | None = None,
+        status: str | None = None, category: str | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+        ts = self._templates_of(scope)
+        if search:
+            ts = [t for t in ts if search.lower() in t.name.lower()]
+        if status:
+            ts = [t for t in ts if t.status == status]
+        if category:
+            ts = [t for t in ts if t.category == category]
+        start = (page - 1) * page_size
+        return [wire.template(self.records, t) for t in ts[start : start + page_size]], len(ts)
+
+    def template(self, scope: int, template_id: str) -> Template:
+        r = self.records
+        for t in r.templates:
+            if t.id == template_id and t.scope == scope and not t.deleted:
+                return t
+        raise ApiError(404, "RESOURCE_002", "Template not found")
+
+    def _webhooks_of(self, scope: int) -> list[Webhook]:
+        r = self.records
+        ws = [w for w in r.webhooks if w.scope == scope and not w.deleted]
+        ws.sort(key=lambda w: (w.created, w.id), reverse=True)
+        return ws
+
+    def webhook_page(
+        self, scope: int, page: int, page_size: int, *, search: str | None = None, is_active: bool | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        r = self.records
+        ws = self._webhooks_of(scope)
+        if search:
+            ws = [w for w in ws if search.lower() in (w.display_name + " " + w.endpoint_url).lower()]
+        if is_active is not None:
+            ws = [w for w in ws if w.is_active == is_active]
+        start = (page - 1) * page_size
+        return [wire.webhook(r, w) for w in ws[start : start + page_size]], len(ws)
+
+    def webhook(self, scope: int, webhook_id: str) -> Webhook:
+        r = self.records
+        for w in r.webhooks:
+            if w.id == webhook_id and w.scope == scope and not w.deleted:
+                return w
+        raise ApiError(404, "RESOURCE_008", "Webhook not found")
+
+    def event_page(
+        self, w: Webhook, page: int, page_size: int, *, search: str | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Events of ``w`` visible now, newest first (ties: latest-emitted first)."""
+        r = self.records
+        now = r.now_ts()
+        visible = r.visible_event_count(w, now)
+        if search:
+            needle = search.strip().lower()
+            rows = [j for j in range(visible - 1, -1, -1) if self._event_matches(w, j, needle)]
+            start = (page - 1) * page_size
+            return [wire.event(r, w, j, now) for j in rows[start : start + page_size]], len(rows)
+        hi = visible - (page - 1) * page_size
+        lo = max(hi - page_size, 0)
+        return [wire.event(r, w, j, now) for j in range(hi - 1, lo - 1, -1)], visible
+
+    def _event_matches(self, w: Webhook, j: int, needle: str) -> bool:
+        r = self.records
+        ev = w.events
+        i = int(ev["msg"][j])
+        step = int(ev["step"][j])
+        hay = (MESSAGE_EVENTS[step], STATUSES[step].lower(), r.message_ids[i], r.contact_phones[int(r.messages["contact"][i])])
+        return any(needle in h for h in hay)
+
+    def message_index(self, scope: int, message_id: str) -> int:
+        """A message the caller may read: its profile's, or any of the organization's for an org key."""
+        r = self.records
+        i = r.message_by_id.get(message_id)
+        if i is None or (scope != 0 and int(r.messages["scope"][i]) != scope):
+            raise ApiError(404, "RESOURCE_003", "Message not found")
+        return i
+
+    def profile(self, profile_id: str) -> Scope:
+        r = self.records
+        for s in r.scopes[1:]:
+            if s.id == profile_id:
+                return s
+        raise ApiError(404, "RESOURCE_014", "Profile not found")
+
+    def users_of(self, scope: int) -> list[User]:
+        r = self.records
+        return [u for u in r.users if u.scope == scope]
+
+    # -- contact mutations ------------------------------------------------------------------------
+
+    def _new_contact_fields(self, phone: str) -> tuple[str, int, int]:
+        """(region, channel bits, default channel index) of a contact made for ``phone``."""
+        r = self.records
+        try:
+            region = _numbers.number_formats(phone).get("region_code")
+        except ValueError:
+            region = None
+        if not region:
+            raise ApiError(400, "VALIDATION_002", "Invalid phone number format",
+                           {"phone_number": ["Phone number is not a valid number"]})  # fmt: skip
+        share = r.params.whatsapp_share.get(region, r.params.whatsapp_share_default)
+        whatsapp = (hash_int(r.seed, "wa", phone) % 1000) / 1000 < share
+        return region, 1 | (2 if whatsapp else 0), 0
+
+    def create_contact(self, scope: int, phone: str, *, dry_run: bool = False) -> dict[str, Any]:
+        r = self.records
+        if r.find_contact(scope, phone) is not None:
+            raise ApiError(409, "RESOURCE_007", "Contact with this phone number already exists for this customer")
+        region, bits, default = self._new_contact_fields(phone)
+        now = r.now_ts()
+        if dry_run:  # a realistic record that is never stored
+            return {
+                "id": str(uuid.uuid4()), **_numbers.number_formats(phone), "region_code": region,
+                "available_channels": ",".join(ch for ch in CHANNELS if bits & CHANNEL_BIT[ch]),
+                "default_channel": CHANNELS[default], "opt_out": False, "is_inherited": False,
+                "customer_id": r.scopes[scope].id, "created_at": wire.iso(now), "updated_at": None,
+            }  # fmt: skip
+        (i,) = r.add_contacts(scope, [phone], [region], [bits], [default], [False], [now], [np.nan])
+        return wire.contact(r, i, scope)
+
+    def update_contact(
+        self, scope: int, contact_id: str, *, default_channel: str | None, opt_out: bool | None, dry_run: bool = False
+    ) -> dict[str, Any]:
+        r = self.records
+        i = self.contact_index(scope, contact_id)
+        if int(r.contacts["scope"][i]) != scope:
+            raise ApiError(422, "BUSINESS_001", "Cannot modify inherited contact")
+        shown = wire.contact(r, i, scope)
+        if default_channel is not None and default_channel not in shown["available_channels"].split(","):
+            raise ApiError(400, "VALIDATION_001", "Request validation failed",
+                           {"default_channel": [f"Channel '{default_channel}' is not available for this contact"]})  # fmt: skip
+        now = r.now_ts()
+        if dry_run:
+            if default_channel is not None:
+                shown["default_channel"] = default_channel
+            if opt_out is not None:
+                shown["opt_out"] = opt_out
+            shown["updated_at"] = wire.iso(now)
+            return shown
+        if default_channel is not None:
+            r.contacts["default"][i] = CHANNELS.index(default_channel)
+        if opt_out is not None:
+            r.contacts["opt_out"][i] = opt_out
+        r.contacts["updated"][i] = now
+        r.version += 1
+        return wire.contact(r, i, scope)
+
+    def delete_contact(self, scope: int, contact_id: str, *, dry_run: bool = False) -> None:
+        r = self.records
+        i = self.contact_index(scope, contact_id)
+        if int(r.contacts["scope"][i]) != scope:
+            raise ApiError(422, "BUSINESS_001", "Cannot modify inherited contact")
+        if dry_run:
+            return
+        r.contacts["deleted"][i] = True
+        del r.contact_by_id[contact_id]
+        r.contact_by_phone.pop((scope, r.contact_phones[i]), None)
+        r.scope_contacts[scope].remove(i)
+        r.version += 1
+
+    # -- template mutations -----------------------------------------------------------------------
+
+    def create_template(self, scope: int, spec: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        """``spec``: name, category, language, texts {channel: text}, variables, submit (bool)."""
+        r = self.records
+        now = r.now_ts()
+        t = Template(
+            id=str(uuid.uuid4()) if dry_run else uuid_from_int(r.prng.getrandbits(128)),
+            scope=scope,
+            name=spec["name"],
+            category=spec["category"],
+            language=spec["language"],
+            status="PENDING" if spec["submit"] or dry_run else "DRAFT",
+            channels=spec["channels"],
+            texts=spec["texts"],
+            variables=spec["variables"],
+            created=now,
+            updated=now,
+        )
+        if not dry_run:
+            r.templates.append(t)
+        return wire.template(r, t)
+
+    def update_template(
+        self, scope: int, template_id: str, spec: dict[str, Any], *, dry_run: bool = False
+    ) -> dict[str, Any]:
+        r = self.records
+        t = self.template(scope, template_id)
+        if dry_run:
+            t = Template(**{**t.__dict__, "channels": list(t.channels), "texts": dict(t.texts)})
+        content_changed = any(spec.get(k) is not None for k in ("category", "texts", "language"))
+        for key in ("name", "category", "language", "texts", "channels", "variables"):
+            if spec.get(key) is not None:
+                setattr(t, key, spec[key])
+        if spec.get("submit"):
+            t.status = "PENDING"
+        elif content_changed:
+            t.status = "DRAFT"  # an edited template needs review again
+        t.updated = r.now_ts()
+        return wire.template(r, t)
+
+    def delete_template(self, scope: int, template_id: str, *, dry_run: bool = False) -> None:
+        t = self.template(scope, template_id)
+        if not dry_run:
+            t.deleted = True
+
+    # -- webhook mutations ------------------------------------------------------------------------
+
+    def create_webhook(self, scope: int, spec: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        r = self.records
+        now = r.now_ts()
+        w = Webhook(
+            id=str(uuid.uuid4()) if dry_run else uuid_from_int(r.prng.getrandbits(128)),
+            scope=scope,
+            display_name=spec.get("display_name") or "Webhook",
+            endpoint_url=spec["endpoint_url"],
+            secret="whsec_" + base64.b64encode(uuid.uuid4().bytes).decode() if dry_run else new_secret(r),
+            is_active=True,
+            event_types=spec.get("event_types") or ["messages"],
+            retry_count=spec.get("retry_count") or 3,
+            timeout_seconds=spec.get("timeout_seconds") or 30,
+            created=now,
+            updated=None,
+            failure_share=r.params.webhook_failure_share,
+            events=event_table(),
+        )
+        if not dry_run:
+            r.webhooks.append(w)
+        return wire.webhook(r, w, secret=True)
+
+    def update_webhook(self, scope: int, webhook_id: str, spec: dict[str, Any], *, dry_run: bool = False) -> dict[str, Any]:
+        r = self.records
+        w = self.webhook(scope, webhook_id)
+        if dry_run:
+            w = Webhook(**{**w.__dict__, "event_types": list(w.event_types)})
+        for key in ("display_name", "endpoint_url", "event_types", "retry_count", "timeout_seconds"):
+            if spec.get(key) is not None:
+                setattr(w, key, spec[key])
+        w.updated = r.now_ts()
+        return wire.webhook(r, w)
+
+    def delete_webhook(self, scope: int, webhook_id: str, *, dry_run: bool = False) -> None:
+        w = self.webhook(scope, webhook_id)
+        if not dry_run:
+            w.deleted = True
+
+    def toggle_webhook(self, scope: int, webhook_id: str, is_active: bool | None, *, dry_run: bool = False) -> dict[str, Any]:
+        r = self.records
+        w = self.webhook(scope, webhook_id)
+        if dry_run:
+            w = Webhook(**w.__dict__)
+        target = (not w.is_active) if is_active is None else is_active
+        now = r.now_ts()
+        if w.is_active and not target and not dry_run:
+            # deliveries not yet emitted are dropped: events during inactivity are lost, as in life
+            ev = r.sorted_events(w)
+            keep = int(np.searchsorted(ev["created"], now, side="right"))
+            ev.n = keep
+        w.is_active = target
+        w.updated = now
+        return wire.webhook(r, w)
+
+    def rotate_secret(self, scope: int, webhook_id: str, *, dry_run: bool = False) -> str:
+        r = self.records
+        w = self.webhook(scope, webhook_id)
+        secret = new_secret(r)
+        if not dry_run:
+            w.secret = secret
+            w.updated = r.now_ts()
+        return secret
+
+    # -- sending ----------------------------------------------------------------------------------
+
+    def resolve_template(self, scope: int, ref: dict[str, Any]) -> Template:
+        if ref.get("id"):
+            return self.template(scope, ref["id"])
+        candidates = [t for t in self._templates_of(scope) if t.name == ref.get("name")]
+        if not candidates:
+            raise ApiError(404, "RESOURCE_002", "Template not found")
+        candidates.sort(key=lambda t: t.status != "APPROVED")
+        return candidates[0]
+
+    def send(
+        self, scope: int, *, to: list[str], template: dict[str, Any] | None, channels: list[str],
+        text: str | None = None, release: float | None = None, dry_run: bool = False,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Validate a send against the world and, unless ``dry_run``, create its messages.
+
+        One message per (recipient, channel); ``"sent"`` picks the contact's default channel.
+        """
+        r = self.records
+        tpl = self.resolve_template(scope, template) if template else None
+        if tpl is not None and tpl.status != "APPROVED":
+            raise ApiError(422, "BUSINESS_005", "Template not approved for sending",
+                           {"template": [f"Template '{tpl.name}' is {tpl.status}"]})  # fmt: skip
+        plan: list[tuple[str, int | None, str, int, str]] = []  # phone, contact, channel, region, body
+        seen: set[tuple[str, str]] = set()
+        for phone in dict.fromkeys(to):
+            i = r.find_contact(scope, phone)
+            if i is not None:
+                if bool(r.contacts["opt_out"][i]):
+                    raise ApiError(422, "BUSINESS_004", "Contact has opted out of messaging", {"to": [phone]})
+                region = r.regions[int(r.contacts["region"][i])]
+                bits = int(r.contacts["channels"][i])
+                default = CHANNELS[int(r.contacts["default"][i])]
+            else:
+                region, bits, default_idx = self._new_contact_fields(phone)
+                default = CHANNELS[default_idx]
+            available = [ch for ch in CHANNELS if bits & CHANNEL_BIT[ch]]
+            for requested in channels:
+                if requested == "sent":  # auto-detect
+                    options = [c for c in [default, *available] if tpl is None or c in tpl.channels]
+                    if not options:
+                        raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
+                                       {"channel": [f"No channel of template '{tpl.name if tpl else ''}' reaches {phone}"]})  # fmt: skip
+                    channel = options[0]
+                else:
+                    channel = requested
+                    if channel not in available or (tpl is not None and channel not in tpl.channels):
+                        raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
+                                       {"channel": [f"'{channel}' is not available for {phone}"]})  # fmt: skip
+                if (phone, channel) in seen:
+                    continue
+                seen.add((phone, channel))
+                params = (template or {}).get("parameters") or {}
+                if text is not None:
+                    body = text
+                else:
+                    assert tpl is not None
+                    body = render(tpl.texts.get(channel) or next(iter(tpl.texts.values())), params)
+                plan.append((phone, i, channel, r.region_idx(region), body))
+        response: dict[str, Any] = {
+            "status": "QUEUED",
+            "template_id": tpl.id if tpl else None,
+            "template_name": tpl.name if tpl else None,
+            "recipients": [],
+        }
+        if release is not None:
+            response["scheduled_at"] = wire.iso(release)
+        if dry_run:
+            response["recipients"] = [
+                {"message_id": str(uuid.uuid4()), "to": phone, "channel": ch, "body": body}
+                for phone, _, ch, _, body in plan
+            ]
+            return response
+        now = r.now_ts()
+        contact_rows = []
+        for phone, i, _, region_idx, _ in plan:
+            if i is None:
+                i = r.find_contact(scope, phone)
+            if i is None:
+                _, bits, default_idx = self._new_contact_fields(phone)
+                (i,) = r.add_contacts(scope, [phone], [r.regions[region_idx]], [bits], [default_idx],
+                                          [False], [now], [np.nan])  # fmt: skip
+            contact_rows.append(i)
+        rows = add_messages(
+            r,
+            scope=np.full(len(plan), scope),
+            contact=np.array(contact_rows),
+            channel=np.array([CHANNELS.index(ch) for _, _, ch, _, _ in plan]),
+            template=np.full(len(plan), r.templates.index(tpl) if tpl else -1),
+            created=np.full(len(plan), now),
+            release=np.full(len(plan), np.nan if release is None else release),
+            rng=r.live_rng,
+        )
+        for row, (phone, _, ch, _, body) in zip(rows, plan, strict=True):
+            r.message_text[row] = body
+            response["recipients"].append({"message_id": r.message_ids[row], "to": phone, "channel": ch, "body": body})
+        return response
+

@@ -1,0 +1,187 @@
+"""Ground truth of a world: every record as it finally reads, the ledger of true outcomes.
+
+What tests and analyses compare against: ``world.truth`` (plain dicts, future statuses and
+events included) and ``world.ledger()`` (one row per message, with its true cost).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _wire as wire
+from ._generate import message_body
+from ._params import Outcome
+from ._records import Records
+from ._vocab import CHANNELS, REASONS, STATUSES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Truth", "ledger"]
+
+
+def ledger(records: Records, as_of: datetime | None = None) -> pd.DataFrame:
+    """One row per message with its true outcome and cost (``cost = price + active_contact_price``).
+
+    ``status`` is the final status (or the status at ``as_of``).
+
+    >>> from sentlab.simulator import build_world
+    >>> bool(ledger(build_world(contacts=100, messages=50)._records)["cost"].sum() > 0)
+    True
+    """
+    import pandas as pd
+
+    m = records.messages
+    n = m.n
+    times = m["times"]
+    if as_of is None:
+        last = np.nanargmax(times, axis=1)
+    else:
+        masked = np.where(times <= as_of.timestamp(), times, -np.inf)
+        last = np.argmax(masked, axis=1)
+    tpl_idx = m["template"]
+    contact = m["contact"]
+    region_codes = [records.regions[int(r)] for r in records.contacts["region"][contact]]
+    templates = [records.templates[int(t)] if t >= 0 else None for t in tpl_idx]
+    frame = pd.DataFrame(
+        {
+            "message_id": records.message_ids[:n],
+            "profile_id": [records.scopes[int(s)].id for s in m["scope"]],
+            "contact_id": [records.contact_ids[int(c)] for c in contact],
+            "phone": [records.contact_phones[int(c)] for c in contact],
+            "channel": [CHANNELS[int(c)] for c in m["channel"]],
+            "region_code": region_codes,
+            "template_id": [t.id if t else None for t in templates],
+            "template_name": [t.name if t else None for t in templates],
+            "template_category": [t.category if t else None for t in templates],
+            "status": [STATUSES[int(k)] for k in last],
+            "reason_code": [REASONS[r][0] if r >= 0 else None for r in m["reason"]],
+            "created_at": pd.to_datetime(m["created"], unit="s", utc=True),
+            "price": np.round(m["price"], 4),
+            "active_contact_price": np.round(m["markup"], 4),
+        }
+    )
+    frame["cost"] = (frame["price"] + frame["active_contact_price"]).round(4)
+    return frame
+
+
+class Truth:
+    """Every record of a world as plain dicts, for tests to compare against what a client pulled.
+
+    Records carry ``profile_id`` (the owning scope: the organization id for its
+    own records); messages carry their whole ``timeline`` (future steps included)
+    and ``final_status``; events carry ``webhook_id``. Reach it as ``world.truth``.
+
+    >>> truth = build_world(contacts=100, messages=50).truth
+    >>> truth.messages()[0]["timeline"]["QUEUED"] == truth.messages()[0]["created_at"]
+    True
+    """
+
+    def __init__(self, records: Records) -> None:
+        self._records = records
+        self.params = records.params
+
+    def profiles(self) -> list[dict[str, Any]]:
+        """Every profile, as ``GET /v3/profiles/{id}`` shows it.
+
+        >>> len(demo_world().truth.profiles())
+        3
+        """
+        return [wire.profile(self._records, s) for s in self._records.scopes[1:]]
+
+    def contacts(self) -> list[dict[str, Any]]:
+        """Every contact not deleted, with the owning scope's ``profile_id``.
+
+        >>> {"id", "phone_number", "profile_id"} <= demo_world().truth.contacts()[0].keys()
+        True
+        """
+        w = self._records
+        out = []
+        for i in range(w.contacts.n):
+            if w.contacts["deleted"][i]:
+                continue
+            owner = int(w.contacts["scope"][i])
+            out.append({**wire.contact(w, i, owner), "profile_id": w.scopes[owner].id})
+        return out
+
+    def templates(self) -> list[dict[str, Any]]:
+        """Every template not deleted, with ``profile_id`` and its ``texts`` per channel.
+
+        >>> {t["status"] for t in demo_world().truth.templates()} >= {"APPROVED", "PENDING"}
+        True
+        """
+        w = self._records
+        return [{**wire.template(w, t), "profile_id": w.scopes[t.scope].id, "texts": dict(t.texts)}
+                for t in w.templates if not t.deleted]  # fmt: skip
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        """Every webhook not deleted, with ``profile_id`` and its ``signing_secret``.
+
+        >>> all(h["signing_secret"].startswith("whsec_") for h in demo_world().truth.webhooks())
+        True
+        """
+        w = self._records
+        return [{**wire.webhook(w, h, secret=True), "profile_id": w.scopes[h.scope].id}
+                for h in w.webhooks if not h.deleted]  # fmt: skip
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message with its whole ``timeline`` (future steps included) and ``final_status``.
+
+        >>> len(build_world(contacts=100, messages=50).truth.messages())
+        50
+        """
+        w = self._records
+        out = []
+        for i in range(w.messages.n):
+            row = w.messages["times"][i]
+            timeline = {STATUSES[k]: wire.iso(float(row[k])) for k in np.argsort(row) if not math.isnan(row[k])}
+            tpl = w.template_of(i)
+            reason = w.reason(i)
+            out.append({
+                "id": w.message_ids[i],
+                "profile_id": w.scopes[int(w.messages["scope"][i])].id,
+                "contact_id": w.contact_ids[int(w.messages["contact"][i])],
+                "phone": w.contact_phones[int(w.messages["contact"][i])],
+                "channel": CHANNELS[int(w.messages["channel"][i])],
+                "template_id": tpl.id if tpl else None,
+                "template_name": tpl.name if tpl else None,
+                "template_category": tpl.category if tpl else None,
+                "created_at": wire.iso(float(w.messages["created"][i])),
+                "final_status": w.final_status(i),
+                "timeline": timeline,
+                "reason_code": reason[0] if reason else None,
+                "price": round(float(w.messages["price"][i]), 4),
+                "active_contact_price": round(float(w.messages["markup"][i]), 4),
+                "body": message_body(w, i),
+            })  # fmt: skip
+        return out
+
+    def events(self, webhook_id: str | None = None) -> list[dict[str, Any]]:
+        """Every event (future ones included) as it will finally read, newest first per webhook.
+
+        >>> world = build_world(contacts=100, messages=50)
+        >>> {e["webhook_id"] for e in world.truth.events()} <= {h["id"] for h in world.truth.webhooks()}
+        True
+        """
+        w = self._records
+        out = []
+        for h in w.webhooks:
+            if h.deleted or (webhook_id is not None and h.id != webhook_id):
+                continue
+            ev = w.sorted_events(h)
+            for j in range(ev.n - 1, -1, -1):
+                out.append({**wire.event(w, h, j, now=math.inf), "webhook_id": h.id,
+                            "profile_id": w.scopes[h.scope].id})  # fmt: skip
+        return out
+
+    def outcome(self, channel: str, region_code: str) -> Outcome:
+        """The true outcome probabilities for ``channel`` in ``region_code`` (``WorldParams.outcome``).
+
+        >>> demo_world().truth.outcome("sms", "US").failed
+        0.032
+        """
+        return self.params.outcome(channel, region_code)
