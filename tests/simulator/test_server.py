@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -93,17 +94,15 @@ def test_running_server_answers_real_http_and_stops_cleanly(world):
         httpx.get(f"{server.base_url}/v3/me", timeout=2)
 
 
-def test_kept_alive_requests_are_fast(world):
-    # guards TCP_NODELAY: without it Nagle and delayed ACKs add ~40 ms to every reused connection
+def test_the_listening_socket_lets_asyncio_disable_nagle(world):
+    # asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP; accepted sockets inherit
+    # it. Without it, Nagle and delayed ACKs add ~40 ms to every kept-alive response.
     with running_server(world, SimulatorConfig(rate_limits=None)) as server, httpx.Client(
         base_url=server.base_url, headers={"x-api-key": server.org_key}, timeout=5
     ) as client:
-        timings = []
-        for _ in range(12):
-            started = time.perf_counter()
+        assert server._socket.proto == socket.IPPROTO_TCP
+        for _ in range(3):  # kept-alive requests work
             client.get("/v3/me").raise_for_status()
-            timings.append(time.perf_counter() - started)
-    assert sorted(timings)[len(timings) // 2] < 0.025
 
 
 def test_two_servers_get_different_free_ports(world):

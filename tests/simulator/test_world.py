@@ -249,21 +249,16 @@ def test_events_and_statuses_appear_as_the_clock_advances(world, clock):
 # -- scale --------------------------------------------------------------------------------------------------------
 
 
-def test_a_20k_world_builds_fast_and_serves_pages_fast():
-    t0 = time.perf_counter()
+def test_a_20k_world_builds_and_serves_full_pages():
+    # speed is measured by benchmarks/simulator_scale.py, not asserted here
     world = build_world(seed=5, contacts=20_000, messages=20_000, clock=SimClock.frozen(START))
-    assert time.perf_counter() - t0 < 5
     account = Account(world._records)
-    account.contact_page(1, 3, 100)  # warm the number-format cache for one page
     webhook = next(w for w in world._records.webhooks if w.event_types == ["messages"])
-    timings = []
     for page in (3, 4, 5):
-        t0 = time.perf_counter()
-        rows, _ = account.contact_page(1, 3, 100)
-        account.event_page(webhook, page, 100)
-        timings.append(time.perf_counter() - t0)
-    assert len(rows) == 100
-    assert min(timings) < 0.05  # generous: CI machines are slow; the benchmark measures properly
+        rows, total = account.contact_page(1, page, 100)
+        events, event_total = account.event_page(webhook, page, 100)
+        assert len(rows) == 100 and len(events) == 100
+        assert total > 300 and event_total > 300
 
 
 def test_demo_world_is_cached():
