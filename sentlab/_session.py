@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class Lab:
         self._store_enabled = store
         self._cache_dir = cache_dir
         self._cache: _datasets.Store | None = None
+        self._cache_lock = threading.Lock()
 
     @property
     def aapi(self) -> AsyncSentClient:
@@ -108,9 +110,10 @@ class Lab:
 
         >>> lab.cache.info()[["kind", "records", "age"]]
         """
-        if self._cache is None:
-            self._cache = _datasets.open_store(self.api, self._cache_dir, enabled=self._store_enabled)
-        return self._cache
+        with self._cache_lock:  # lab.aio's twins may ask for it from two threads at once
+            if self._cache is None:
+                self._cache = _datasets.open_store(self.api, self._cache_dir, enabled=self._store_enabled)
+            return self._cache
 
     @property
     def aio(self) -> AsyncLab:

@@ -121,6 +121,20 @@ def _params_key(params: Mapping[str, Any] | None) -> str:
     return _dumps({k: v for k, v in sorted((params or {}).items()) if v is not None})
 
 
+def _enable_wal(conn: sqlite3.Connection, seconds: float = 30.0) -> None:
+    # Switching to WAL needs a moment alone with the file, and SQLite answers "database is
+    # locked" at once (no busy handler) while another connection is opening it: retry briefly.
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class Store:
     """Raw records of one account/profile/base URL, in a SQLite file shared by processes.
 
@@ -165,21 +179,22 @@ class Store:
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per process: a connection inherited through fork must not be reused.
-        if self._conn is None or self._pid != os.getpid():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            with self._transaction(conn):
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    conn.execute(statement)  # not executescript: it would COMMIT our transaction
-                conn.execute(
-                    "INSERT OR IGNORE INTO scopes VALUES (?, ?, ?, ?)",
-                    (self.scope, self.base_url, self.account_id, self.profile_id),
-                )
-            self._conn, self._pid = conn, os.getpid()
-        return self._conn
+        with self._lock:  # threads of one process (lab.aio's twins) share it: open it once
+            if self._conn is None or self._pid != os.getpid():
+                self.directory.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+                conn.execute("PRAGMA busy_timeout = 30000")
+                _enable_wal(conn)
+                conn.execute("PRAGMA synchronous = NORMAL")
+                with self._transaction(conn):
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        conn.execute(statement)  # not executescript: it would COMMIT our transaction
+                    conn.execute(
+                        "INSERT OR IGNORE INTO scopes VALUES (?, ?, ?, ?)",
+                        (self.scope, self.base_url, self.account_id, self.profile_id),
+                    )
+                self._conn, self._pid = conn, os.getpid()
+            return self._conn
 
     @contextmanager
     def _transaction(self, conn: sqlite3.Connection | None = None):

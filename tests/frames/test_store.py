@@ -189,3 +189,29 @@ def test_sigkill_mid_write_loses_nothing_committed_and_corrupts_nothing(tmp_path
     s = Store(tmp_path, base_url="http://sim", account_id="acct")  # reusable after the crash
     s.put_list("users", [{"id": "after"}])
     assert s.get_list("users") == [{"id": "after"}]
+
+
+def test_threads_opening_a_new_store_at_once_all_succeed(tmp_path):
+    # Opening switches the file to WAL, which SQLite refuses at once ("database is locked") while
+    # another connection is opening it; the store opens one connection per Store and retries.
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    for round_ in range(5):
+        directory = tmp_path / str(round_)
+        shared = Store(directory, base_url="https://api.sent.dm/", account_id="acct-1")
+        others = [Store(directory, base_url="https://api.sent.dm/", account_id=f"acct-{i}") for i in range(4)]
+        targets = [shared] * 4 + others
+        start = threading.Barrier(len(targets))
+
+        def read_then_write(target: Store, n: int, start: threading.Barrier = start) -> int:
+            start.wait()
+            target.get_list("contacts", {"n": n})
+            target.put_list("contacts", [{"id": str(n)}], {"n": n})
+            return len(target.get_list("contacts", {"n": n}))
+
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            results = list(pool.map(read_then_write, targets, range(len(targets))))
+        assert results == [1] * len(targets)
+        for s in (shared, *others):
+            s.close()
