@@ -12,6 +12,8 @@ already in the store are merged in for free either way.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from sentlab._errors import ConfigurationError
 from sentlab._frames import build_frame, merge_message_details, messages_from_events
 from sentlab._store import NullStore, Store, message_state
 
@@ -103,8 +106,18 @@ def _report_failures(frame: pd.DataFrame, failures: Mapping[str, Any], what: str
     # A partial answer beats none: keep what was fetched, say what was not, keep the errors.
     if failures:
         frame.attrs["failures"] = {k: str(v) for k, v in failures.items()}
-        warnings.warn(f"{len(failures)} {what} could not be fetched (see frame.attrs['failures'])", stacklevel=3)
+        warnings.warn(f"{len(failures)} {what} could not be fetched (see frame.attrs['failures'])",
+                      stacklevel=_caller_stacklevel())
     return frame
+
+
+def _caller_stacklevel() -> int:
+    # Point a warning at the user's line, however many sentlab frames lie in between.
+    package = os.path.dirname(__file__)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _window(frame: pd.DataFrame, column: str, since: When, until: When) -> pd.DataFrame:
@@ -113,15 +126,32 @@ def _window(frame: pd.DataFrame, column: str, since: When, until: When) -> pd.Da
     times = frame[column]
     keep = pd.Series(True, index=frame.index)
     if since is not None:
-        keep &= times >= _utc(since)
+        keep &= times >= _utc(since, "since")
     if until is not None:
-        keep &= times < _utc(until)
+        keep &= times < _utc(until, "until")
     return frame[keep.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
 
 
-def _utc(when: When) -> pd.Timestamp:
-    stamp = pd.Timestamp(when)
+def _utc(when: When, name: str = "since") -> pd.Timestamp:
+    """``when`` as a UTC timestamp (naive means UTC); a clear error for what is not a date."""
+    try:
+        stamp = pd.Timestamp(when)
+    except (ValueError, TypeError) as error:
+        raise ConfigurationError(
+            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' "
+            f"(or a datetime), not {when!r}"
+        ) from error
+    if stamp is pd.NaT:
+        raise ConfigurationError(f"{name} must be a date or time, not {when!r}")
     return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _check_window(since: When, until: When) -> None:
+    # Caught before any request is made.
+    start = _utc(since, "since") if since is not None else None
+    end = _utc(until, "until") if until is not None else None
+    if start is not None and end is not None and end <= start:
+        raise ConfigurationError(f"until ({end}) must be later than since ({start})")
 
 
 def _ids(values: Iterable[str] | str) -> list[str]:
@@ -248,6 +278,7 @@ def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None =
     >>> ev = webhook_events(lab.api, store, since="2026-04-01")
     >>> ev.groupby("message_status", observed=True).size()
     """
+    _check_window(since, until)
     frame = build_frame("webhook_events", _event_records(client, store, webhook_id, refresh, all_profiles))
     return _window(frame, "created_at", since, until)
 
@@ -270,13 +301,15 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
     >>> priced = messages(lab.api, store, details="all")     # exact cost
     """
     if details not in ("auto", "all", "none"):
-        raise ValueError(f"details must be 'auto', 'all' or 'none', not {details!r}")
+        raise ConfigurationError(f"details must be 'auto', 'all' or 'none', not {details!r}")
+    _check_window(since, until)
     events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
     try:
         template_frame = templates(client, store, all_profiles=all_profiles)  # fills template_category: one cached list call
     except Exception:  # a key without template access still gets its messages
         template_frame = None
-    frame = messages_from_events(events, template_frame)
+    # The window applies before any per-message request: details are fetched only for what is kept.
+    frame = _window(messages_from_events(events, template_frame), "created_at", since, until)
     wanted = _ids(ids) if ids is not None else None
     if wanted is not None:
         frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
@@ -292,6 +325,7 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
         found.update({k: v for k, v in store.get_records("message", list(seen)).items() if k not in found})
     if found:
         frame = merge_message_details(frame, list(found.values()))
+    # again: rows of ids without events came from their details
     return _report_failures(_window(frame, "created_at", since, until), failures, "message details")
 
 
@@ -306,6 +340,7 @@ def activities(client: RecordsClient, store: Store, ids: Iterable[str] | None = 
     >>> acts = activities(lab.api, store, ids=msgs.id[:100])
     >>> acts.groupby("status", observed=True).size()
     """
+    _check_window(since, until)
     if ids is None:
         events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
         wanted = list(dict.fromkeys(events["message_id"].dropna()))

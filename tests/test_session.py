@@ -151,3 +151,31 @@ def test_cache_info_and_clear(lab):
     assert len(info) > 0
     lab.cache.clear()
     assert len(lab.cache.info()) == 0
+
+
+def test_bad_time_windows_fail_before_any_request(lab, counted):
+    counted.paths.clear()
+    with pytest.raises(sentlab.ConfigurationError, match="since must be a date"):
+        lab.messages(since="yesterday-ish")
+    with pytest.raises(sentlab.ConfigurationError, match=r"until .* must be later than since"):
+        lab.webhook_events(since="2026-11-02", until="2026-11-01")
+    with pytest.raises(sentlab.ConfigurationError, match="details must be"):
+        lab.messages(details="everything")
+    assert counted.paths == []
+
+
+def test_a_time_window_limits_the_per_message_requests(world, lab, counted):
+    everything = lab.messages()
+    since = everything.created_at.sort_values().iloc[-20]  # the newest 20 messages
+    counted.paths.clear()
+    recent = lab.messages(since=since, details="all")
+    assert len(recent) == 20 and (recent.created_at >= since).all()
+    assert len([p for p in counted.paths if p.startswith("/v3/messages/")]) == 20
+    assert recent.price.notna().all()
+
+
+def test_failed_lookups_warn_at_the_callers_line(lab):
+    with pytest.warns(UserWarning, match="1 number lookups could not be fetched") as caught:
+        frame = lab.lookup_numbers(["+14155550123", "+1415"])
+    assert caught[0].filename == __file__
+    assert list(frame.phone_number) == ["+14155550123"] and "+1415" in frame.attrs["failures"]
