@@ -1,7 +1,8 @@
 """The notebook entry point: ``lab = sentlab.connect()`` finds the key and base URL and holds the clients.
 
 >>> lab = sentlab.connect()                 # no key, no base URL: the built-in simulator's demo account
->>> lab.api.contacts()[:2]                  # records (dicts); lab.aapi is the async client
+>>> lab.contacts().head()                   # a typed DataFrame, through the local store
+>>> lab.api.contacts()[:2]                  # the records underneath (dicts); lab.aapi is async
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ DEMO_NOTICE = (
 
 
 class Lab:
-    """A connection to one Sent account: ``api`` (blocking client), ``aapi`` (async client).
+    """A connection to one Sent account, for a notebook.
 
-    Frames, metrics and reports are added on top of these two by the layers above; ``Lab``
-    itself only knows where it is connected.
+    Frames (``lab.contacts()``, ``lab.messages()``...) come through the local store
+    (``lab.cache``); ``lab.aio`` holds their ``await``-able twins (as ``client.aio`` is the async
+    twin of a client). Underneath: ``lab.api``, the blocking client (plain records), and
+    ``lab.aapi``, an async client sharing its rate budget.
 
     >>> lab = sentlab.connect()
     >>> lab
