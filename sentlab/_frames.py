@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -359,18 +359,24 @@ def _prepare_webhook_events(records: list, cols: tuple[Column, ...]) -> dict[str
     return values
 
 
-def _body_columns(bodies: list) -> tuple[list, list, list, list]:
-    """(content, header, footer, buttons) columns from ``message_body`` values, one pass each.
+def _body_columns(bodies: list) -> tuple[Any, Any, Any, Any]:
+    """(content, header, footer, buttons) columns from ``message_body`` values.
 
     Endpoint shape {header, content, footer, buttons}; data-models shape
     {body, header{type, content}, footer{content}, buttons}. Non-dict bodies read as empty.
     """
     mbs = _mappings(bodies)
-    content = [mb["content"] if "content" in mb else mb.get("body") for mb in mbs]
-    header = [h.get("content") if isinstance(h, dict) else h for h in [mb.get("header") for mb in mbs]]
-    footer = [f.get("content") if isinstance(f, dict) else f for f in [mb.get("footer") for mb in mbs]]
-    buttons = [mb.get("buttons") for mb in mbs]
-    return content, header, footer, buttons
+    plucked = _pluck(mbs, ["content", "header", "footer", "buttons"])  # missing key: NaN
+    content = plucked["content"]
+    # Null there: no "content" key (NaN, e.g. the data-models shape) or a null value: decide
+    # those rows the long way ("content" present wins over "body", even when it holds null).
+    for i in np.flatnonzero(pd.isna(content)):
+        mb = mbs[i]
+        content[i] = mb["content"] if "content" in mb else mb.get("body")
+    header, footer = (
+        [v.get("content") if isinstance(v, dict) else v for v in plucked[key]] for key in ("header", "footer")
+    )
+    return content, header, footer, plucked["buttons"]
 
 
 def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
@@ -391,10 +397,26 @@ def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list
 _NAT = np.iinfo("int64").min
 
 
+_MESSAGE_EVENTS = pa.list_(pa.struct([pa.field("timestamp", pa.string()), pa.field("status", pa.string())]))
+_ARROW_STATUS_TIMES = True  # tests switch it off to compare with the general path
+
+
 def _status_times(events_per_row: Any, n: int) -> dict[str, Any]:
     """status-time columns and updated_at from each detail's ``events`` list."""
     lists = [evs if isinstance(evs, list) else [] for evs in (events_per_row.tolist()
              if isinstance(events_per_row, np.ndarray) else events_per_row)]  # fmt: skip
+    if _ARROW_STATUS_TIMES and set(map(type, chain.from_iterable(lists))) == {dict}:
+        # Usual case: one Arrow pass reads every event's timestamp and status as text. Anything
+        # else (a number, a nested value...) makes it raise: the general code below then runs.
+        # Not caught, as in the webhook-events fast path: bytes (not JSON) read as UTF-8 text.
+        try:
+            events = pa.array(lists, type=_MESSAGE_EVENTS)
+        except _ARROW_ERRORS:
+            pass
+        else:
+            rows = pc.list_parent_indices(events).to_numpy()
+            timestamps, statuses = pc.list_flatten(events).flatten()
+            return _status_time_columns(rows, timestamps, statuses, n)
     counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
     flat = [ev for evs in lists for ev in evs]
     rows = np.repeat(np.arange(n), counts)
@@ -408,11 +430,17 @@ def _status_times(events_per_row: Any, n: int) -> dict[str, Any]:
     return _status_time_columns(rows, columns_["timestamp"], _object_array(columns_["status"]), n)
 
 
-def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: np.ndarray, n: int) -> dict[str, Any]:
-    """The status-time columns from every event's row, raw timestamp and status (object array)."""
+def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: Any, n: int) -> dict[str, Any]:
+    """The status-time columns from every event's row, raw timestamp and status (object array,
+    or Arrow text)."""
     stamps = _to_timestamp(timestamps).asi8
     valid = stamps != _NAT
-    rows, stamps, statuses = rows[valid], stamps[valid], statuses[valid]
+    if isinstance(statuses, pa.Array):  # compare in Arrow (nulls never match), once per status
+        statuses = {status: pc.equal(statuses, status).fill_null(False).to_numpy(zero_copy_only=False)[valid]
+                    for status in STATUS_TIME_COLUMNS}  # fmt: skip
+    else:
+        statuses = {status: statuses[valid] == status for status in STATUS_TIME_COLUMNS}
+    rows, stamps = rows[valid], stamps[valid]
 
     def per_row(reduce: np.ufunc, where: np.ndarray | None, start: int) -> pd.DatetimeIndex:
         at, t = (rows, stamps) if where is None else (rows[where], stamps[where])
@@ -425,7 +453,7 @@ def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: np.ndarray
 
     out: dict[str, Any] = {"updated_at": per_row(np.maximum, None, _NAT)}
     for status, column in STATUS_TIME_COLUMNS.items():
-        match = statuses == status  # only the exact status text: nested or odd values never match
+        match = statuses[status]  # only the exact status text: nested or odd values never match
         if match.any():
             out[column] = per_row(np.minimum, match, np.iinfo("int64").max)
     return out

@@ -123,7 +123,8 @@ SHAPES = {"webhook_events": EVENT}
 def test_fast_path_equals_general_builder_on_near_valid_records(name):
     taken = []
 
-    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # derandomize: the share of fast-path batches below must not depend on the run's luck
+    @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(records=st.lists(SHAPES[name], min_size=1, max_size=6))
     def check(records):
         same(name, records)
