@@ -160,24 +160,9 @@ class AsyncSentClient:
         clone._owns_requester = False
         return clone
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: dict[str, Any] | None = None,
-        json_body: Any = None,
-        profile_id: str | None = None,
-        idempotency_key: str | None = None,
-    ) -> Reply:
-        return await self._requester.request(
-            method,
-            path,
-            params=params,
-            json_body=json_body,
-            profile_id=profile_id or self.profile_id,
-            idempotency_key=idempotency_key,
-        )
+    async def _call(self, method: str, path: str, *, profile_id: str | None = None, **options: Any) -> Reply:
+        """``Requester.request`` (params, json_body, idempotency_key) scoped to this client's profile."""
+        return await self._requester.request(method, path, profile_id=profile_id or self.profile_id, **options)
 
     async def _get(self, path: str, **params: Any) -> Any:
         return (await self._call("GET", path, params=params)).data
