@@ -232,10 +232,11 @@ def _sync_events(client: RecordsClient, store: Store, webhook_id: str, refresh: 
     if not refresh and store.synced_recently(webhook_id):
         return None
     fetch_page = getattr(client, "webhook_events_page", None)
-    if fetch_page is not None and not refresh:
+    known = store.event_ids(webhook_id) if fetch_page is not None and not refresh else set()
+    if known:
         # Events come newest first: stop at the first page holding an event a complete sync
         # already stored. An interrupted sync never confirms its events, so it leaves no gap.
-        known = store.event_ids(webhook_id)
+        # (A first sync knows nothing yet: it takes the concurrent full pull below instead.)
         page = 1
         while True:
             records, has_more = fetch_page(webhook_id, page=page, page_size=100)

@@ -118,12 +118,14 @@ def test_webhook_secrets_are_stored_as_a_flag_only(store, tmp_path):
 def test_events_sync_incrementally_by_pages(store):
     client = FakeClient()
     assert len(ds.webhook_events(client, store)) == 4
-    assert client.calls["webhook_events_page"] == 1
+    # a first sync knows nothing: one concurrent full pull, not page after page
+    assert client.calls["webhook_events"] == 1 and client.calls["webhook_events_page"] == 0
     client.events.insert(0, event("m3", "SENT", "2026-04-08T11:00:00+00:00", "e5"))
     assert len(ds.webhook_events(client, store)) == 4  # within list_ttl: no request at all
     store.list_ttl = 0
     frame = ds.webhook_events(client, store)
     assert len(frame) == 5 and set(frame.webhook_id) == {WEBHOOK["id"]}
+    assert client.calls["webhook_events_page"] == 1  # then: one page, the newest
     since = ds.webhook_events(client, store, since="2026-04-08T10:00:10Z", until="2026-04-08T10:30:00Z")
     assert sorted(since.id) == ["e3", "e4"]
 
