@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sentlab._errors import ConfigurationError
+
 __all__ = ["EXPORTABLE", "export_frame", "run_export"]
 
 # CLI resource name -> the Lab method that returns its frame.
@@ -30,15 +32,19 @@ def export_frame(frame: pd.DataFrame, path: str | Path, format: str = "parquet")
     >>> export_frame(lab.messages(), "messages.parquet")
     >>> export_frame(lab.contacts(), "contacts.csv", format="csv")
     """
+    _check_format(format)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if format == "parquet":
         _to_parquet(frame, path)
-    elif format == "csv":
-        _csv_ready(frame).to_csv(path, index=False)
     else:
-        raise ValueError(f"format must be 'parquet' or 'csv', not {format!r}")
+        _csv_ready(frame).to_csv(path, index=False)
     return path
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("parquet", "csv"):
+        raise ConfigurationError(f"format must be 'parquet' or 'csv', not {fmt!r}")
 
 
 def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -112,9 +118,8 @@ def run_export(lab: Any, resource: str, fmt: str, out: str | Path) -> Path:
     PosixPath('exports/messages.parquet')
     """
     if resource not in EXPORTABLE:
-        raise ValueError(f"cannot export {resource!r}; choose one of: {', '.join(EXPORTABLE)}")
-    if fmt not in ("parquet", "csv"):
-        raise ValueError(f"format must be 'parquet' or 'csv', not {fmt!r}")
+        raise ConfigurationError(f"cannot export {resource!r}; choose one of: {', '.join(EXPORTABLE)}")
+    _check_format(fmt)  # before anything is fetched
     out = Path(out)
     if out.is_dir() or str(out).endswith(("/", "\\")) or not out.suffix:
         out = out / f"{resource}.{fmt}"
