@@ -40,6 +40,20 @@ _EXPORTS: dict[str, str] = {
     # frames
     "schema": "sentlab._schemas",
     "build_frame": "sentlab._frames",
+    # metrics (pure functions of a messages frame; also ``frame.sent.<name>``)
+    "delivery_rates": "sentlab._metrics",
+    "costs": "sentlab._metrics",
+    "latency": "sentlab._metrics",
+    "price_sample": "sentlab._metrics",
+    "wilson_interval": "sentlab._metrics",
+    # plots (each takes a metric frame and returns a matplotlib Figure)
+    "plot_rates": "sentlab._plots",
+    "plot_costs": "sentlab._plots",
+    "plot_latency": "sentlab._plots",
+    "plot_volume": "sentlab._plots",
+    # the report
+    "build_report": "sentlab._report",
+    "Report": "sentlab._report",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from . import _datasets
+from . import _datasets, _metrics  # _metrics registers the ``frame.sent`` accessor
 from ._client import AsyncSentClient, SentClient, describe
 from ._config import (
     DEFAULT_BASE_URL,
@@ -205,19 +205,31 @@ class Lab:
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
+        per_stratum: int = 2,
     ) -> pd.DataFrame:
         """Messages, one row each; ``ids=None`` takes the message ids found in webhook events.
 
         Built from webhook events where they suffice (one request per 100 events); per-message
         details (one request each) only for messages with no events, or for all with
         ``details="all"`` (exact prices); ``details="none"`` never fetches them.
+        ``details="sample"`` prices a stratified sample (``per_stratum`` messages of each channel
+        x region x template category; see ``sentlab.price_sample``), from which
+        ``sentlab.costs`` estimates the rest with an interval.
 
         >>> m = lab.messages(since="2026-11-01")
         >>> m.groupby("channel", observed=True).status.value_counts()
+        >>> sentlab.costs(lab.messages(details="sample"), by="channel")
         """
-        return _datasets.messages(self.api, self.cache, ids, details=details, since=since, until=until,
-                                  webhook_id=webhook_id, all_profiles=self._whole_account(all_profiles),
-                                  refresh=refresh)
+        whole = self._whole_account(all_profiles)
+        window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole}
+        if details != "sample":
+            return _datasets.messages(self.api, self.cache, ids, details=details, refresh=refresh, **window)
+        frame = _datasets.messages(self.api, self.cache, ids, details="auto", refresh=refresh, **window)
+        sample = _metrics.price_sample(frame, per_stratum)
+        if not sample:
+            return frame
+        priced = _datasets.messages(self.api, self.cache, sample, details="all", **window)
+        return _with_prices(frame, priced)
 
     def activities(
         self,
@@ -235,6 +247,52 @@ class Lab:
         """
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
                                     all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    def report(
+        self,
+        *,
+        since: _datasets.When = None,
+        until: _datasets.When = None,
+        prices: str = "sample",
+        per_stratum: int = 2,
+        webhook_id: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> Any:
+        """The delivery & cost report of the messages created in a window (``.save(path)`` for HTML).
+
+        ``prices``: ``"sample"`` prices a stratified sample and estimates the rest (a few hundred
+        requests at most), ``"all"`` fetches every message's details (exact; one request per
+        message, once), ``"none"`` reports no cost. Rates and latency never need more than
+        the webhook events.
+
+        >>> report = lab.report(since="2026-11-01")
+        >>> report.save("report.html")
+        """
+        from ._report import build_report
+
+        details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
+        if details is None:
+            raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
+        messages = self.messages(details=details, since=since, until=until, webhook_id=webhook_id,
+                                 all_profiles=all_profiles, refresh=refresh, per_stratum=per_stratum)
+        if prices == "none":
+            messages = messages.assign(price=pd.NA, active_contact_price=pd.NA).astype(
+                {"price": "Float64", "active_contact_price": "Float64"})
+        window = None
+        if since is not None or until is not None:
+            start = "the beginning" if since is None else f"{_datasets._utc(since):%Y-%m-%d %H:%M}"
+            end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
+            window = f"{start} to {end} (UTC)"
+        notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
+        return build_report(messages, account=self._account_label(), window=window, notes=notes)
+
+    def _account_label(self) -> str:
+        inner = self.api.aio
+        account = inner.account or self.api.me()
+        name = account.get("name") or account.get("id") or "Sent account"
+        scope = f"profile {inner.profile_id}" if inner.profile_id else account.get("type", "")
+        return f"{name} ({scope})" if scope else str(name)
 
     def lookup_numbers(self, numbers: Iterable[str] | str, *, refresh: bool = False) -> pd.DataFrame:
         """Number lookups (validity, carrier, line type, ported...), one row per number.
@@ -268,6 +326,16 @@ FRAME_METHODS = (
     "contacts", "templates", "webhooks", "webhook_events", "messages", "activities",
     "lookup_numbers", "profiles", "users",
 )
+
+
+def _with_prices(frame: pd.DataFrame, priced: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the price columns of ``priced`` filled in, matched by message id."""
+    frame = frame.copy()
+    by_id = priced.set_index("id")
+    for column in ("price", "active_contact_price"):
+        filled = frame["id"].map(by_id[column]).astype(frame[column].dtype)
+        frame[column] = frame[column].fillna(filled)
+    return frame
 
 
 class AsyncLab:

@@ -161,7 +161,44 @@ def _run_lookup(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-COMMANDS: list[Callable[[Subcommands], None]] = [_add_simulate, _add_export, _add_lookup]
+def _add_report(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "report",
+        help="write the delivery & cost report as one HTML page",
+        description="Fetch messages (through the local store), compute delivery, read and failure "
+        "rates, cost and latency by channel, region, template and day, and write a self-contained "
+        "HTML report. With no API key: the built-in simulator's demo account.",
+    )
+    parser.add_argument("--out", default="sentlab-report.html",
+                        help="the HTML file to write (default sentlab-report.html)")
+    parser.add_argument("--since", help="messages created at or after this time (ISO 8601, UTC)")
+    parser.add_argument("--until", help="messages created before this time (ISO 8601, UTC)")
+    parser.add_argument("--prices", choices=["sample", "all", "none"], default="sample",
+                        help="cost from a stratified sample of prices (default), from every "
+                        "message (one request each), or no cost")
+    parser.add_argument("--per-stratum", type=int, default=2, metavar="N",
+                        help="priced messages per channel x region x category (default 2)")
+    _add_connection_options(parser)
+    parser.set_defaults(run=_run_report)
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from sentlab._errors import SentError
+
+    try:
+        with _connect(args) as lab:
+            report = lab.report(since=args.since, until=args.until, prices=args.prices,
+                                per_stratum=args.per_stratum)
+            path = report.save(args.out)
+    except (SentError, ValueError, OSError) as exc:
+        print(f"sentlab report: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    print(f"report written to {path}")
+    return 0
+
+
+COMMANDS: list[Callable[[Subcommands], None]] = [_add_report, _add_simulate, _add_export, _add_lookup]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -50,3 +50,18 @@ def test_lookup_prints_rows_and_reports_bad_numbers(capsys):
 def test_a_base_url_without_a_key_is_a_clear_error(capsys):
     assert main(["lookup", "+14155550123", "--base-url", "http://127.0.0.1:9"]) == 1
     assert "no API key" in capsys.readouterr().err
+
+
+def test_report_writes_the_page_and_prints_the_headline(tmp_path, capsys):
+    out = tmp_path / "r" / "report.html"
+    assert main(["report", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "delivery rate" in printed and f"report written to {out}" in printed
+    page = out.read_text(encoding="utf-8")
+    assert "Delivery &amp; cost report" in page and "sk_" not in page
+
+
+def test_report_rejects_a_bad_window(tmp_path, capsys):
+    assert main(["report", "--since", "2026-13-40", "--out", str(tmp_path / "x.html")]) == 1
+    assert "since must be a date" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()

@@ -1,0 +1,277 @@
+"""Matplotlib figures of the metric frames: each function takes a metric frame, returns a Figure.
+
+Figures are built with ``matplotlib.figure.Figure``, not pyplot: no global state, no GUI backend
+needed, safe from threads, and Jupyter shows a returned Figure once (pyplot would show it a second
+time). Pass ``ax=`` to draw into an axes of your own; the function then returns its figure.
+
+>>> fig = sentlab.plot_rates(sentlab.delivery_rates(lab.messages(), by="channel"))
+>>> fig.savefig("delivery.png")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from sentlab._errors import ConfigurationError
+from sentlab._metrics import TIME_BUCKETS
+
+__all__ = ["plot_costs", "plot_latency", "plot_rates", "plot_volume"]
+
+# Columns each metric function adds; whatever else a metric frame holds is a group key.
+_RATE_VALUES = frozenset({
+    "messages", "pending", "other", "n", "sent", "delivered", "read", "failed",
+    *(f"{r}{s}" for r in ("delivery_rate", "failure_rate", "read_rate") for s in ("", "_low", "_high")),
+})  # fmt: skip
+_COST_VALUES = frozenset({
+    "messages", "delivered", "priced", "estimated", "unpriced", "channel_cost", "markup", "total",
+    "total_low", "total_high", "cost_per_message", "cost_per_delivered", "method",
+})  # fmt: skip
+_LATENCY_VALUES = frozenset({"stage", "n"})
+
+# Outcome colours, kept the same in every figure (colour-blind-safe Okabe-Ito hues).
+OUTCOME_COLOURS = {"read": "#009E73", "delivered": "#56B4E9", "sent": "#E69F00", "failed": "#D55E00",
+                   "pending": "#999999", "other": "#CC79A7"}  # fmt: skip
+_SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_MAX_BARS = 25
+
+
+def _axes(ax: Axes | None, rows: int = 1, *, width: float = 7.0) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=(width, min(1.6 + 0.32 * max(rows, 3), 9.0)), layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _keys(frame: pd.DataFrame, values: frozenset[str], what: str) -> list[str]:
+    if not set(frame.columns) >= values - {"method"}:
+        raise ConfigurationError(f"this plot takes the frame of sentlab.{what}(), not a frame with "
+                                 f"columns {list(frame.columns)[:8]}")  # fmt: skip
+    return [c for c in frame.columns if c not in values]
+
+
+def _label(row: pd.Series, keys: Sequence[str]) -> str:
+    parts = []
+    for k in keys:
+        v = row[k]
+        if isinstance(v, pd.Timestamp):
+            parts.append(v.strftime("%Y-%m-%d"))
+        else:
+            parts.append("(none)" if pd.isna(v) else str(v))
+    return " · ".join(parts) or "all messages"
+
+
+def _split_time(keys: list[str]) -> tuple[str | None, list[str]]:
+    time = [k for k in keys if k in TIME_BUCKETS]
+    return (time[0] if time else None), [k for k in keys if k not in TIME_BUCKETS]
+
+
+def _top(frame: pd.DataFrame, size: str) -> tuple[pd.DataFrame, int]:
+    """The largest ``_MAX_BARS`` rows by ``size``, and how many were left out."""
+    if len(frame) <= _MAX_BARS:
+        return frame, 0
+    return frame.nlargest(_MAX_BARS, size), len(frame) - _MAX_BARS
+
+
+def _money(ax: Axes, axis: str = "x") -> None:
+    fmt = FuncFormatter(lambda v, _: f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.4f}")
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes | None = None,
+               title: str | None = None) -> Figure:  # fmt: skip
+    """Bars of a rate per group with its 95% interval, or lines over time if grouped by day/week/month.
+
+    ``metric`` is ``delivery_rate``, ``failure_rate`` or ``read_rate``; bars are labelled with
+    their n, the largest 25 groups by n are shown.
+
+    >>> sentlab.plot_rates(sentlab.delivery_rates(m, by="channel"))
+    >>> sentlab.plot_rates(sentlab.delivery_rates(m, by=["day", "channel"]), "failure_rate")
+    """
+    if metric not in ("delivery_rate", "failure_rate", "read_rate"):
+        raise ConfigurationError(f"metric must be delivery_rate, failure_rate or read_rate, not {metric!r}")
+    keys = _keys(rates, _RATE_VALUES, "delivery_rates")
+    n_col = "delivered" if metric == "read_rate" else "n"
+    time, others = _split_time(keys)
+    pretty = metric.replace("_", " ")
+    if time is not None:
+        fig, ax = _axes(ax, 6, width=8.0)
+        groups = rates.groupby(others, observed=True, dropna=False, sort=True) if others else [((), rates)]
+        for i, (name, part) in enumerate(groups):
+            part = part.sort_values(time)
+            colour = _SERIES[i % len(_SERIES)]
+            label = " · ".join(str(v) for v in np.atleast_1d(name)) if others else pretty
+            ax.plot(part[time], part[metric], marker="o", ms=3, color=colour, label=label)
+            ax.fill_between(part[time], part[f"{metric}_low"], part[f"{metric}_high"], color=colour, alpha=0.15)
+        ax.set_ylabel(pretty)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.legend(loc="best", fontsize="small", frameon=False)
+        fig.autofmt_xdate() if ax.figure is fig else None
+    else:
+        shown, left_out = _top(rates, n_col)
+        shown = shown.sort_values(metric, na_position="first")
+        fig, ax = _axes(ax, len(shown))
+        labels = [_label(r, keys) for _, r in shown.iterrows()]
+        y = np.arange(len(shown))
+        value = shown[metric].to_numpy(dtype=float)
+        err = np.vstack([value - shown[f"{metric}_low"].to_numpy(dtype=float),
+                         shown[f"{metric}_high"].to_numpy(dtype=float) - value])  # fmt: skip
+        colour = {"delivery_rate": OUTCOME_COLOURS["delivered"], "failure_rate": OUTCOME_COLOURS["failed"],
+                  "read_rate": OUTCOME_COLOURS["read"]}[metric]  # fmt: skip
+        ax.barh(y, np.nan_to_num(value), xerr=np.clip(np.nan_to_num(err), 0, None), color=colour, ecolor="#333333", capsize=3)
+        ax.set_yticks(y, labels)
+        highs = shown[f"{metric}_high"].to_numpy(dtype=float)
+        top = 1.0 if metric != "failure_rate" or not np.isfinite(highs).any() else min(1.0, np.nanmax(highs) * 1.35)
+        top = max(top, 0.01)
+        ax.set_xlim(0, top)
+        for yi, v, hi, n in zip(y, value, highs, shown[n_col], strict=True):
+            text = f"{v:.1%}  n={n:,}" if not np.isnan(v) else f"n={n:,}"
+            inside = np.nan_to_num(hi) > 0.7 * top  # no room right of the interval: write on the bar
+            ax.annotate(text, (0 if inside else np.nan_to_num(hi), yi), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize="small",
+                        color="white" if inside and np.nan_to_num(v) > 0.35 * top else "#333333")  # fmt: skip
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.set_xlabel(f"{pretty} (bars: 95% Wilson interval)")
+        if left_out:
+            ax.set_title(f"largest {_MAX_BARS} groups by n; {left_out} more not shown", fontsize="small")
+    if title is not None:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_costs(costs: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Stacked bars of channel cost and markup per group, with the interval of estimated totals.
+
+    >>> sentlab.plot_costs(sentlab.costs(lab.messages(details="sample"), by="channel"))
+    """
+    keys = _keys(costs, _COST_VALUES, "costs")
+    time, others = _split_time(keys)
+    if time is not None:
+        fig, ax = _axes(ax, 6, width=8.0)
+        table = costs.pivot_table(index=time, columns=others or None, values="total", aggfunc="sum",
+                                  observed=True, dropna=False) if others else costs.set_index(time)[["total"]]  # fmt: skip
+        bottom = np.zeros(len(table))
+        x = table.index
+        width = _bar_width(x)
+        for i, column in enumerate(table.columns):
+            values = table[column].fillna(0.0).to_numpy()
+            name = " · ".join(str(v) for v in np.atleast_1d(column)) if others else "total"
+            ax.bar(x, values, width=width, bottom=bottom, color=_SERIES[i % len(_SERIES)], label=name)
+            bottom += values
+        _money(ax, "y")
+        ax.set_ylabel("cost (account currency)")
+        ax.legend(loc="best", fontsize="small", frameon=False)
+        fig.autofmt_xdate() if ax.figure is fig else None
+    else:
+        shown, left_out = _top(costs, "total")
+        shown = shown.sort_values("total", na_position="first")
+        fig, ax = _axes(ax, len(shown))
+        y = np.arange(len(shown))
+        channel_cost = shown["channel_cost"].fillna(0.0).to_numpy(dtype=float)
+        markup = shown["markup"].fillna(0.0).to_numpy(dtype=float)
+        ax.barh(y, channel_cost, color="#0072B2", label="channel cost (price)")
+        ax.barh(y, markup, left=channel_cost, color="#E69F00", label="markup (active_contact_price)")
+        total = shown["total"].fillna(0.0).to_numpy(dtype=float)
+        estimated = shown["method"].eq("estimate").to_numpy()
+        if estimated.any():
+            low = shown["total_low"].to_numpy(dtype=float)
+            high = shown["total_high"].to_numpy(dtype=float)
+            ax.errorbar(total[estimated], y[estimated], xerr=np.clip([(total - low)[estimated], (high - total)[estimated]], 0, None),
+                        fmt="none", ecolor="#333333", capsize=3, label="95% interval (estimate)")  # fmt: skip
+        for yi, t, m in zip(y, total, shown["method"], strict=True):
+            mark = "≈" if m == "estimate" else ""
+            ax.annotate(f"{mark}{t:,.2f}", (t, yi), xytext=(4, 0), textcoords="offset points", va="center",
+                        fontsize="small")  # fmt: skip
+        ax.set_yticks(y, [_label(r, keys) for _, r in shown.iterrows()])
+        ax.set_xlabel("cost (account currency)")
+        ax.set_xlim(0, max(float(np.nanmax(shown["total_high"].fillna(0.0))) if len(shown) else 1.0, 1e-9) * 1.18)
+        _money(ax)
+        ax.legend(loc="lower right", fontsize="small", frameon=False)
+        if left_out:
+            ax.set_title(f"largest {_MAX_BARS} groups by cost; {left_out} more not shown", fontsize="small")
+    if title is not None:
+        fig.suptitle(title)
+    return fig
+
+
+def _bar_width(index: pd.Index) -> Any:
+    if len(index) > 1:
+        step = pd.Series(index).diff().min()
+        return step * 0.8
+    return pd.Timedelta(hours=20)
+
+
+def _duration(seconds: float, _: Any = None) -> str:
+    if not np.isfinite(seconds) or seconds <= 0:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds * 1000:.3g} ms"
+
+
+def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Percentiles of the time to SENT, DELIVERED and READ, per group, on a log scale.
+
+    >>> sentlab.plot_latency(sentlab.latency(lab.messages(), by="channel"))
+    """
+    if "stage" not in latency.columns:
+        raise ConfigurationError("this plot takes the frame of sentlab.latency()")
+    pcols = [c for c in latency.columns if str(c).startswith("p") and c not in ("profile_id",)
+             and str(c)[1:].replace(".", "").isdigit()]  # fmt: skip
+    keys = [c for c in latency.columns if c not in _LATENCY_VALUES and c not in pcols]
+    shown = latency[latency["n"] > 0]
+    fig, ax = _axes(ax, len(shown) + 1)
+    labels = [f"{_label(r, keys)} → {r['stage']}" if keys else f"→ {r['stage']}" for _, r in shown.iterrows()]
+    y = np.arange(len(shown))[::-1]
+    markers = ["o", "s", "^", "D", "v"]
+    for i, p in enumerate(pcols):
+        ax.scatter(shown[p], y, marker=markers[i % len(markers)], color=_SERIES[i % len(_SERIES)], label=p, zorder=3)
+    if len(pcols) > 1:
+        ax.hlines(y, shown[pcols].min(axis=1), shown[pcols].max(axis=1), color="#999999", lw=1, zorder=2)
+    ax.set_yticks(y, labels)
+    if len(shown):
+        ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_duration))
+    ax.set_xlabel("time since QUEUED (log scale)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
+    if title is not None:
+        fig.suptitle(title)
+    return fig
+
+
+def plot_volume(rates: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+    """Messages per time bucket, stacked by outcome (read, delivered, sent, failed, pending).
+
+    Takes ``delivery_rates`` grouped by one time bucket (and nothing else).
+
+    >>> sentlab.plot_volume(sentlab.delivery_rates(lab.messages(), by="day"))
+    """
+    keys = _keys(rates, _RATE_VALUES, "delivery_rates")
+    time, others = _split_time(keys)
+    if time is None or others:
+        raise ConfigurationError("plot_volume takes delivery_rates grouped by one time bucket only, "
+                                 "e.g. sentlab.delivery_rates(m, by='day')")  # fmt: skip
+    frame = rates.sort_values(time)
+    fig, ax = _axes(ax, 6, width=8.0)
+    parts = {"read": frame["read"], "delivered": frame["delivered"] - frame["read"], "sent": frame["sent"],
+             "failed": frame["failed"], "pending": frame["pending"] + frame["other"]}  # fmt: skip
+    bottom = np.zeros(len(frame))
+    width = _bar_width(pd.Index(frame[time]))
+    for name, values in parts.items():
+        label = "delivered (not read)" if name == "delivered" else name
+        ax.bar(frame[time], values, width=width, bottom=bottom, color=OUTCOME_COLOURS[name], label=label)
+        bottom += values.to_numpy()
+    ax.set_ylabel(f"messages per {time}")
+    ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1.0) * 1.25)  # room for the legend
+    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=5)
+    fig.autofmt_xdate() if ax.figure is fig else None
+    if title is not None:
+        fig.suptitle(title)
+    return fig

@@ -1,0 +1,355 @@
+"""The delivery & cost report: metrics, tables and figures of a messages frame as one HTML page.
+
+``build_report`` is pure (frames in, a ``Report`` out: no request, no file); ``lab.report()`` and
+``sentlab report`` fetch the frame and call it. The page is self-contained (figures inlined as
+PNG), holds no API key, and escapes every value taken from the data.
+
+>>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
+>>> report.save("report.html")
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sentlab import _metrics as metrics
+from sentlab import _plots as plots
+
+__all__ = ["Report", "build_report"]
+
+_TOP_ROWS = 25
+
+
+@dataclass
+class Report:
+    """A built report: headline figures, tables and figures; ``save()`` writes the HTML page.
+
+    In a notebook the report displays itself. ``headline`` holds the overall numbers, ``tables``
+    the metric frames (unformatted, for further analysis), ``figures`` matplotlib Figures.
+
+    >>> report = lab.report()
+    >>> report.headline["delivery_rate"], report.tables["by_channel"]
+    """
+
+    title: str
+    account: str
+    generated_at: pd.Timestamp
+    window: str
+    headline: dict[str, object]
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, Figure]
+    notes: list[str] = field(default_factory=list)
+
+    def to_html(self) -> str:
+        """The whole report as one self-contained HTML page (figures inlined).
+
+        >>> Path("report.html").write_text(report.to_html())
+        """
+        return _page(self)
+
+    def _repr_html_(self) -> str:
+        return _STYLE + _body(self)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the HTML page to ``path`` (parent directories created) and return the path.
+
+        >>> lab.report().save("out/report.html")
+        """
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".part")
+        tmp.write_text(self.to_html(), encoding="utf-8")
+        tmp.replace(target)  # never a half-written report at ``path``
+        return target
+
+    def summary(self) -> str:
+        """The headline numbers as a few lines of text (what ``sentlab report`` prints).
+
+        >>> print(lab.report().summary())
+        """
+        h = self.headline
+        lines = [
+            f"{self.title} — {self.account}",
+            f"  window            {self.window}",
+            f"  messages          {h['messages']:,} ({h['pending']:,} still pending)",
+            f"  delivery rate     {_rate(h, 'delivery_rate')}",
+            f"  failure rate      {_rate(h, 'failure_rate')}",
+            f"  read rate         {_rate(h, 'read_rate')}  ({h['read_channels']} only: the channels reporting reads)",
+            f"  cost              {_money(h, 'total')}",
+            f"  cost / delivered  {_plain_money(h['cost_per_delivered'])}",
+        ]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<Report {self.title!r} {self.account!r} {self.headline['messages']:,} messages, {self.window}>"
+
+
+# -- building -----------------------------------------------------------------------------------
+
+
+def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Delivery & cost report",
+                 window: str | None = None, generated_at: pd.Timestamp | None = None,
+                 notes: list[str] | None = None) -> Report:  # fmt: skip
+    """Build the report of a messages frame: rates, cost, latency and failures, by every dimension.
+
+    Cost is exact where every message has its price (``lab.messages(details="all")``), else
+    estimated from the priced ones (``details="sample"``) with an interval, and said so.
+
+    >>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
+    >>> report.headline["delivery_rate"]
+    """
+    when = generated_at if generated_at is not None else pd.Timestamp.now(tz="UTC")
+    created = pd.to_datetime(messages["created_at"], utc=True) if len(messages) else pd.Series(dtype="datetime64[ns, UTC]")
+    if window is None:
+        window = (f"{created.min():%Y-%m-%d} to {created.max():%Y-%m-%d} (UTC)" if created.notna().any()
+                  else "no messages")  # fmt: skip
+    rates = {name: metrics.delivery_rates(messages, by) for name, by in _GROUPINGS.items()}
+    cost = {name: metrics.costs(messages, by) for name, by in _COST_GROUPINGS.items()}
+    lat = metrics.latency(messages, by="channel")
+    headline: dict[str, object] = metrics.delivery_rates(messages).to_dict("records")[0]
+    headline.update({k: v for k, v in metrics.costs(messages).to_dict("records")[0].items() if k not in headline})
+    # SMS has no read receipts: the headline read rate is over the channels that report reads
+    readers = rates["channel"].loc[rates["channel"]["read"] > 0, "channel"].astype(str).tolist()
+    status = messages["status"].astype("string")
+    reading = metrics.delivery_rates(messages[messages["channel"].astype("string").isin(readers).fillna(False)
+                                              & status.notna()])  # fmt: skip
+    for key in ("read_rate", "read_rate_low", "read_rate_high"):
+        headline[key] = reading[key].iloc[0]
+    headline["read_delivered"] = int(reading["delivered"].iloc[0])
+    headline["read_channels"] = ", ".join(readers) or "none"
+    tables = {
+        **{f"by_{name}": frame for name, frame in rates.items()},
+        **{f"cost_by_{name}": frame for name, frame in cost.items()},
+        "latency_by_channel": lat,
+        "failure_reasons": _failure_reasons(messages),
+    }
+    figures: dict[str, Figure] = {}
+    if len(messages):
+        figures = {
+            "volume": plots.plot_volume(rates["day"], title="Messages per day, by outcome"),
+            "delivery_by_day": plots.plot_rates(rates["day_channel"], title="Delivery rate per day, by channel"),
+            "delivery_by_channel": plots.plot_rates(rates["channel"], title="Delivery rate by channel"),
+            "failure_by_region": plots.plot_rates(rates["region"], "failure_rate", title="Failure rate by region"),
+            "cost_by_channel_category": plots.plot_costs(cost["channel_category"],
+                                                         title="Cost by channel and template category"),
+            "latency": plots.plot_latency(lat, title="Time from QUEUED to each status"),
+        }
+    all_notes = list(notes or [])
+    all_notes.extend(_cost_notes(headline))
+    return Report(title=title, account=account, generated_at=when, window=window, headline=headline,
+                  tables=tables, figures=figures, notes=all_notes)  # fmt: skip
+
+
+_GROUPINGS: Mapping[str, list[str]] = {
+    "channel": ["channel"],
+    "day": ["day"],
+    "day_channel": ["day", "channel"],
+    "region": ["region_code"],
+    "template": ["template_name", "template_category", "channel"],
+    "profile": ["profile_id"],
+}
+_COST_GROUPINGS: Mapping[str, list[str]] = {
+    "channel": ["channel"],
+    "channel_category": ["channel", "template_category"],
+    "region": ["region_code", "channel"],
+    "week": ["week", "channel"],
+}
+
+
+def _failure_reasons(messages: pd.DataFrame) -> pd.DataFrame:
+    status = messages["status"].astype("string").str.upper()
+    failed = messages[status.eq("FAILED").fillna(False).to_numpy()]
+    columns = [c for c in ("channel", "reason_code", "reason") if c in failed.columns]
+    if not len(failed):
+        return pd.DataFrame(columns=[*columns, "messages", "share"])
+    table = (failed.groupby(columns, observed=True, dropna=False).size().rename("messages")
+             .reset_index().sort_values("messages", ascending=False, kind="stable"))  # fmt: skip
+    table["share"] = table["messages"] / len(failed)
+    return table.reset_index(drop=True)
+
+
+def _cost_notes(overall: Mapping[str, object]) -> list[str]:
+    method = overall["method"]
+    if method == "exact":
+        return [f"Cost is exact: all {overall['priced']:,} messages have their price."]
+    if method == "estimate":
+        return [f"Cost is an estimate: {overall['priced']:,} messages have their price, the other "
+                f"{overall['estimated']:,} are priced at the mean of their channel × region × template "
+                "category (a stratified sample); ranges are 95% intervals."
+                + (f" {overall['unpriced']:,} messages could not be priced and are left out."
+                   if overall["unpriced"] else "")]  # fmt: skip
+    return ["No message has a price, so there is no cost: run with prices from a sample "
+            "(lab.report(prices='sample')) or from every message (prices='all')."]
+
+
+# -- rendering -----------------------------------------------------------------------------------
+
+
+def _pct(value: object) -> str:
+    return "–" if value is None or pd.isna(value) else f"{float(value):.1%}"
+
+
+def _rate(row: Mapping[str, object] | pd.Series, name: str) -> str:
+    value = row[name]
+    if value is None or pd.isna(value):
+        return "–"
+    n = row.get("read_delivered", row["delivered"]) if name == "read_rate" else row["n"]
+    return f"{_pct(value)} ({_pct(row[f'{name}_low'])}–{_pct(row[f'{name}_high'])}, n={int(n):,})"
+
+
+def _plain_money(value: object) -> str:
+    if value is None or pd.isna(value):
+        return "–"
+    v = float(value)
+    return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4f}"
+
+
+def _money(row: Mapping[str, object] | pd.Series, name: str = "total") -> str:
+    value = _plain_money(row[name])
+    if row.get("method") == "estimate" and row[f"{name}_low"] != row[f"{name}_high"]:
+        return f"≈{value} ({_plain_money(row[f'{name}_low'])}–{_plain_money(row[f'{name}_high'])})"
+    return f"≈{value}" if row.get("method") == "estimate" else value
+
+
+def _figure_html(fig: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
+
+
+def _keys_text(row: pd.Series, keys: list[str]) -> list[str]:
+    out = []
+    for k in keys:
+        v = row[k]
+        out.append(v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else ("(none)" if pd.isna(v) else str(v)))
+    return out
+
+
+def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
+    shown = frame.sort_values(sort, ascending=False, kind="stable").head(_TOP_ROWS) if sort else frame
+    head = [*keys, "messages", "pending", "delivery rate", "failure rate", "read rate"]
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['pending']:,}", _rate(r, "delivery_rate"),
+             _rate(r, "failure_rate"), _rate(r, "read_rate")] for _, r in shown.iterrows()]  # fmt: skip
+    return _table(head, rows, more=len(frame) - len(shown))
+
+
+def _cost_table(frame: pd.DataFrame, keys: list[str]) -> str:
+    shown = frame.sort_values("total", ascending=False, kind="stable").head(_TOP_ROWS)
+    head = [*keys, "messages", "priced", "channel cost", "markup", "total", "per message", "per delivered"]
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}", _plain_money(r["channel_cost"]),
+             _plain_money(r["markup"]), _money(r), _plain_money(r["cost_per_message"]),
+             _plain_money(r["cost_per_delivered"])] for _, r in shown.iterrows()]  # fmt: skip
+    return _table(head, rows, more=len(frame) - len(shown))
+
+
+def _latency_table(frame: pd.DataFrame) -> str:
+    pcols = [c for c in frame.columns if str(c).startswith("p") and str(c)[1:].replace(".", "").isdigit()]
+    keys = [c for c in frame.columns if c not in ("stage", "n", *pcols)]
+    head = [*keys, "to status", "n", *pcols]
+    rows = [[*_keys_text(r, keys), str(r["stage"]), f"{r['n']:,}", *(plots._duration(r[p]) or "–" for p in pcols)]
+            for _, r in frame.iterrows()]  # fmt: skip
+    return _table(head, rows)
+
+
+def _reasons_table(frame: pd.DataFrame) -> str:
+    shown = frame.head(_TOP_ROWS)
+    keys = [c for c in frame.columns if c not in ("messages", "share")]
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", _pct(r["share"])] for _, r in shown.iterrows()]
+    return _table([*keys, "messages", "share of failures"], rows, more=len(frame) - len(shown))
+
+
+def _table(head: list[str], rows: list[list[str]], more: int = 0) -> str:
+    if not rows:
+        return "<p class=empty>No data.</p>"
+    th = "".join(f"<th>{html.escape(h.replace('_', ' '))}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
+    tail = f"<p class=more>{more:,} more rows not shown (see report.tables).</p>" if more > 0 else ""
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{tail}"
+
+
+def _tile(label: str, value: str, detail: str = "") -> str:
+    return (f'<div class=tile><div class=label>{html.escape(label)}</div><div class=value>{html.escape(value)}</div>'
+            f'<div class=detail>{html.escape(detail)}</div></div>')  # fmt: skip
+
+
+def _body(report: Report) -> str:
+    h = report.headline
+    t = report.tables
+    fig = {name: _figure_html(f, name.replace("_", " ")) for name, f in report.figures.items()}
+
+    def ci(name: str) -> str:
+        return "" if pd.isna(h[name]) else f"95% CI {_pct(h[name + '_low'])}–{_pct(h[name + '_high'])}"
+
+    tiles = "".join([
+        _tile("messages", f"{h['messages']:,}", f"{h['n']:,} left the queue, {h['pending']:,} pending"),
+        _tile("delivery rate", _pct(h["delivery_rate"]), ci("delivery_rate")),
+        _tile("failure rate", _pct(h["failure_rate"]), ci("failure_rate")),
+        _tile("read rate", _pct(h["read_rate"]), f"{h['read_channels']} only; {ci('read_rate')}"),
+        _tile("cost", _money(h).split(" (")[0], "" if h["method"] != "estimate" else
+              f"95% interval {_plain_money(h['total_low'])}–{_plain_money(h['total_high'])}"),
+        _tile("cost / delivered", _plain_money(h["cost_per_delivered"]), f"per message {_plain_money(h['cost_per_message'])}"),
+    ])  # fmt: skip
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
+    sections = [
+        f"<h1>{html.escape(report.title)}</h1>",
+        f"<p class=meta>{html.escape(report.account)} · messages created {html.escape(report.window)} · "
+        f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC</p>",
+        f"<div class=tiles>{tiles}</div>",
+        f"<ul class=notes>{notes}</ul>" if notes else "",
+        "<h2>Volume</h2>", fig.get("volume", ""),
+        "<h2>By channel</h2>", fig.get("delivery_by_channel", ""), _rates_table(t["by_channel"], ["channel"]),
+        fig.get("delivery_by_day", ""),
+        "<h2>Cost</h2>", fig.get("cost_by_channel_category", ""),
+        _cost_table(t["cost_by_channel_category"], ["channel", "template_category"]),
+        "<h3>Cost by region</h3>", _cost_table(t["cost_by_region"], ["region_code", "channel"]),
+        "<h2>By region</h2>", fig.get("failure_by_region", ""), _rates_table(t["by_region"], ["region_code"]),
+        "<h2>By template</h2>",
+        _rates_table(t["by_template"], ["template_name", "template_category", "channel"]),
+        "<h2>By profile</h2>", _rates_table(t["by_profile"], ["profile_id"]),
+        "<h2>Latency</h2>", fig.get("latency", ""), _latency_table(t["latency_by_channel"]),
+        "<h2>Failure reasons</h2>", _reasons_table(t["failure_reasons"]),
+        "<h2>Definitions</h2>", _DEFINITIONS,
+    ]  # fmt: skip
+    return f"<div class=sentlab-report>{''.join(sections)}</div>"
+
+
+_DEFINITIONS = """<ul class=defs>
+<li>A message's outcome is its latest status. SENT, DELIVERED, READ and FAILED have left the queue;
+QUEUED, ACCEPTED, PROCESSED, ROUTED and SCHEDULED are pending and are never in a denominator.</li>
+<li>Delivery rate = (DELIVERED + READ) / left the queue. Failure rate = FAILED / left the queue.
+Read rate = READ / (DELIVERED + READ). Ranges are 95% Wilson intervals; n is the denominator.</li>
+<li>Cost of a message = price + active_contact_price (the markup), each counted once per message
+(activities repeat the price on every status after QUEUED and are not summed). Amounts are in the
+account's billing currency.</li>
+<li>Latency is the time from QUEUED (else created_at) to SENT, DELIVERED and READ, as percentiles.</li>
+</ul>"""
+
+_STYLE = """<style>
+.sentlab-report{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;max-width:1100px;margin:auto}
+.sentlab-report h1{margin-bottom:.2em}.sentlab-report .meta{color:#666;margin-top:0}
+.sentlab-report .tiles{display:flex;flex-wrap:wrap;gap:12px;margin:1em 0}
+.sentlab-report .tile{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px}
+.sentlab-report .label{color:#666;font-size:.85em}.sentlab-report .value{font-size:1.6em;font-weight:600}
+.sentlab-report .detail{color:#666;font-size:.8em}
+.sentlab-report table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}
+.sentlab-report th,.sentlab-report td{border-bottom:1px solid #eee;padding:3px 10px;text-align:left}
+.sentlab-report th{background:#f6f6f6}.sentlab-report td{font-variant-numeric:tabular-nums}
+.sentlab-report figure{margin:.5em 0}.sentlab-report img{max-width:100%}
+.sentlab-report .notes,.sentlab-report .more,.sentlab-report .defs{color:#555;font-size:.9em}
+</style>"""
+
+
+def _page(report: Report) -> str:
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f"<title>{html.escape(report.title)} — {html.escape(report.account)}</title>"
+            f"<meta name=viewport content='width=device-width, initial-scale=1'>{_STYLE}</head>"
+            f"<body>{_body(report)}</body></html>")  # fmt: skip

@@ -1,0 +1,49 @@
+"""A small simulated account, its lab and its messages, shared by the report tests of a module."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import sentlab
+from sentlab.simulator import (
+    SimClock,
+    SimulatorConfig,
+    build_world,
+    create_app,
+    in_process_transport,
+)
+
+NOW = pd.Timestamp("2026-11-20T12:00:00Z")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(seed=11, contacts=400, messages=900, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
+
+
+@pytest.fixture(scope="module")
+def counted(world):
+    """The simulator app, counting the requests that reach it."""
+    app = create_app(world, SimulatorConfig(rate_limits=None))
+    paths: list[str] = []
+
+    async def counting(scope, receive, send):
+        if scope["type"] == "http":
+            paths.append(scope["path"])
+        await app(scope, receive, send)
+
+    counting.paths = paths
+    return counting
+
+
+@pytest.fixture(scope="module")
+def lab(world, counted, tmp_path_factory):
+    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
+                         pacing=None, progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:
+        yield lab
+
+
+@pytest.fixture(scope="module")
+def messages(lab):
+    return lab.messages(details="sample")
