@@ -170,7 +170,25 @@ def contacts(client: RecordsClient, store: Store, *, search: str | None = None, 
     """
     params = {"search": search, "channel": channel, "phone": phone, "all_profiles": all_profiles or None}
     fetch = lambda: client.contacts(search=search, channel=channel, phone=phone, all_profiles=all_profiles)  # noqa: E731
-    return build_frame("contacts", _cached_list(store, "contacts", params, fetch, refresh))
+    frame = build_frame("contacts", _cached_list(store, "contacts", params, fetch, refresh))
+    return _one_row_per_inherited(frame, client) if all_profiles else frame
+
+
+def _one_row_per_inherited(frame: pd.DataFrame, client: Any) -> pd.DataFrame:
+    """Whole-account contacts: an organization contact inherited by every profile is one row, not one per profile.
+
+    Its ``profile_id`` becomes the organization's id (its owner) when the client knows it.
+    """
+    inherited = frame["is_inherited"].fillna(False).to_numpy(dtype=bool)
+    repeated = inherited & frame["id"].duplicated(keep="first").to_numpy()
+    if not inherited.any():
+        return frame
+    frame = frame[~repeated].reset_index(drop=True)
+    account = getattr(getattr(client, "aio", client), "account", None) or {}
+    if account.get("type") == "organization" and account.get("id"):
+        owner = frame["is_inherited"].fillna(False).to_numpy(dtype=bool)
+        frame.loc[owner, "profile_id"] = account["id"]
+    return frame
 
 
 def templates(client: RecordsClient, store: Store, *, search: str | None = None, status: str | None = None,

@@ -53,7 +53,10 @@ def has_schema(frame: pd.DataFrame, name: str) -> bool:
 def test_an_organization_key_means_the_whole_account(world, lab):
     contacts = lab.contacts()
     assert set(contacts.id) == {c["id"] for c in world.truth.contacts()}
-    assert set(contacts.profile_id.dropna()) == set(world.profile_ids)
+    # one row per contact: an organization contact inherited by every profile is listed once, as the organization's
+    assert contacts.id.is_unique
+    assert set(contacts.profile_id.dropna()) == {*world.profile_ids, world.organization_id}
+    assert set(contacts[contacts.is_inherited].profile_id) == {world.organization_id}
     only_own = lab.contacts(all_profiles=False)
     assert len(only_own) < len(contacts)
 
