@@ -54,6 +54,14 @@ _EXPORTS: dict[str, str] = {
     # the report
     "build_report": "sentlab._report",
     "Report": "sentlab._report",
+    # forms: ipywidgets views over plain controllers
+    "send_form": "sentlab._widgets",
+    "lookup_form": "sentlab._widgets",
+    "SendController": "sentlab._forms",
+    "LookupController": "sentlab._forms",
+    "InvalidNumberError": "sentlab._phone",
+    "DuplicateSendError": "sentlab._forms",
+    "check_numbers": "sentlab._phone",
 }
 
 __all__ = ["__version__", *_EXPORTS]

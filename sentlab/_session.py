@@ -287,6 +287,27 @@ class Lab:
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
         return build_report(messages, account=self._account_label(), window=window, notes=notes)
 
+    # -- forms -------------------------------------------------------------------------------------
+
+    def send_form(self, *, live: bool = False, region: str | None = None, profile_id: str | None = None,
+                  template: str | None = None) -> Any:  # fmt: skip
+        """A form to send a template to numbers: sandbox only unless ``live=True`` (then a warning and a confirm step).
+
+        >>> lab.send_form(template="order_confirmation")
+        """
+        from ._widgets import send_form
+
+        return send_form(self, live=live, region=region, profile_id=profile_id, template=template)
+
+    def lookup_form(self, *, region: str | None = None) -> Any:
+        """A form to look up phone numbers as a typed frame; invalid numbers are listed, never requested.
+
+        >>> lab.lookup_form(region="US")
+        """
+        from ._widgets import lookup_form
+
+        return lookup_form(self, region=region)
+
     def _account_label(self) -> str:
         inner = self.api.aio
         account = inner.account or self.api.me()

@@ -1,0 +1,901 @@
+"""Form controllers: the state and logic behind the send and lookup widgets, testable without a browser.
+
+``SendController`` prepares a template send (template, parameters, recipients, channels),
+checks it locally, and sends it through ``lab.api.send`` — in the sandbox unless the form was
+built with ``live=True``, and then only after ``confirm()``. ``LookupController`` looks numbers
+up. The widgets in ``sentlab._widgets`` are thin views over these objects.
+
+>>> form = SendController(lab)                                   # sandbox only
+>>> form.select_template("order_confirmation")
+>>> form.set_parameters(name="Ada", order_id="A-1001")
+>>> form.set_recipients("+14155550123, +447911123456")
+>>> form.submit().message_ids
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    ConfigurationError,
+    ConflictError,
+    SentError,
+    ServerError,
+    UnexpectedResponseError,
+)
+from ._phone import CheckedNumbers, InvalidNumberError, check_numbers, check_region
+
+__all__ = ["DuplicateSendError", "LookupController", "LookupResult", "SendController", "SendRequest", "Submission"]
+
+MAX_RECIPIENTS = 1000  # the API's limit per send (POST /v3/messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# sending
+# ---------------------------------------------------------------------------------------------
+
+
+class DuplicateSendError(SentError):
+    """A submit that would repeat a send already made (or still in flight): nothing was sent.
+
+    ``submission`` is the earlier send. Change the form, or call ``new_send()`` to send the same
+    thing again on purpose.
+
+    >>> form.submit(); form.submit()
+    Traceback (most recent call last):
+    DuplicateSendError: this exact send was already validated at 12:03:04 UTC ...
+    """
+
+    def __init__(self, message: str, submission: Submission) -> None:
+        super().__init__(message)
+        self.submission = submission
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One send, checked and frozen: exactly what ``lab.api.send`` will be asked to do.
+
+    >>> form.preview().describe()
+    "sandbox: validate 'order_confirmation' to 2 numbers (+14155550123, +447911123456) ..."
+    """
+
+    template_id: str
+    template_name: str
+    to: tuple[str, ...]
+    parameters: tuple[tuple[str, str], ...] = ()
+    channels: tuple[str, ...] = ()  # empty: each contact's default channel
+    sandbox: bool = True
+
+    @property
+    def message_count(self) -> int:
+        """Messages this send creates: one per number and channel (one per number with no channel chosen).
+
+        >>> SendRequest("t", "welcome", ("+14155550123",), channels=("sms", "whatsapp")).message_count
+        2
+        """
+        return len(self.to) * max(1, len(self.channels))
+
+    def describe(self) -> str:
+        """What this send does, in one line (the confirm step shows it).
+
+        >>> SendRequest("t", "welcome", ("+14155550123",)).describe()
+        "sandbox: validate 'welcome' to 1 number (+14155550123) on each contact's default channel; nothing is sent"
+        """
+        shown = ", ".join(self.to[:5]) + (f", … ({len(self.to) - 5} more)" if len(self.to) > 5 else "")
+        numbers = f"{len(self.to)} number{'s' if len(self.to) != 1 else ''} ({shown})"
+        channels = f"on {' and '.join(self.channels)}" if self.channels else "on each contact's default channel"
+        values = ", ".join(f"{k}={v!r}" for k, v in self.parameters)
+        with_values = f" with {values}" if values else ""
+        if self.sandbox:
+            return f"sandbox: validate {self.template_name!r} to {numbers} {channels}{with_values}; nothing is sent"
+        count = self.message_count
+        return (f"LIVE: send {count} real message{'s' if count != 1 else ''} of {self.template_name!r} "
+                f"to {numbers} {channels}{with_values}")  # fmt: skip
+
+
+# A submission's life: awaiting_confirmation -> in_flight -> validated | sent | rejected | unknown;
+# "cancelled" when the user cancels a live send before confirming it.
+_FINAL_OK = ("validated", "sent")
+
+
+@dataclass
+class Submission:
+    """One send the user asked for, under one Idempotency-Key for as long as its outcome is not known.
+
+    ``state`` is ``awaiting_confirmation`` (a live send, not sent yet), ``in_flight``,
+    ``validated`` (sandbox: checked, nothing sent), ``sent`` (live), ``rejected`` (the API
+    refused it: nothing was sent), ``unknown`` (no clear answer: submitting it again reuses the
+    same key, so it cannot be sent twice) or ``cancelled``.
+
+    >>> sub = form.submit()
+    >>> sub.state, sub.message_ids
+    ('validated', ['2263c579-a798-4237-8dd6-c508a30507bc'])
+    """
+
+    request: SendRequest
+    idempotency_key: str
+    state: str = "new"
+    attempts: int = 0
+    response: dict[str, Any] | None = None
+    error: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the API accepted it (validated in the sandbox, or sent live).
+
+        >>> form.submit().done
+        True
+        """
+        return self.state in _FINAL_OK
+
+    @property
+    def message_ids(self) -> list[str]:
+        """Message ids the API returned, one per recipient and channel.
+
+        >>> form.submit().message_ids
+        """
+        return [r["message_id"] for r in _recipients(self.response) if r.get("message_id")]
+
+    def recipients(self) -> pd.DataFrame:
+        """The API's answer, one row per message: message_id, to, channel, body.
+
+        >>> form.submit().recipients()
+        """
+        rows = [{k: r.get(k) for k in ("message_id", "to", "channel", "body")} for r in _recipients(self.response)]
+        return pd.DataFrame(rows, columns=["message_id", "to", "channel", "body"]).astype("str")
+
+    def summary(self) -> str:
+        """What happened, in a line or two (the form shows it).
+
+        >>> form.submit().summary()
+        "Validated in the sandbox: 1 message would be sent; nothing was sent. ..."
+        """
+        request = self.request
+        if self.state == "awaiting_confirmation":
+            retry = (" This retries an earlier attempt under the same Idempotency-Key: it cannot be sent twice."
+                     if self.attempts else "")  # fmt: skip
+            return f"Confirm to send: {request.describe()}.{retry}"
+        if self.state == "validated":
+            count = len(self.message_ids)
+            return (f"Validated in the sandbox: {count} message{'s' if count != 1 else ''} would be sent; "
+                    f"nothing was sent. ({request.describe()})")  # fmt: skip
+        if self.state == "sent":
+            count = len(self.message_ids)
+            status = (self.response or {}).get("status") or "accepted"
+            return f"Sent {count} message{'s' if count != 1 else ''} ({status}). ({request.describe()})"
+        if self.state == "rejected":
+            return f"The API refused this send; nothing was sent.\n{self.error}"
+        if self.state == "unknown":
+            return (f"No clear answer from the API: the send may or may not have happened.\n{self.error}\n"
+                    "Submit again to retry: the same Idempotency-Key is reused, so it cannot be sent twice.")  # fmt: skip
+        if self.state == "cancelled":
+            return "Cancelled: nothing was sent."
+        return f"{self.state}: {request.describe()}"
+
+
+class SendController:
+    """The logic of the send form: pick a template, fill its variables, give numbers, send safely.
+
+    Sandbox by default: every send is ``lab.api.send(..., sandbox=True)``, validated by the API
+    and never delivered. ``live=True`` is the explicit opt-in to real sends: the form then starts
+    with the sandbox off, shows a warning, and each live send waits for ``confirm()``. Numbers are
+    checked locally (``phonenumbers``) before any request. A submission keeps its
+    Idempotency-Key until it is known to have succeeded or been refused, and an identical
+    submit after success raises ``DuplicateSendError``: a retried or double-clicked send never
+    sends twice. ``history`` keeps every request made, errors included.
+
+    ``profile_id`` sends as a child profile (templates are then that profile's); ``region``
+    reads national numbers (e.g. ``"US"``); ``strict=False`` accepts numbers in ranges
+    ``phonenumbers`` does not know to be assigned.
+
+    >>> form = SendController(lab)
+    >>> form.select_template("order_confirmation")
+    >>> form.set_parameters(name="Ada", order_id="A-1001")
+    >>> form.set_recipients("+14155550123")
+    >>> form.submit().state
+    'validated'
+    """
+
+    def __init__(
+        self,
+        lab: Any,
+        *,
+        live: bool = False,
+        region: str | None = None,
+        profile_id: str | None = None,
+        template: str | None = None,
+        strict: bool = True,
+    ) -> None:
+        client = getattr(lab, "api", lab)  # a Lab, or a SentClient
+        if not callable(getattr(client, "send", None)) or not callable(getattr(client, "templates", None)):
+            raise ConfigurationError("SendController needs the Lab from sentlab.connect() (or a SentClient)")
+        self.client = client.with_profile(profile_id) if profile_id is not None else client
+        self.live = bool(live)
+        self.region = check_region(region)
+        self.strict = bool(strict)
+        self._sandbox = not self.live
+        self._lock = threading.Lock()
+        self._template_id: str | None = None
+        self._values: dict[str, str] = {}  # kept across templates: a shared variable keeps its value
+        self._channels: tuple[str, ...] = ()
+        self._numbers: str | list[str] = ""
+        self._current: Submission | None = None
+        self._history: list[dict[str, Any]] = []
+        self._messages: list[dict[str, Any]] = []
+        self.responses: dict[str, Any] = {}  # raw API answers by Idempotency-Key, never dropped
+        self.templates = pd.DataFrame()
+        self.refresh_templates()
+        if template is not None:
+            self.select_template(template)
+        elif self.template_options:
+            self._template_id = self.template_options[0][1]
+
+    def __repr__(self) -> str:
+        mode = "sandbox" if self.sandbox else "LIVE"
+        name = self.template["name"] if self.template else None
+        return (f"<SendController {mode} template={name!r} recipients={len(self.recipients.numbers)} "
+                f"sends={len(self._history)}>")  # fmt: skip
+
+    # -- templates ----------------------------------------------------------------------------
+
+    def refresh_templates(self) -> pd.DataFrame:
+        """(Re)load the templates this form can send (one request per page of 100).
+
+        >>> form.refresh_templates()[["name", "status", "variables"]]
+        """
+        from ._frames import build_frame
+
+        self.templates = build_frame("templates", self.client.templates(progress=False))
+        if self._template_id is not None and self._template_id not in set(self._sendable()["id"]):
+            self._template_id = None
+        self._form_changed()
+        return self.templates
+
+    def _sendable(self) -> pd.DataFrame:
+        frame = self.templates
+        if frame.empty:
+            return frame
+        return frame[frame["status"].astype("str").str.upper() == "APPROVED"]
+
+    @property
+    def template_options(self) -> list[tuple[str, str]]:
+        """(label, template id) of every APPROVED template, by name: the form's dropdown.
+
+        >>> form.template_options[:2]
+        [('order_confirmation', '3266aa3b-...'), ('password_reset', '...')]
+        """
+        sendable = self._sendable()
+        if sendable.empty:
+            return []
+        names = sendable["name"].astype("str")
+        repeated = set(names[names.duplicated()])
+        options = []
+        for row in sendable.itertuples(index=False):
+            label = str(row.name)
+            if label in repeated:
+                label = f"{label} ({row.language}, {str(row.id)[:8]})"
+            options.append((label, str(row.id)))
+        return sorted(options)
+
+    def select_template(self, template: str) -> dict[str, Any]:
+        """Choose the template to send, by name or id; returns it (name, channels, variables…).
+
+        >>> form.select_template("order_confirmation")["variables"]
+        ['name', 'order_id']
+        """
+        key = str(template).strip()
+        frame = self.templates
+        matches = frame[(frame["id"] == key) | (frame["name"] == key)] if not frame.empty else frame
+        approved = matches[matches["status"].astype("str").str.upper() == "APPROVED"] if not matches.empty else matches
+        if approved.empty:
+            if not matches.empty:
+                status = matches["status"].iloc[0]
+                raise ConfigurationError(
+                    f"template {key!r} is {status}: only APPROVED templates can be sent "
+                    "(refresh_templates() if it was approved since the form loaded)"
+                )
+            names = ", ".join(label for label, _ in self.template_options) or "none"
+            raise ConfigurationError(f"no template {key!r} here; the templates you can send: {names}")
+        self._template_id = str(approved["id"].iloc[0])
+        self._form_changed()
+        return self.template or {}
+
+    @property
+    def template(self) -> dict[str, Any] | None:
+        """The chosen template: id, name, category, language, channels, variables.
+
+        >>> form.template["channels"]
+        ['sms', 'whatsapp']
+        """
+        if self._template_id is None or self.templates.empty:
+            return None
+        rows = self.templates[self.templates["id"] == self._template_id]
+        if rows.empty:
+            return None
+        row = rows.iloc[0]
+        return {
+            "id": str(row["id"]),
+            "name": str(row["name"]),
+            "category": None if pd.isna(row["category"]) else str(row["category"]),
+            "language": None if pd.isna(row["language"]) else str(row["language"]),
+            "channels": _as_list(row["channels"]),
+            "variables": _as_list(row["variables"]),
+        }
+
+    @property
+    def variables(self) -> list[str]:
+        """The chosen template's variable names: the parameters to fill.
+
+        >>> form.variables
+        ['name', 'order_id']
+        """
+        template = self.template
+        return template["variables"] if template else []
+
+    @property
+    def channel_options(self) -> list[str]:
+        """Channels the chosen template can go on.
+
+        >>> form.channel_options
+        ['sms', 'whatsapp']
+        """
+        template = self.template
+        return template["channels"] if template else []
+
+    # -- the rest of the form -----------------------------------------------------------------
+
+    def set_parameter(self, name: str, value: Any) -> None:
+        """Fill one template variable.
+
+        >>> form.set_parameter("name", "Ada")
+        """
+        if name not in self.variables:
+            raise ConfigurationError(
+                f"template {self._template_name()!r} has no variable {name!r}; its variables: "
+                f"{', '.join(self.variables) or 'none'}"
+            )
+        self._values[name] = "" if value is None else str(value)
+        self._form_changed()
+
+    def set_parameters(self, values: Mapping[str, Any] | None = None, **more: Any) -> None:
+        """Fill several template variables at once.
+
+        >>> form.set_parameters(name="Ada", order_id="A-1001")
+        """
+        for name, value in {**(values or {}), **more}.items():
+            self.set_parameter(name, value)
+
+    @property
+    def parameters(self) -> dict[str, str]:
+        """The chosen template's variables with the values filled so far ("" when empty).
+
+        >>> form.parameters
+        {'name': 'Ada', 'order_id': ''}
+        """
+        return {name: self._values.get(name, "") for name in self.variables}
+
+    def set_recipients(self, numbers: str | Iterable[Any]) -> CheckedNumbers:
+        """Give the numbers to send to: a text (comma or newline separated) or a list; returns them checked.
+
+        >>> form.set_recipients("+14155550123\\n+447911123456").numbers
+        ('+14155550123', '+447911123456')
+        """
+        self._numbers = numbers if isinstance(numbers, str) else [str(n) for n in numbers]
+        self._form_changed()
+        return self.recipients
+
+    @property
+    def recipients(self) -> CheckedNumbers:
+        """The numbers given so far, checked locally (never raises: see ``.problems``).
+
+        >>> form.recipients.describe()
+        '2 numbers ready'
+        """
+        return check_numbers(self._numbers, region=self.region, strict=self.strict)
+
+    def set_channels(self, channels: str | Iterable[str] | None) -> None:
+        """Choose channels (``"sms"``, ``"whatsapp"``…); none means each contact's default channel.
+
+        >>> form.set_channels(["whatsapp"])
+        """
+        if channels is None:
+            channels = []
+        elif isinstance(channels, str):
+            channels = [channels]
+        self._channels = tuple(dict.fromkeys(str(c).strip().lower() for c in channels if str(c).strip()))
+        self._form_changed()
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The chosen channels (empty: each contact's default).
+
+        >>> form.channels
+        ()
+        """
+        return self._channels
+
+    @property
+    def sandbox(self) -> bool:
+        """True when a submit only validates (``sandbox: true``); False only on a ``live=True`` form.
+
+        >>> form.sandbox
+        True
+        """
+        return self._sandbox
+
+    @sandbox.setter
+    def sandbox(self, value: bool) -> None:
+        if not value and not self.live:
+            raise ConfigurationError(
+                "this form is sandbox-only; to send real messages build it with live=True "
+                "(e.g. sentlab.send_form(lab, live=True)): each live send then asks for confirmation"
+            )
+        self._sandbox = bool(value)
+        self._form_changed()
+
+    def notice(self) -> tuple[str, str]:
+        """(level, text) the form shows about where sends go: ``info`` in the sandbox, ``danger`` live.
+
+        >>> form.notice()
+        ('info', 'Sandbox: the API validates each send and returns a realistic answer; nothing is sent to any phone.')
+        """
+        if self.sandbox and not self.live:
+            return "info", ("Sandbox: the API validates each send and returns a realistic answer; "
+                            "nothing is sent to any phone.")  # fmt: skip
+        if self.sandbox:
+            return "warning", ("Live sending is enabled, but Sandbox is ticked: sends are only validated. "
+                               "Untick Sandbox to send real messages.")  # fmt: skip
+        return "danger", ("LIVE: sends go to real phones and are charged. Each send asks for "
+                          "confirmation first; tick Sandbox to only validate.")  # fmt: skip
+
+    # -- sending ------------------------------------------------------------------------------
+
+    def preview(self) -> SendRequest:
+        """Check the whole form locally and return the send it describes; raises what to fix.
+
+        Nothing is requested: bad numbers raise ``InvalidNumberError``, a missing template,
+        variable value or recipient raises ``ConfigurationError``.
+
+        >>> form.preview().describe()
+        """
+        template = self.template
+        if template is None:
+            names = ", ".join(label for label, _ in self.template_options) or "none approved"
+            raise ConfigurationError(f"choose a template first (select_template); available: {names}")
+        recipients = self.recipients
+        if recipients.problems:
+            raise InvalidNumberError(recipients.problems)
+        if not recipients.numbers:
+            raise ConfigurationError("add at least one recipient number (E.164, e.g. +14155551234)")
+        if len(recipients.numbers) > MAX_RECIPIENTS:
+            raise ConfigurationError(
+                f"{len(recipients.numbers)} recipients: the API takes at most {MAX_RECIPIENTS} per send; split the list"
+            )
+        parameters = self.parameters
+        missing = [name for name, value in parameters.items() if not value.strip()]
+        if missing:
+            raise ConfigurationError(
+                f"fill the variables of {template['name']!r} before sending: {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} empty"
+            )
+        unknown = [c for c in self._channels if c not in template["channels"]]
+        if unknown:
+            raise ConfigurationError(
+                f"template {template['name']!r} cannot go on {', '.join(unknown)}; its channels: "
+                f"{', '.join(template['channels']) or 'none'} (or choose none: each contact's default)"
+            )
+        return SendRequest(
+            template_id=template["id"],
+            template_name=template["name"],
+            to=recipients.numbers,
+            parameters=tuple(parameters.items()),
+            channels=self._channels,
+            sandbox=self.sandbox,
+        )
+
+    def submit(self) -> Submission:
+        """Send what the form holds: at once in the sandbox; a live send waits for ``confirm()``.
+
+        Submitting the same form again after a success raises ``DuplicateSendError`` (nothing is
+        sent); after an unclear outcome it retries under the same Idempotency-Key.
+
+        >>> form.submit().state
+        'validated'
+        """
+        request = self.preview()
+        with self._lock:
+            current = self._current
+            if current is not None and current.state == "in_flight":
+                raise DuplicateSendError(
+                    "a send is already in flight; wait for its answer (nothing more was sent)", current
+                )
+            if current is not None and current.request == request and current.done:
+                when = current.finished_at.strftime("%H:%M:%S UTC") if current.finished_at else "earlier"
+                raise DuplicateSendError(
+                    f"this exact send was already {current.state} at {when}; nothing was sent again. "
+                    "Change the form, or call new_send() to send it once more on purpose.",
+                    current,
+                )
+            reusable = current is not None and current.request == request and current.state != "rejected"
+            submission = current if reusable else Submission(request, _new_idempotency_key())
+            self._current = submission
+            if not request.sandbox:
+                submission.state = "awaiting_confirmation"
+                return submission
+            submission.state = "in_flight"
+        return self._perform(submission)
+
+    @property
+    def current(self) -> Submission | None:
+        """The latest submission (awaiting confirmation, in flight, or finished), if any.
+
+        >>> form.current.state, form.current.idempotency_key
+        """
+        return self._current
+
+    @property
+    def pending(self) -> Submission | None:
+        """The live send waiting for ``confirm()``, if any.
+
+        >>> form.submit(); form.pending.request.describe()
+        """
+        current = self._current
+        return current if current is not None and current.state == "awaiting_confirmation" else None
+
+    @property
+    def in_flight(self) -> bool:
+        """True while a send is being made.
+
+        >>> form.in_flight
+        False
+        """
+        current = self._current
+        return current is not None and current.state == "in_flight"
+
+    def confirm(self) -> Submission:
+        """Make the live send that ``submit()`` prepared, exactly as it was described.
+
+        >>> form.submit()           # on a live=True form: nothing sent yet
+        >>> form.confirm().state
+        'sent'
+        """
+        with self._lock:
+            submission = self._current
+            if submission is None or submission.state != "awaiting_confirmation":
+                raise ConfigurationError("nothing to confirm: submit() a live send first (the form may have changed)")
+            submission.state = "in_flight"
+        return self._perform(submission)
+
+    def cancel(self) -> None:
+        """Drop the live send waiting for confirmation; nothing is sent.
+
+        >>> form.cancel()
+        """
+        with self._lock:
+            if self._current is not None and self._current.state == "awaiting_confirmation":
+                self._current.state = "cancelled"
+
+    def new_send(self) -> None:
+        """Start afresh: the next submit gets a new Idempotency-Key, even with the same form.
+
+        >>> form.new_send(); form.submit()     # the same send, on purpose, once more
+        """
+        with self._lock:
+            if self._current is not None and self._current.state == "in_flight":
+                raise DuplicateSendError("a send is in flight; wait for its answer", self._current)
+            self._current = None
+
+    def _form_changed(self) -> None:
+        # What the user confirms must be what is sent: any change withdraws a pending confirmation.
+        self.cancel()
+
+    def _perform(self, submission: Submission) -> Submission:
+        request = submission.request
+        submission.attempts += 1
+        started = datetime.now(UTC)
+        response: Any = None
+        error: BaseException | None = None
+        try:
+            response = self.client.send(
+                list(request.to),
+                template_id=request.template_id,
+                parameters=dict(request.parameters) or None,
+                channels=list(request.channels) or None,
+                sandbox=request.sandbox,
+                idempotency_key=submission.idempotency_key,
+            )
+        except BaseException as exc:  # recorded, then re-raised
+            error = exc
+        with self._lock:
+            submission.finished_at = datetime.now(UTC)
+            if error is None:
+                submission.response = response if isinstance(response, dict) else {"data": response}
+                submission.state = "validated" if request.sandbox else "sent"
+                submission.error = None
+                self.responses[submission.idempotency_key] = response
+            else:
+                submission.state = "unknown" if _outcome_unknown(error) else "rejected"
+                submission.error = self._safe(str(error) or type(error).__name__)
+            self._record(submission, started)
+        if error is not None:
+            raise error
+        return submission
+
+    def _record(self, submission: Submission, started: datetime) -> None:
+        request = submission.request
+        response = submission.response if submission.state in _FINAL_OK else None
+        self._history.append({
+            "submitted_at": started,
+            "sandbox": request.sandbox,
+            "template_name": request.template_name,
+            "template_id": request.template_id,
+            "recipients": list(request.to),
+            "channels": list(request.channels),
+            "parameters": dict(request.parameters),
+            "outcome": submission.state,
+            "status": (response or {}).get("status"),
+            "message_ids": submission.message_ids if response else [],
+            "error": submission.error,
+            "idempotency_key": submission.idempotency_key,
+            "attempt": submission.attempts,
+        })  # fmt: skip
+        for recipient in _recipients(response):
+            self._messages.append({
+                "message_id": recipient.get("message_id"),
+                "to": recipient.get("to"),
+                "channel": recipient.get("channel"),
+                "body": recipient.get("body"),
+                "template_name": request.template_name,
+                "sandbox": request.sandbox,
+                "submitted_at": started,
+                "idempotency_key": submission.idempotency_key,
+            })  # fmt: skip
+
+    def _safe(self, text: str) -> str:
+        return safe_text(self.client, text)
+
+    def _template_name(self) -> str | None:
+        template = self.template
+        return template["name"] if template else None
+
+    # -- what was done ------------------------------------------------------------------------
+
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every request this form made, oldest first, errors included (one row per attempt).
+
+        Columns: submitted_at, sandbox, template_name, template_id, recipients, channels,
+        parameters, outcome (validated, sent, rejected, unknown), status, message_ids, error,
+        idempotency_key, attempt.
+
+        >>> form.history[["submitted_at", "sandbox", "outcome", "message_ids"]]
+        """
+        frame = pd.DataFrame(self._history, columns=_HISTORY_COLUMNS)
+        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+        frame["sandbox"] = frame["sandbox"].astype("boolean")
+        frame["attempt"] = frame["attempt"].astype("Int64")
+        for column in ("template_name", "template_id", "outcome", "status", "error", "idempotency_key"):
+            frame[column] = frame[column].astype("str")
+        return frame
+
+    @property
+    def messages(self) -> pd.DataFrame:
+        """Every message the API returned, one row each (a replayed answer is not counted twice).
+
+        Live message ids feed ``lab.messages(ids)`` to follow their delivery.
+
+        >>> sent = form.messages[~form.messages.sandbox]
+        >>> lab.messages(sent.message_id)
+        """
+        frame = pd.DataFrame(self._messages, columns=_MESSAGE_COLUMNS)
+        frame = frame.drop_duplicates("message_id", ignore_index=True)
+        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+        frame["sandbox"] = frame["sandbox"].astype("boolean")
+        for column in ("message_id", "to", "channel", "body", "template_name", "idempotency_key"):
+            frame[column] = frame[column].astype("str")
+        return frame
+
+
+_HISTORY_COLUMNS = [
+    "submitted_at", "sandbox", "template_name", "template_id", "recipients", "channels", "parameters",
+    "outcome", "status", "message_ids", "error", "idempotency_key", "attempt",
+]  # fmt: skip
+_MESSAGE_COLUMNS = [
+    "message_id", "to", "channel", "body", "template_name", "sandbox", "submitted_at", "idempotency_key",
+]  # fmt: skip
+
+
+def _new_idempotency_key() -> str:
+    # The docs advise keys with context: what it is, when, and a random part.
+    return f"sentlab-send-{int(time.time() * 1000)}-{uuid.uuid4().hex[:16]}"
+
+
+def _outcome_unknown(error: BaseException) -> bool:
+    """True when the send may have happened anyway (no answer, 5xx, a concurrent duplicate):
+    retrying must reuse the key. A clear refusal (4xx) means nothing was sent."""
+    if isinstance(error, APIConnectionError | ServerError | UnexpectedResponseError):
+        return True
+    if isinstance(error, ConflictError) and error.code == "CONFLICT_001":
+        return True
+    if isinstance(error, APIError):
+        return error.status is None or error.status == 408 or error.status >= 500
+    return not isinstance(error, SentError)  # interrupted: the request may have left
+
+
+def _recipients(response: Any) -> list[dict[str, Any]]:
+    if not isinstance(response, dict):
+        return []
+    recipients = response.get("recipients")
+    return [r for r in recipients if isinstance(r, dict)] if isinstance(recipients, list) else []
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if hasattr(value, "__iter__"):
+        return [str(v) for v in value]
+    return []  # a missing value
+
+
+# ---------------------------------------------------------------------------------------------
+# number lookups
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LookupResult:
+    """The answer to one lookup: a typed frame of numbers looked up, and what could not be.
+
+    ``numbers`` has the ``number_lookups`` schema plus ``input`` (the number as typed);
+    ``invalid`` lists numbers refused locally (never requested) with what to fix; ``failures``
+    lists numbers the API could not look up, with its error.
+
+    >>> result = lookups.lookup("+14155550123, 12345")
+    >>> result.numbers[["input", "phone_number", "line_type"]], result.invalid
+    """
+
+    numbers: pd.DataFrame
+    invalid: pd.DataFrame
+    failures: pd.DataFrame
+
+    @property
+    def ok(self) -> bool:
+        """True when every number given was looked up.
+
+        >>> lookups.lookup("+14155550123").ok
+        True
+        """
+        return self.invalid.empty and self.failures.empty
+
+    def summary(self) -> str:
+        """One line: how many were looked up, refused locally, failed.
+
+        >>> lookups.lookup("+14155550123, 12345").summary()
+        '1 number looked up; 1 invalid, not requested'
+        """
+        count = len(self.numbers)
+        parts = [f"{count} number{'s' if count != 1 else ''} looked up"]
+        if len(self.invalid):
+            parts.append(f"{len(self.invalid)} invalid, not requested")
+        if len(self.failures):
+            parts.append(f"{len(self.failures)} failed at the API")
+        return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<LookupResult {self.summary()}>"
+
+
+class LookupController:
+    """The logic of the lookup form: numbers in (text or list), a typed frame out.
+
+    Numbers are read locally first (``region`` reads national numbers); malformed ones are
+    reported in ``invalid`` and never requested. The rest go through ``lab.lookup_numbers``,
+    so a number already looked up is served from the local store.
+
+    >>> lookups = LookupController(lab)
+    >>> lookups.lookup("+14155550123, +447911123456").numbers[["phone_number", "carrier_name"]]
+    """
+
+    def __init__(self, lab: Any, *, region: str | None = None) -> None:
+        if not callable(getattr(lab, "lookup_numbers", None)) or not hasattr(lab, "api"):
+            raise ConfigurationError("LookupController needs the Lab from sentlab.connect()")
+        self.lab = lab
+        self.region = check_region(region)
+        self._numbers: str | list[str] = ""
+        self.last: LookupResult | None = None
+        self._found: list[pd.DataFrame] = []
+
+    def __repr__(self) -> str:
+        return f"<LookupController numbers={len(self.checked.numbers)} looked_up={len(self.results)}>"
+
+    def set_numbers(self, numbers: str | Iterable[Any]) -> CheckedNumbers:
+        """Give the numbers to look up (a text, comma or newline separated, or a list); returns them checked.
+
+        >>> lookups.set_numbers("+14155550123\\n+447911123456").numbers
+        ('+14155550123', '+447911123456')
+        """
+        self._numbers = numbers if isinstance(numbers, str) else [str(n) for n in numbers]
+        return self.checked
+
+    @property
+    def checked(self) -> CheckedNumbers:
+        """The numbers given so far, read locally (length checks only: validity is the lookup's answer).
+
+        >>> lookups.checked.describe()
+        """
+        return check_numbers(self._numbers, region=self.region, strict=False)
+
+    def lookup(self, numbers: str | Iterable[Any] | None = None, *, refresh: bool = False) -> LookupResult:
+        """Look the numbers up (those given here, else those set); invalid ones are reported, not requested.
+
+        >>> lookups.lookup(["+14155550123", "+442079460958"]).numbers
+        """
+        if numbers is not None:
+            self.set_numbers(numbers)
+        checked = self.checked
+        if not checked.numbers and not checked.problems:
+            raise ConfigurationError("give at least one number to look up (E.164, e.g. +14155551234)")
+        from ._frames import build_frame
+
+        failures: dict[str, Any] = {}
+        if checked.numbers:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # failures are reported in the result instead
+                frame = self.lab.lookup_numbers(list(checked.numbers), refresh=refresh)
+            failures = dict(frame.attrs.get("failures") or {})
+            frame.attrs.pop("failures", None)
+        else:
+            frame = build_frame("number_lookups", [])
+        frame = frame.reset_index(drop=True)
+        typed = frame["phone_number"].map(lambda n: checked.typed.get(n, n) if isinstance(n, str) else n)
+        frame.insert(0, "input", typed.astype("str"))
+        result = LookupResult(
+            numbers=frame,
+            invalid=pd.DataFrame(
+                {"input": list(checked.problems), "problem": list(checked.problems.values())}, dtype="str"
+            ),
+            failures=pd.DataFrame(
+                {"phone_number": list(failures), "error": [safe_text(self.lab, str(e)) for e in failures.values()]}, dtype="str"
+            ),
+        )
+        self.last = result
+        if len(frame):
+            self._found.append(frame)
+        return result
+
+    @property
+    def results(self) -> pd.DataFrame:
+        """Every number looked up with this form so far, the latest answer for each.
+
+        >>> lookups.results.line_type.value_counts()
+        """
+        from ._frames import build_frame
+
+        if not self._found:
+            empty = build_frame("number_lookups", [])
+            empty.insert(0, "input", pd.Series([], dtype="str"))
+            return empty
+        frame = pd.concat(self._found, ignore_index=True)
+        return frame.drop_duplicates("phone_number", keep="last", ignore_index=True)
+
+
+def safe_text(source: Any, text: str) -> str:
+    """``text`` with the API key of ``source`` (a Lab or a client) replaced by ``***``, for display.
+
+    >>> safe_text(lab, str(error))
+    """
+    client = getattr(source, "api", source)
+    requester = getattr(getattr(client, "aio", client), "_requester", None)
+    return requester.redact(text) if requester is not None else text
