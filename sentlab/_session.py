@@ -285,7 +285,21 @@ class Lab:
             end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
+        notes.extend(self._unreadable_events_note(since, until, webhook_id, all_profiles))
         return build_report(messages, account=self._account_label(), window=window, notes=notes)
+
+    def _unreadable_events_note(self, since: _datasets.When, until: _datasets.When, webhook_id: str | None,
+                                all_profiles: bool | None) -> list[str]:  # fmt: skip
+        # Statuses come from webhook events; an event whose payload is unreadable (the docs show
+        # such rows) names no message, so that message may show an earlier status than its true one.
+        events = self.webhook_events(webhook_id, since=since, until=until, all_profiles=all_profiles)
+        about_messages = events["event_type"].astype("string").str.startswith("message.").fillna(False)
+        unreadable = int((about_messages & events["message_id"].isna()).sum())
+        if not unreadable:
+            return []
+        return [f"{unreadable:,} message events ({unreadable / max(int(about_messages.sum()), 1):.1%}) had no "
+                f"readable payload: up to {unreadable:,} messages may show an earlier status than their "
+                "latest (lab.messages(details='all') reads each message's own status)."]
 
     # -- forms -------------------------------------------------------------------------------------
 

@@ -111,3 +111,17 @@ def test_the_report_shows_itself_in_a_notebook(messages):
     html = report._repr_html_()
     assert "<style>" in html and "Delivery rate" not in report.account
     assert repr(report).startswith("<Report 'Delivery & cost report' 'Acme'")
+
+
+def test_unreadable_events_are_counted_in_a_note(lab):
+    events = lab.webhook_events()
+    unreadable = int((events.event_type.astype(str).str.startswith("message.") & events.message_id.isna()).sum())
+    assert unreadable > 0  # the simulator reproduces the docs' degenerate event rows
+    note = next(n for n in lab.report().notes if "no readable payload" in n)
+    assert note.startswith(f"{unreadable:,} message events")
+
+
+def test_details_give_each_messages_own_status(world, lab):
+    exact = lab.messages(details="all")
+    truth = truth_of(world, exact.id).set_index("message_id").status
+    assert (exact.set_index("id").status.astype(str) == truth.reindex(exact.id).to_numpy()).all()
