@@ -4,7 +4,8 @@
 with one list comprehension, flattens the nested payloads (webhook ``event_data``,
 ``message_body``, message ``events``), and converts each column to its declared dtype with a
 vectorised pandas call. No per-row model objects: that is what keeps it within a small factor
-of ``pd.DataFrame.from_records``.
+of ``pd.DataFrame.from_records``. Webhook events and message details, the frames with nested
+payloads, are read by Arrow instead whenever they fit its layout (see "Arrow fast paths").
 
 ``messages_from_events`` builds the messages frame from webhook events alone (DESIGN.md's
 cheapest path) and ``merge_message_details`` fills in what only the per-message details give.
@@ -13,10 +14,11 @@ cheapest path) and ``merge_message_details`` fills in what only the per-message 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import chain, repeat
-from typing import Any
+from operator import is_
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -72,19 +74,29 @@ def _clean_str(values: list) -> list:
     return out
 
 
-def _arrow_text(values: Any) -> pa.Array | None:
-    """``values`` as an Arrow large_string array when every value is text or null, else None.
+def _arrow(values: Any) -> pa.Array | pa.ChunkedArray | None:
+    """``values`` as Arrow, of the type pyarrow infers (NaN is null), or None where it cannot.
 
     One C pass: pyarrow infers the type while converting (no separate ``infer_dtype`` pass).
-    Anything that is not all text (numbers, bytes, nested values, a mix) gives None.
     """
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values  # already Arrow (the fast paths): chunks are kept, not copied together
     if isinstance(values, np.ndarray) and not values.flags.c_contiguous:
         values = np.ascontiguousarray(values)  # pyarrow is ~4x slower on strided object arrays
     try:
-        arr = pa.array(values, from_pandas=True)
+        return pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
         return None
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_null(arr.type):
+
+
+def _arrow_text(values: Any) -> pa.Array | None:
+    """``values`` as an Arrow large_string array when every value is text or null, else None.
+
+    Anything that is not all text (numbers, bytes, nested values, a mix) gives None.
+    """
+    arr = _arrow(values)
+    if arr is not None and (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+                            or pa.types.is_null(arr.type)):  # fmt: skip
         return arr.cast(pa.large_string())
     return None
 
@@ -102,9 +114,20 @@ def _to_str(values: list) -> pd.api.extensions.ExtensionArray:
 
 
 def _to_category(values: list) -> pd.Categorical:
-    encoded = _arrow_strings(values).dictionary_encode()
-    categories = np.asarray(encoded.dictionary.to_pylist(), dtype=object)
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
+    encoded = pc.dictionary_encode(_arrow_strings(values))
+    if isinstance(encoded, pa.ChunkedArray):
+        if not encoded.num_chunks:
+            encoded = pc.dictionary_encode(pa.array([], type=pa.large_string()))
+            encoded = pa.chunked_array([encoded], type=encoded.type)
+        if len({len(c.dictionary) for c in encoded.chunks}) > 1:
+            encoded = encoded.unify_dictionaries()  # not expected: Arrow gives each chunk the final one
+        chunks = encoded.chunks
+        dictionary = chunks[-1].dictionary
+        indices = pa.chunked_array([c.indices for c in chunks], type=chunks[0].indices.type)
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    categories = np.asarray(dictionary.to_pylist(), dtype=object)
+    codes = indices.fill_null(-1).to_numpy().astype("int64")
     # Sorted categories, as pd.Categorical would give: remap the codes through the sort.
     order = np.argsort(categories, kind="stable")
     remap = np.empty(len(order) + 1, dtype="int64")
@@ -149,9 +172,12 @@ _DECIMAL = r"^-?[0-9]+(\.[0-9]+)?$"  # what the API writes ("0.0450"): read alik
 
 
 def _numbers(values: Any) -> np.ndarray:
-    if isinstance(values, pa.Array) and pa.types.is_floating(values.type):  # fast paths: exact already
-        return values.to_numpy(zero_copy_only=False)  # nulls -> NaN
-    text = _arrow_text(values)
+    arr = _arrow(values)
+    if arr is not None and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)):
+        # Numbers only (pyarrow rejects a boolean or text among them, and integers a double
+        # cannot hold exactly among floats): the values to_numeric gives. Nulls -> NaN.
+        return arr.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    text = _arrow_text(arr) if arr is not None else None
     if text is not None and text.null_count < len(text):
         if pc.all(pc.match_substring_regex(text, _DECIMAL), skip_nulls=True).as_py():
             return pc.cast(text, pa.float64()).to_numpy(zero_copy_only=False)  # nulls -> NaN
@@ -186,6 +212,10 @@ _BOOLS: dict[Any, bool] = {True: True, False: False, "true": True, "false": Fals
 
 
 def _to_bool(values: list) -> pd.api.extensions.ExtensionArray:
+    arr = _arrow(values)
+    if arr is not None and pa.types.is_boolean(arr.type):  # booleans only (NaN and None: null)
+        return pd.arrays.BooleanArray(arr.fill_null(False).to_numpy(zero_copy_only=False),
+                                      arr.is_null().to_numpy(zero_copy_only=False))  # fmt: skip
     if infer_dtype(values, skipna=True) not in ("boolean", "empty"):
         values = [_BOOLS.get(v) if isinstance(v, bool | str | int) else None for v in values]
     return pd.array(values, dtype="boolean")
@@ -220,6 +250,8 @@ def _object_array(values: list) -> np.ndarray:
 
 
 def _to_list(values: list) -> np.ndarray:
+    if isinstance(values, list) and all(map(is_, values, repeat(None))):
+        return np.full(len(values), None, dtype=object)  # all null (e.g. no buttons anywhere)
     if infer_dtype(values, skipna=True) in _STRING_KINDS:
         # Few distinct strings ("sms,whatsapp"): split each once. Rows with the same string
         # share one list object (as df.copy() shares nested objects): treat them as read-only.
@@ -435,27 +467,35 @@ def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: Any, n: in
     or Arrow text)."""
     stamps = _to_timestamp(timestamps).asi8
     valid = stamps != _NAT
-    if isinstance(statuses, pa.Array):  # compare in Arrow (nulls never match), once per status
-        statuses = {status: pc.equal(statuses, status).fill_null(False).to_numpy(zero_copy_only=False)[valid]
-                    for status in STATUS_TIME_COLUMNS}  # fmt: skip
+    known = list(STATUS_TIME_COLUMNS)
+    # Each event's status as 0..4 (QUEUED..FAILED), 5 for any other value: only the exact status
+    # text matches (nulls, nested or odd values never do).
+    if isinstance(statuses, pa.Array | pa.ChunkedArray):
+        codes = pc.index_in(statuses, value_set=pa.array(known)).fill_null(len(known))
+        codes = codes.to_numpy(zero_copy_only=False)[valid]
     else:
-        statuses = {status: statuses[valid] == status for status in STATUS_TIME_COLUMNS}
+        codes = np.full(len(statuses), len(known), dtype=np.int64)
+        for i, status in enumerate(known):
+            codes[statuses == status] = i
+        codes = codes[valid]
     rows, stamps = rows[valid], stamps[valid]
 
-    def per_row(reduce: np.ufunc, where: np.ndarray | None, start: int) -> pd.DatetimeIndex:
-        at, t = (rows, stamps) if where is None else (rows[where], stamps[where])
-        out = np.full(n, start, dtype=np.int64)
-        reduce.at(out, at, t)  # latest (max) or first (min) time per row, in C
-        seen = np.zeros(n, dtype=bool)
-        seen[at] = True
-        out[~seen] = _NAT
-        return pd.DatetimeIndex(out.view("M8[ns]")).tz_localize("UTC")
+    def as_times(ns: np.ndarray) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(ns.view("M8[ns]")).tz_localize("UTC")
 
-    out: dict[str, Any] = {"updated_at": per_row(np.maximum, None, _NAT)}
-    for status, column in STATUS_TIME_COLUMNS.items():
-        match = statuses[status]  # only the exact status text: nested or odd values never match
-        if match.any():
-            out[column] = per_row(np.minimum, match, np.iinfo("int64").max)
+    latest = np.full(n, _NAT, dtype=np.int64)
+    np.maximum.at(latest, rows, stamps)  # latest time per row, in C; rows without one keep NaT
+    out: dict[str, Any] = {"updated_at": as_times(latest)}
+    # First time of each status per row: one pass over (row, status) cells.
+    cells = rows * (len(known) + 1) + codes
+    first = np.full(n * (len(known) + 1), np.iinfo("int64").max, dtype=np.int64)
+    np.minimum.at(first, cells, stamps)
+    seen = np.zeros(n * (len(known) + 1), dtype=bool)
+    seen[cells] = True  # (the latest possible time is int64's max too: the mask tells them apart)
+    first, seen = first.reshape(n, -1), seen.reshape(n, -1)
+    for i, column in enumerate(STATUS_TIME_COLUMNS.values()):
+        if seen[:, i].any():
+            out[column] = as_times(np.where(seen[:, i], first[:, i], _NAT))
     return out
 
 
@@ -502,27 +542,54 @@ _PREPARERS = {
 
 
 # --------------------------------------------------------------------------- Arrow fast paths
-# For the two frames with nested payloads, one ``pa.array(records, type=<struct>)`` call walks
-# every record in C and gives each flattened field as an Arrow column, instead of a Python
-# pass per nesting level. It is only a shortcut: it returns None (and the general preparers
-# above run) whenever the batch does not fit the layout it knows, so the frame is the same.
+# For the two frames with nested payloads (webhook events, message details), Arrow reads the
+# records: one ``pa.array(values, type=<struct>)`` call per nesting level walks the values in C
+# and gives every known field as a typed Arrow column, instead of a Python pass per field. It is
+# only a shortcut: it returns None (and the general preparers above run) whenever the batch does
+# not fit the layout it knows, so the frame is the same (tests/frames check it).
+#
+# Why it is laid out this way (both builds stay within 1.3-1.45x of ``pd.DataFrame.from_records``,
+# which leaves the nested values untouched; most of the rest is Arrow's conversion itself):
+# - chunks of ``_CHUNK`` rows (messages: ``_MESSAGE_CHUNK``): the checks after each Arrow call
+#   (key unions and counts, the values of the next level down) then find the chunk's objects
+#   still in the CPU cache. Run over the whole batch, each was one more walk through memory,
+#   about as slow as a level of the conversion itself. The chunks' arrays are kept as chunked
+#   columns, not copied together;
+# - one call per level: Arrow converts a struct nested in a struct much more slowly than the
+#   same objects given to it as a list (which the checks need anyway);
+# - a field the type names but a dict lacks costs Arrow far more than one it holds: at the top
+#   level, whose key union is taken anyway, each chunk is read with the fields it holds only.
 #
 # What Arrow would read differently from the general path, and how each case is caught:
 # - a value of another JSON type (a number where text is expected, text or a boolean where a
 #   number is expected, a list where an object is expected...): the conversion raises;
-# - extra keys (Arrow ignores them): at each level the number of keys (sum of len) must equal
-#   the number of non-null known fields Arrow found, else the key union is computed and extras
-#   are plucked the general way;
+# - extra keys (Arrow ignores them): the top level's key union is taken (delivery rows usually
+#   hold nulls); below it, the number of keys (sum of len) must equal the number of non-null
+#   known fields Arrow found, else the key union of the chunks where it differs is taken;
+#   extras are then plucked the general way;
 # - missing vs null (Arrow reads both as null): only matters for which columns exist and for
 #   the envelope's shape, both decided from the key counts/unions above;
 # - non-integral numbers in integer fields (Arrow's int64 truncates them): each numeric field is
 #   read twice, as int64 (which rejects booleans and text) and float64 (whose values are used);
-# - objects of other Python types (tuples, which Arrow reads positionally): ``dict.__len__`` and
-#   ``dict.get`` raise on anything that is not a dict (messages: the value types are checked).
+# - objects of other Python types (tuples, which Arrow reads positionally, or lists of pairs):
+#   ``dict.__len__`` and ``dict.get`` raise on anything that is not a dict, message events'
+#   types are checked, and records that are not plain dicts are left to the general path.
 # Not caught: bytes where text is expected (not JSON) read as UTF-8 text here, as "b'...'" there.
 
 _TEXT = pa.string()
 _ARROW_ERRORS = (pa.ArrowException, TypeError, ValueError, OverflowError, KeyError)
+_CHUNK = 1024  # rows of webhook events
+_MESSAGE_CHUNK = 4096  # rows of message details: more steps per chunk, fewer chunks
+_DICT = {dict}
+
+
+def _chunks(records: list, size: int) -> Iterator[list]:
+    for start in range(0, len(records), size):
+        yield records[start : start + size]
+
+
+def _text_struct(*names: str) -> pa.StructType:
+    return pa.struct([pa.field(k, _TEXT) for k in names])
 
 
 def _numeric_fields(*names: str) -> list[pa.Field]:
@@ -530,25 +597,60 @@ def _numeric_fields(*names: str) -> list[pa.Field]:
     return [f for name in names for f in (pa.field(name, pa.int64()), pa.field(name, pa.float64()))]
 
 
-def _children(array: pa.StructArray) -> dict[str, pa.Array]:
+def _joined(arrays: list[pa.Array]) -> pa.ChunkedArray:
+    """The chunks' arrays as one column, not copied together (converters take chunked arrays)."""
+    return pa.chunked_array(arrays, type=arrays[0].type)
+
+
+@lru_cache(maxsize=1024)
+def _holding(full: pa.StructType, keys: frozenset) -> pa.StructType:
+    """``full`` with only the fields named in ``keys``. Arrow looks up every field of the type in
+    every dict, and a field that is missing costs much more than one that is there."""
+    return pa.struct([f for f in full if f.name in keys])
+
+
+def _joined_fields(arrays: list[pa.StructArray], full: pa.StructType) -> dict[str, pa.ChunkedArray]:
+    """``_children`` of the chunks' arrays, each read with its own ``_holding`` type, as columns:
+    a field a chunk's type lacks (no dict of the chunk holds it) is null there."""
+    types = {f.name: f.type for f in full}  # a read-twice number: its float64 (the later one)
+    per_chunk = [_children(a) for a in arrays]
+    return {name: pa.chunked_array([c[name] if name in c else pa.nulls(len(a), t)
+                                    for c, a in zip(per_chunk, arrays, strict=True)], type=t)
+            for name, t in types.items()}  # fmt: skip
+
+
+def _children(array: pa.StructArray | pa.ChunkedArray) -> dict[str, Any]:
     """Each field of ``array`` (nulls of the parent applied); a read-twice number: its float64."""
     return dict(zip([f.name for f in array.type], array.flatten(), strict=True))  # later (float64) wins
 
 
-def _non_null(children: Mapping[str, pa.Array]) -> dict[str, int]:
+def _non_null(children: Mapping[str, Any]) -> dict[str, int]:
     return {k: len(v) - v.null_count for k, v in children.items()}
 
 
-def _key_union(dicts: list, non_null: Mapping[str, int] | None) -> set:
-    """Every key of ``dicts`` (all dicts: TypeError otherwise), cheaply when nothing is extra.
+def _non_none(values: list) -> list:
+    return values if all(values) else [v for v in values if v is not None]
 
-    Each key holding a non-null known value is counted by Arrow (``non_null``); when the total
-    number of keys equals that count, there is no extra key (and no key holding null) anywhere.
-    ``non_null=None``: take the union directly (where keys holding null are expected).
+
+def _chunked_key_union(presents: list[list], lens: list[int], children: Mapping[str, Any],
+                       sizes: list[int]) -> set:  # fmt: skip
+    """The union of the keys of every chunk's dicts (``presents``), given each chunk's number of
+    keys (``lens``, of ``sizes`` rows) and the Arrow fields read from them (``children``).
+
+    Each key holding a non-null known value is counted by Arrow; in a chunk holding no more keys
+    than that, there is no other (extra, or holding null): only the other chunks are walked.
     """
-    if non_null is not None and sum(map(dict.__len__, dicts)) == sum(non_null.values()):
-        return {k for k, c in non_null.items() if c}
-    return set().union(*dicts)
+    non_null = _non_null(children)
+    keys = {k for k, c in non_null.items() if c}
+    if sum(lens) == sum(non_null.values()):
+        return keys
+    valid = sum(np.cumsum(v.is_valid().to_numpy(zero_copy_only=False), dtype=np.int64) for v in children.values())
+    ends = np.cumsum(sizes) - 1
+    known = np.diff(valid[ends], prepend=0)  # per chunk
+    for present, n_keys, n_known in zip(presents, lens, known, strict=True):
+        if n_keys != n_known:
+            keys.update(*present)
+    return keys
 
 
 def _ordered(first: Any, union: set) -> list:
@@ -557,48 +659,71 @@ def _ordered(first: Any, union: set) -> list:
     return head + sorted(union.difference(head), key=str)
 
 
-def _nested(records: list, key: str, column: pa.Array) -> tuple[list, list] | None:
-    """(per-row values of ``key``, the non-null ones): dicts or None, else None (no fast path)."""
-    values = list(map(dict.get, records, repeat(key)))
-    if column.null_count == 0:
-        return values, values
-    present = [v for v in values if v is not None]
-    if len(present) != len(values) - column.null_count:  # NaN (null to Arrow) is not None: give up
-        return None
-    return values, present
-
+# --------------------------------------------------------------------------- webhook events
 
 _EVENT_TOP_TEXT = ("id", "webhook_id", "event_type", "delivery_status", "response_body", "error_message",
                    "created_at", "processing_started_at", "processing_completed_at", "profile_id")  # fmt: skip
 _EVENT_TOP_NUMBERS = ("http_status_code", "delivery_attempts")
-_EVENT_ENVELOPE_TEXT = ("field", "event", "timestamp", "request_id", "valueKind")
-_EVENT_TYPE = pa.struct([
-    *[pa.field(k, _TEXT) for k in _EVENT_TOP_TEXT],
-    *_numeric_fields(*_EVENT_TOP_NUMBERS),
-    pa.field("event_data", pa.struct([
-        *[pa.field(k, _TEXT) for k in _EVENT_ENVELOPE_TEXT],
-        pa.field("payload", pa.struct([pa.field(k, _TEXT) for k in _PAYLOAD_FIELDS])),
-    ])),
-])  # fmt: skip
+_EVENT_TOP_TYPE = pa.struct([*[pa.field(k, _TEXT) for k in _EVENT_TOP_TEXT], *_numeric_fields(*_EVENT_TOP_NUMBERS)])
+_EVENT_ENVELOPE_TYPE = _text_struct("field", "event", "timestamp", "request_id", "valueKind")
+_EVENT_PAYLOAD_TYPE = _text_struct(*_PAYLOAD_FIELDS)
 _EVENT_TOP_KNOWN = frozenset({*_EVENT_TOP_TEXT, *_EVENT_TOP_NUMBERS, "event_data"})
 _EVENT_COLUMNS = frozenset(c.name for c in columns("webhook_events"))
 
 
-def _fast_webhook_events(records: list) -> dict[str, Any] | None:
-    """``_prepare_webhook_events`` in one Arrow pass, or None where the batch does not fit."""
+class _EventChunk(NamedTuple):
+    top: pa.StructArray  # the delivery row's fields
+    top_keys: set
+    envelope: pa.StructArray  # event_data's fields
+    envelopes: list  # event_data per row: a dict or None
+    env_present: list  # the dicts among them
+    env_len: int  # their keys, counted
+    payload: pa.StructArray  # likewise for event_data.payload
+    payloads: list
+    pay_present: list
+    pay_len: int
+
+
+def _event_chunk(chunk: list) -> _EventChunk | None:
+    """One chunk of webhook events read by Arrow, and the keys the general path would see."""
+    if set(map(type, chunk)) != _DICT:  # other mappings, non-mappings: the general path's business
+        return None
+    top_keys = set().union(*chunk)  # delivery rows usually hold nulls (error_message...): no count
     try:
-        table = pa.array(records, type=_EVENT_TYPE)
-        top = _children(table)
-        envelope = top.pop("event_data")
-        top_keys = _key_union(records, None)  # delivery rows usually hold nulls (error_message...)
+        top = pa.array(chunk, type=_holding(_EVENT_TOP_TYPE, frozenset(top_keys & _EVENT_TOP_KNOWN)))
+        envelopes = list(map(dict.get, chunk, repeat("event_data")))
+        envelope = pa.array(envelopes, type=_EVENT_ENVELOPE_TYPE)
+        env_present = _non_none(envelopes)
+        # dict.__len__ raises TypeError on NaN (null to Arrow, not None) and on what Arrow reads
+        # as an object without being one (a tuple, a list of pairs); dict.get on the latter too.
+        env_len = sum(map(dict.__len__, env_present))
+        rows = envelopes if env_present is envelopes else [_EMPTY if e is None else e for e in envelopes]
+        payloads = list(map(dict.get, rows, repeat("payload")))
+        payload = pa.array(payloads, type=_EVENT_PAYLOAD_TYPE)
+        pay_present = _non_none(payloads)
+        pay_len = sum(map(dict.__len__, pay_present))
     except _ARROW_ERRORS:
         return None
+    return _EventChunk(top, top_keys, envelope, envelopes, env_present, env_len, payload, payloads, pay_present,
+                       pay_len)  # fmt: skip
+
+
+def _fast_webhook_events(records: list) -> dict[str, Any] | None:
+    """``_prepare_webhook_events`` read by Arrow, or None where the batch does not fit."""
+    parts = []
+    for chunk in _chunks(records, _CHUNK):
+        part = _event_chunk(chunk)
+        if part is None:
+            return None
+        parts.append(part)
+    top_keys = set().union(*(p.top_keys for p in parts))
     extras = top_keys - _EVENT_TOP_KNOWN
     # The old shape (aliases, top-level payload) and names that the flattening would overwrite
     # are left to the general path.
     if any(type(k) is not str or k in _EVENT_COLUMNS or k in ("payload", "status", "response_status_code")
            or k.startswith(("event_data_", "payload_")) for k in extras):  # fmt: skip
         return None
+    top = _joined_fields([p.top for p in parts], _EVENT_TOP_TYPE)
     values: dict[str, Any] = {}
     plucked = _pluck(records, sorted(extras)) if extras else {}
     for key in _ordered(records[0], top_keys):
@@ -606,18 +731,14 @@ def _fast_webhook_events(records: list) -> dict[str, Any] | None:
             values[key] = top[key] if key in top else plucked[key]
     for key in _EVENT_TOP_TEXT + _EVENT_TOP_NUMBERS:
         values.setdefault(key, top[key])  # absent everywhere: all null, as the general path reads it
-    if "event_data" not in top_keys or envelope.null_count == len(envelope):
+    envelope = _joined([p.envelope for p in parts])
+    if envelope.null_count == len(envelope):
         return values  # no envelope anywhere: nothing to flatten
-    nested = _nested(records, "event_data", envelope)
-    if nested is None:
-        return None
-    envelopes, present = nested
+    sizes = [len(p.envelopes) for p in parts]
     fields = _children(envelope)
-    payload = fields.pop("payload")
-    try:
-        env_keys = _key_union(present, {**_non_null(fields), "payload": len(payload) - payload.null_count})
-    except TypeError:
-        return None
+    payload = _joined([p.payload for p in parts])
+    env_keys = _chunked_key_union([p.env_present for p in parts], [p.env_len for p in parts],
+                                  {**fields, "payload": payload}, sizes)  # fmt: skip
     # An object with none of payload/field/event/valueKind is the old shape's bare payload: the
     # general path reads it differently. Null and missing look alike to Arrow: give up on both.
     marked = pc.or_(pc.or_(payload.is_valid(), fields["field"].is_valid()),
@@ -626,36 +747,156 @@ def _fast_webhook_events(records: list) -> dict[str, Any] | None:
         return None
     if any(type(k) is not str for k in env_keys):
         return None
-    env_extras = [k for k in _ordered(envelopes[0], env_keys) if k not in _ENVELOPE_FIELDS and k not in _ENVELOPE_SKIP]
+    env_extras = [k for k in _ordered(parts[0].envelopes[0], env_keys)
+                  if k not in _ENVELOPE_FIELDS and k not in _ENVELOPE_SKIP]  # fmt: skip
     if env_extras:
-        mappings = _mappings(envelopes)
-        for key, column in _pluck(mappings, env_extras).items():
+        envelopes = list(chain.from_iterable(p.envelopes for p in parts))
+        for key, column in _pluck(_mappings(envelopes), env_extras).items():
             values[f"event_data_{key}"] = column
     for key, name in _ENVELOPE_FIELDS.items():
         values[name] = fields[key]
-    if "payload" not in env_keys or payload.null_count == len(payload):
+    if payload.null_count == len(payload):
         return values
-    envelopes = [e if e is not None else _EMPTY for e in envelopes] if len(present) < len(envelopes) else envelopes
-    payloads = list(map(dict.get, envelopes, repeat("payload")))
     payload_fields = _children(payload)
-    try:  # NaN (null to Arrow) or a tuple among the payloads: TypeError
-        pay_keys = _key_union([p for p in payloads if p is not None] if payload.null_count else payloads,
-                              _non_null(payload_fields))  # fmt: skip
-    except TypeError:
-        return None
+    pay_keys = _chunked_key_union([p.pay_present for p in parts], [p.pay_len for p in parts], payload_fields, sizes)
     if any(type(k) is not str for k in pay_keys):
         return None
-    pay_extras = [k for k in _ordered(payloads[0], pay_keys) if k not in payload_fields]
+    pay_extras = [k for k in _ordered(parts[0].payloads[0], pay_keys) if k not in payload_fields]
     if pay_extras:
+        payloads = list(chain.from_iterable(p.payloads for p in parts))
         for key, column in _pluck(_mappings(payloads), pay_extras).items():
             values[f"payload_{key}"] = column
     values.update(payload_fields)
     return values
 
 
+# --------------------------------------------------------------------------- message details
+# The flat text fields, the endpoint shape of ``message_body`` and the ``events`` lists are
+# read by Arrow; prices (numbers, or the API's strings) and buttons (any JSON) are plucked per
+# chunk. Anything else (the data-models body shape, flat body or status-time fields, values of
+# another type...) is left to ``_prepare_messages``.
 
-# Only webhook events, the largest frame, have one: for messages it gained 5-10% for much code.
-_FAST_PATHS = {"webhook_events": _fast_webhook_events}
+_MESSAGE_FLAT = ("id", "customer_id", "contact_id", "phone", "phone_international", "region_code", "channel",
+                 "direction", "template_id", "template_name", "template_category", "status", "created_at",
+                 "reason_code", "reason", "source", "profile_id")  # fmt: skip
+_MESSAGE_TYPE = _text_struct(*_MESSAGE_FLAT)
+_MESSAGE_BODY_TYPE = _text_struct("content", "header", "footer", "body")
+_MESSAGE_PLUCKED = ("price", "active_contact_price")
+_MESSAGE_KNOWN = frozenset({*_MESSAGE_FLAT, *_MESSAGE_PLUCKED, "message_body", "events"})
+# Columns the flattening writes: a flat field of the same name is the general path's business.
+_MESSAGE_DERIVED = frozenset({"body", "body_header", "body_footer", "body_buttons", "updated_at",
+                              *STATUS_TIME_COLUMNS.values()})  # fmt: skip
+_EVENT_LISTS = {list, type(None)}
+_EVENT_ITEMS = {dict, type(None)}
+
+
+class _MessageChunk(NamedTuple):
+    flat: pa.StructArray
+    keys: set
+    plucked: tuple[list, ...]  # price, active_contact_price per row
+    numbers: tuple[pa.Array | None, ...]  # the same as float64 where they are numbers (or null)
+    body: pa.StructArray
+    bodies: list  # message_body per row
+    buttons: list  # message_body.buttons per row
+    events: pa.ListArray
+
+
+def _message_chunk(chunk: list) -> _MessageChunk | None:
+    """One chunk of message details read by Arrow, or None where it does not fit."""
+    if set(map(type, chunk)) != _DICT:
+        return None
+    keys = set().union(*chunk)
+    try:
+        flat = pa.array(chunk, type=_holding(_MESSAGE_TYPE, frozenset(keys & _MESSAGE_KNOWN)))
+        plucked = tuple(list(map(dict.get, chunk, repeat(key))) for key in _MESSAGE_PLUCKED)
+        numbers = tuple(map(_float64, plucked))
+        bodies = list(map(dict.get, chunk, repeat("message_body")))
+        body = pa.array(bodies, type=_MESSAGE_BODY_TYPE)
+        rows = bodies if all(bodies) else [_EMPTY if b is None else b for b in bodies]
+        buttons = list(map(dict.get, rows, repeat("buttons")))  # TypeError: NaN, a tuple, a list of pairs
+        lists = list(map(dict.get, chunk, repeat("events")))
+        # Arrow reads any sequence as a list, and a tuple or a list of pairs as an object; the
+        # general path only lists (anything else: no events) of dicts (anything else: skipped).
+        if not set(map(type, lists)) <= _EVENT_LISTS:
+            return None
+        if not set(map(type, chain.from_iterable(filter(None, lists)))) <= _EVENT_ITEMS:
+            return None
+        events = pa.array(lists, type=_MESSAGE_EVENTS)
+    except _ARROW_ERRORS:
+        return None
+    return _MessageChunk(flat, keys, plucked, numbers, body, bodies, buttons, events)
+
+
+def _float64(values: list) -> pa.Array | None:
+    """``values`` as a float64 Arrow array if they are all numbers or null (as ``_numbers`` reads
+    them), else None."""
+    arr = _arrow(values)
+    if arr is not None and (pa.types.is_floating(arr.type) or pa.types.is_integer(arr.type)
+                            or pa.types.is_null(arr.type)):  # fmt: skip
+        return arr.cast(pa.float64(), safe=False)
+    return None
+
+
+def _fast_messages(records: list) -> dict[str, Any] | None:
+    """``_prepare_messages`` read by Arrow, or None where the batch does not fit."""
+    parts = []
+    for chunk in _chunks(records, _MESSAGE_CHUNK):
+        part = _message_chunk(chunk)
+        if part is None:
+            return None
+        parts.append(part)
+    keys = set().union(*(p.keys for p in parts))
+    extras = keys - _MESSAGE_KNOWN
+    if any(type(k) is not str or k in _MESSAGE_DERIVED for k in extras):
+        return None
+    flat = _joined_fields([p.flat for p in parts], _MESSAGE_TYPE)
+    plucked = _pluck(records, sorted(extras)) if extras else {}
+    values: dict[str, Any] = {}
+    for key in _ordered(records[0], keys):  # the general path's order (that of the extras)
+        if key in flat:
+            values[key] = flat[key]
+        elif key in plucked:
+            values[key] = plucked[key]
+    for i, key in enumerate(_MESSAGE_PLUCKED):
+        if key in keys:
+            numbers = [p.numbers[i] for p in parts]
+            if all(a is not None for a in numbers):
+                values[key] = _joined(numbers)
+            else:  # text (the API's "0.0450"), or something else: read the general way
+                values[key] = list(chain.from_iterable(p.plucked[i] for p in parts))
+    if "message_body" in keys:
+        body = _children(_joined([p.body for p in parts]))
+        content, text = body["content"], body["body"]
+        if text.null_count < len(text):
+            # "content" present wins over "body", even holding null: rows with no content and
+            # a body are decided the long way.
+            bodies = list(chain.from_iterable(p.bodies for p in parts))
+            pick = pc.and_(content.is_null(), text.is_valid()).to_numpy(zero_copy_only=False)
+            content = content.to_pylist()
+            for i in np.flatnonzero(pick):
+                if "content" not in bodies[i]:
+                    content[i] = bodies[i]["body"]
+        values["body"] = content
+        values["body_header"] = body["header"]
+        values["body_footer"] = body["footer"]
+        values["body_buttons"] = list(chain.from_iterable(p.buttons for p in parts))
+    if "events" in keys:
+        values.update(_arrow_status_times([p.events for p in parts], len(records)))
+    return values
+
+
+def _arrow_status_times(chunks: list[pa.ListArray], n: int) -> dict[str, Any]:
+    """``_status_times`` from the Arrow-read ``events`` lists (list<struct<timestamp, status>>)."""
+    rows, flat, offset = [], [], 0
+    for chunk in chunks:
+        rows.append(pc.list_parent_indices(chunk).to_numpy() + offset)
+        flat.append(pc.list_flatten(chunk))
+        offset += len(chunk)
+    timestamps, statuses = _joined(flat).flatten()
+    return _status_time_columns(np.concatenate(rows), timestamps, statuses, n)
+
+
+_FAST_PATHS = {"webhook_events": _fast_webhook_events, "messages": _fast_messages}
 
 
 def _n_rows(values: Mapping[str, list], default: int) -> int:
@@ -697,12 +938,12 @@ def _build(name: str, records: Iterable[Mapping[str, Any]], fast: bool) -> pd.Da
     name = frame_name(name)
     cols = columns(name)
     records = records if isinstance(records, list) else list(records)
-    if set(map(type, records)) - {dict}:  # other mappings are copied; non-mappings read as empty
-        records = [dict(r) if isinstance(r, Mapping) else {} for r in records]
     values = None
     if fast and records and name in _FAST_PATHS:
-        values = _FAST_PATHS[name](records)
+        values = _FAST_PATHS[name](records)  # None unless every record is a dict, among others
     if values is None:
+        if set(map(type, records)) - {dict}:  # other mappings are copied; non-mappings read as empty
+            records = [dict(r) if isinstance(r, Mapping) else {} for r in records]
         prepare = _PREPARERS.get(name, _plain)
         values = prepare(records, cols) if records else {}
     return _assemble(cols, values, _n_rows(values, len(records)))

@@ -1,5 +1,6 @@
-"""The Arrow fast path of build_frame (webhook_events) against the general builder it
-shortcuts (``_build_slow``): the same frame on every input, well-formed or not."""
+"""The Arrow fast paths of build_frame (webhook_events, messages) against the general builder
+they shortcut (``_build_slow``): the same frame on every input, well-formed or not, whatever the
+size of the chunks the fast paths read the records in."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sentlab import _frames
 from sentlab._frames import _FAST_PATHS, _build_slow, build_frame
 
 from .examples import (
     EVENT_DEGENERATE,
     EVENT_OLD_SHAPE,
     EXAMPLES,
+    MESSAGE,
+    MESSAGE_BODY_DATA_MODELS,
     event,
 )
 from .test_build import json_value, records_for
@@ -26,12 +30,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import frames_build
 
 
-def same(name: str, records: list) -> None:
-    pd.testing.assert_frame_equal(build_frame(name, records), _build_slow(name, records))
+def same(name: str, records: list, chunk: int | None = None) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        if chunk is not None:
+            patch.setattr(_frames, "_CHUNK", chunk)
+            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+        actual = build_frame(name, records)
+    pd.testing.assert_frame_equal(actual, _build_slow(name, records))
 
 
-def fast_ran(name: str, records: list) -> bool:
-    return _FAST_PATHS[name]([dict(r) for r in records]) is not None
+def fast_ran(name: str, records: list, chunk: int | None = None) -> bool:
+    with pytest.MonkeyPatch.context() as patch:
+        if chunk is not None:
+            patch.setattr(_frames, "_CHUNK", chunk)
+            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+        return _FAST_PATHS[name]([dict(r) for r in records]) is not None
 
 
 @pytest.mark.parametrize("name", sorted(_FAST_PATHS))
@@ -42,6 +55,8 @@ def test_docs_examples_and_benchmark_data(name):
     records = make(3000, random.Random(1))
     same(name, records)
     assert fast_ran(name, records)
+    same(name, records[:50], chunk=7)  # chunks of other sizes, the last one short
+    assert fast_ran(name, records[:50], chunk=7)
 
 
 def test_accepted_shapes():
@@ -68,7 +83,49 @@ def test_extras_and_layout_corner_cases():
     ]  # fmt: skip
     for records in cases:
         same("webhook_events", records)
+        same("webhook_events", records, chunk=1)
     assert fast_ran("webhook_events", cases[0]) and fast_ran("webhook_events", cases[1])
+
+
+def test_chunks_that_differ():
+    # Each chunk (2 rows) holds other keys: an extra key in one chunk only, keys holding null in
+    # another (the key counts then differ there only), fields no dict of a chunk holds, and
+    # categories that change from chunk to chunk.
+    extra_envelope = event(event_id="e3", status="READ")
+    extra_envelope["event_data"] = {**extra_envelope["event_data"], "brand_new": "x"}
+    null_payload = event(event_id="e5", status="FAILED", reason_code=None, reason=None)
+    events = [
+        event(event_id="e1"), {**event(event_id="e2", status="SENT"), "profile_id": "p1"},
+        extra_envelope, event(event_id="e4", status="QUEUED", payload_extra=1),
+        null_payload, {**event(event_id="e6"), "surprise": 2}, EVENT_DEGENERATE,
+    ]  # fmt: skip
+    for chunk in (1, 2, 3):
+        same("webhook_events", events, chunk)
+        assert fast_ran("webhook_events", events, chunk)
+    no_events = {k: v for k, v in MESSAGE.items() if k != "events"}
+    messages = [
+        MESSAGE, {**MESSAGE, "id": "m2", "status": "FAILED", "reason_code": "X", "channel": "whatsapp"},
+        {**MESSAGE, "id": "m3", "surprise": [1]}, no_events,
+        {**MESSAGE, "price": "0.0450", "active_contact_price": None},
+        {**MESSAGE, "message_body": {"body": "from body", "header": None}},
+        {**MESSAGE, "message_body": None, "events": None}, {"id": "bare"},
+    ]  # fmt: skip
+    for chunk in (1, 2, 3):
+        same("messages", messages, chunk)
+        assert fast_ran("messages", messages, chunk)
+
+
+def test_message_shapes_left_to_the_general_path():
+    cases = [
+        [{**MESSAGE, "message_body": MESSAGE_BODY_DATA_MODELS}],  # header and footer as objects
+        [{**MESSAGE, "body": "flat"}], [{**MESSAGE, "updated_at": "2026-04-08T13:55:02Z"}],
+        [{**MESSAGE, "events": [("2026-04-08T13:54:52Z", "QUEUED")]}],  # a tuple: Arrow reads it as an event
+        [{**MESSAGE, "events": (MESSAGE["events"][0],)}], [{**MESSAGE, "message_body": ("a", "b", "c", "d")}],
+        [{**MESSAGE, "id": 5}], [MESSAGE, {**MESSAGE, "events": "x"}],
+    ]  # fmt: skip
+    for records in cases:
+        same("messages", records)
+        assert not fast_ran("messages", records), records
 
 
 # --------------------------------------------------------------------------- property
@@ -116,7 +173,23 @@ EVENT = record({**{k: TEXT for k in ("id", "webhook_id", "event_type", "delivery
                 "http_status_code": rarely(NUMBER, ODD_NUMBER), "delivery_attempts": rarely(NUMBER, ODD_NUMBER), "event_data": EVENT_DATA})  # fmt: skip
 
 
-SHAPES = {"webhook_events": EVENT}
+MESSAGE_TEXT = ("id", "customer_id", "contact_id", "phone", "phone_international", "region_code", "channel",
+                "direction", "template_id", "template_name", "template_category", "status", "created_at",
+                "reason_code", "reason", "profile_id")  # fmt: skip
+STATUS = st.one_of(TEXT, st.sampled_from(["QUEUED", "SENT", "READ", "FAILED"]))
+MESSAGE_EVENT = rarely(record({"status": STATUS, "timestamp": TEXT, "description": TEXT}),
+                       st.one_of(st.none(), json_value))  # fmt: skip
+BUTTONS = st.one_of(st.none(), st.lists(json_value, max_size=2))
+MESSAGE_BODY = rarely(record({"header": TEXT, "content": TEXT, "footer": TEXT, "body": TEXT, "buttons": BUTTONS}),
+                      st.one_of(st.none(), json_value, st.just(MESSAGE_BODY_DATA_MODELS)))  # fmt: skip
+MESSAGE_RECORD = record({
+    **{k: TEXT for k in MESSAGE_TEXT},
+    "price": rarely(NUMBER, st.sampled_from(["0.0450", "n/a", True])), "active_contact_price": NUMBER,
+    "message_body": MESSAGE_BODY, "events": rarely(st.lists(MESSAGE_EVENT, max_size=4), json_value),
+})  # fmt: skip
+
+SHAPES = {"webhook_events": EVENT, "messages": MESSAGE_RECORD}
+CHUNK = st.sampled_from([1, 2, 3, 1024])
 
 
 @pytest.mark.parametrize("name", sorted(SHAPES))
@@ -125,10 +198,10 @@ def test_fast_path_equals_general_builder_on_near_valid_records(name):
 
     # derandomize: the share of fast-path batches below must not depend on the run's luck
     @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-    @given(records=st.lists(SHAPES[name], min_size=1, max_size=6))
-    def check(records):
-        same(name, records)
-        taken.append(fast_ran(name, records))
+    @given(records=st.lists(SHAPES[name], min_size=1, max_size=6), chunk=CHUNK)
+    def check(records, chunk):
+        same(name, records, chunk)
+        taken.append(fast_ran(name, records, chunk))
 
     check()
     # Guard against comparing the general path with itself: most batches take the fast path.
@@ -139,4 +212,4 @@ def test_fast_path_equals_general_builder_on_near_valid_records(name):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_fast_path_equals_general_builder_on_garbage(name, data):
-    same(name, data.draw(records_for(name)))
+    same(name, data.draw(records_for(name)), data.draw(CHUNK))

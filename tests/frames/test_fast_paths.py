@@ -7,9 +7,20 @@ import random
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from pandas.api.types import infer_dtype
 
-from sentlab._frames import _numbers, _to_str, _to_timestamp, build_frame
+from sentlab._frames import (
+    _BOOLS,
+    _numbers,
+    _to_bool,
+    _to_category,
+    _to_list,
+    _to_str,
+    _to_timestamp,
+    build_frame,
+)
 
 STAMPS = [
     "2026-04-08T15:54:52.1546567+00:00", "2026-04-08T15:54:52Z", "2026-04-08T17:54:52.1+02:00",
@@ -71,6 +82,43 @@ def test_other_numeric_text_falls_back_to_to_numeric(odd):
     np.testing.assert_array_equal(_numbers(values), expected)
 
 
+@pytest.mark.parametrize("values", [
+    [1, 2, None], [0.0055, None, float("nan")], [1, 2.5], [2**53 + 1, -3], [2**63, 5], [2**63, -1],
+    [2**70], [1.5, 2**60], [True, 1], [True, None], [1, "2"], [float("inf"), -0.0], [None, None],
+])  # fmt: skip
+def test_numbers_read_exactly_as_to_numeric(values):
+    # Numbers only: read by Arrow; anything else (booleans, text, integers a double cannot hold
+    # among floats...) the long way. Both give what pandas' to_numeric gives (booleans: null).
+    cleaned = [None if isinstance(v, bool) else v for v in values]
+    expected = pd.to_numeric(pd.Series(cleaned, dtype=object), errors="coerce").to_numpy(dtype="float64")
+    np.testing.assert_array_equal(_numbers(values), expected)
+
+
+@pytest.mark.parametrize("values", [
+    [True, False, None], [True, float("nan")], [np.bool_(True), False], [None, None],
+    [True, 1], ["true", "False", True], [True, 0.0], [[True], False],
+])  # fmt: skip
+def test_booleans_read_as_before(values):
+    # The reading before Arrow's: pandas' inference, and the values cleaned unless all booleans.
+    if infer_dtype(values, skipna=True) not in ("boolean", "empty"):
+        values = [_BOOLS.get(v) if isinstance(v, bool | str | int) else None for v in values]
+    pd.testing.assert_extension_array_equal(_to_bool(values), pd.array(values, dtype="boolean"))
+
+
+def test_categories_from_chunked_arrow_text_are_those_of_the_values():
+    chunks = pa.chunked_array([pa.array(["sms", None]), pa.array(["whatsapp", "sms"]), pa.array(["rcs"])])
+    expected = pd.Categorical(["sms", None, "whatsapp", "sms", "rcs"])
+    actual = _to_category(chunks)
+    assert actual.tolist()[:1] == ["sms"] and pd.isna(actual[1])
+    assert list(actual.categories) == list(expected.categories) and actual.tolist()[2:] == expected.tolist()[2:]
+    assert len(_to_category(pa.chunked_array([], type=pa.string()))) == 0
+
+
+def test_all_null_lists_stay_null():
+    out = _to_list([None] * 4)
+    assert out.dtype == object and all(v is None for v in out)
+
+
 def test_text_columns_holding_other_values_are_cleaned_as_before():
     values = ["a", 5, 2.5, True, {"k": 1}, [1], b"raw", float("nan"), None]
     assert _to_str(values).tolist()[:7] == ["a", "5", "2.5", "True", '{"k": 1}', "[1]", "b'raw'"]
@@ -86,6 +134,7 @@ def test_status_times_take_the_first_of_each_status_and_the_latest_of_all():
         None,
         ["junk", {"status": "READ"}, {"status": {"nested": 1}, "timestamp": t(2)}, {"timestamp": t(4)}],
         [{"status": "FAILED", "timestamp": "garbage"}],
+        [{"status": "QUEUED", "timestamp": "2262-04-11T23:47:16.854775807+00:00"}],  # the latest time there is
     ]  # fmt: skip
     frame = build_frame("messages", [{"id": str(i), "events": e} for i, e in enumerate(events)])
     ts = pd.Timestamp
@@ -93,3 +142,5 @@ def test_status_times_take_the_first_of_each_status_and_the_latest_of_all():
     assert frame.updated_at.tolist()[0] == ts(t(9)) and frame.updated_at[3] == ts(t(4))
     assert frame.updated_at[1:3].isna().all() and pd.isna(frame.updated_at[4])
     assert frame.read_at.isna().all() and frame.failed_at.isna().all() and frame.delivered_at.isna().all()
+    latest = pd.Timestamp("2262-04-11T23:47:16.854775807+00:00")
+    assert frame.queued_at[5] == latest and frame.updated_at[5] == latest

@@ -2,8 +2,9 @@
 examples, the benchmark data, both message_body shapes and hypothesis-generated records,
 well-formed or not.
 
-The general paths: ``_build_slow`` (no webhook-events Arrow pass), the per-event loop of
-``_status_times`` (``_ARROW_STATUS_TIMES`` off), and the plain reading of ``message_body`` below.
+The general paths: ``_build_slow`` (none of the Arrow fast paths of webhook events and messages),
+the per-event loop of ``_status_times`` (``_ARROW_STATUS_TIMES`` off), and the plain reading of
+``message_body`` below. The fast paths read the records in chunks: their size is drawn too.
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ from sentlab import _frames
 from sentlab._frames import _build_slow, build_frame
 
 from .examples import EVENT_OLD_SHAPE, EXAMPLES, MESSAGE, MESSAGE_BODY_DATA_MODELS, event
-from .test_arrow_fast_path import EVENT, NUMBER, TEXT, frames_build, mostly, rarely, record
+from .test_arrow_fast_path import (
+    CHUNK,
+    EVENT,
+    MESSAGE_RECORD,
+    NUMBER,
+    TEXT,
+    frames_build,
+    mostly,
+    rarely,
+    record,
+)
 from .test_build import json_value, records_for
 
 NAMES = ("messages", "webhook_events", "activities")
@@ -45,8 +56,12 @@ def general_paths() -> Iterator[None]:
         yield
 
 
-def same(name: str, records: list) -> None:
-    actual = build_frame(name, records)
+def same(name: str, records: list, chunk: int | None = None) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        if chunk is not None:
+            patch.setattr(_frames, "_CHUNK", chunk)
+            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+        actual = build_frame(name, records)
     with general_paths():
         expected = _build_slow(name, records)
     pd.testing.assert_frame_equal(actual, expected)
@@ -55,7 +70,9 @@ def same(name: str, records: list) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_docs_examples_and_benchmark_data(name):
     same(name, EXAMPLES[name])
-    same(name, frames_build.CASES[name][0](3000, random.Random(1)))
+    records = frames_build.CASES[name][0](3000, random.Random(1))
+    same(name, records)
+    same(name, records[:40], chunk=7)
 
 
 def test_message_body_shapes_and_flat_fields():
@@ -106,7 +123,7 @@ BODY = st.one_of(
             "footer": st.one_of(TEXT, record({"content": TEXT})), "buttons": st.lists(json_value, max_size=2)}),
     st.none(),
 )  # fmt: skip
-MESSAGE_RECORD = record({
+FLAT_MESSAGE_RECORD = record({
     **{k: TEXT for k in ("id", "customer_id", "contact_id", "phone", "region_code", "template_id", "channel",
                          "status", "created_at", "body")},
     "price": rarely(NUMBER, st.sampled_from(["0.0450", "n/a"])), "active_contact_price": NUMBER,
@@ -116,18 +133,21 @@ ACTIVITY = record({"message_id": TEXT, "status": TEXT, "description": TEXT, "tim
                    "price": rarely(NUMBER, st.sampled_from(["0.0450", "x"])), "profile_id": TEXT})  # fmt: skip
 ACTIVITY_RECORD = st.one_of(ACTIVITY, record({"message_id": TEXT, "profile_id": TEXT,
                                               "activities": st.lists(mostly(ACTIVITY), max_size=3)}))  # fmt: skip
-SHAPES = {"messages": MESSAGE_RECORD, "webhook_events": EVENT, "activities": ACTIVITY_RECORD}
+# Flat body fields (FLAT_MESSAGE_RECORD) send a batch down the general path; MESSAGE_RECORD
+# (from test_arrow_fast_path) mostly takes the fast one.
+SHAPES = {"messages": st.one_of(FLAT_MESSAGE_RECORD, MESSAGE_RECORD), "webhook_events": EVENT,
+          "activities": ACTIVITY_RECORD}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_same_frame_on_near_valid_records(name, data):
-    same(name, data.draw(st.lists(SHAPES[name], min_size=1, max_size=6)))
+    same(name, data.draw(st.lists(SHAPES[name], min_size=1, max_size=6)), data.draw(CHUNK))
 
 
 @pytest.mark.parametrize("name", NAMES)
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_same_frame_on_garbage(name, data):
-    same(name, data.draw(records_for(name)))
+    same(name, data.draw(records_for(name)), data.draw(CHUNK))
