@@ -27,7 +27,7 @@ from sentlab._store import NullStore, Store, message_state
 
 __all__ = [
     "activities", "contacts", "lookup_numbers", "messages", "open_store", "profiles",
-    "templates", "users", "webhook_events", "webhooks",
+    "templates", "users", "webhook_events", "webhooks", "with_details",
 ]  # fmt: skip
 
 Record = dict[str, Any]
@@ -339,13 +339,35 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
         need = [i for i in wanted if i not in seen] if wanted is not None else []
     else:
         need = []
-    found, failures = _cached_by_id(store, "message", need, client.messages_details, refresh, message_state)
-    if details == "auto":  # details stored by earlier calls cost nothing: use them
-        found.update({k: v for k, v in store.get_records("message", list(seen)).items() if k not in found})
+    # details stored by earlier calls cost nothing: "auto" uses them
+    frame = with_details(client, store, frame, need, refresh=refresh, stored=list(seen) if details == "auto" else ())
+    frame = _window(frame, "created_at", since, until)  # again: rows of ids without events came from their details
+    # Statuses come from events: one whose payload is unreadable names no message, whose status may lag.
+    in_window = _window(events, "created_at", since, until)
+    about_messages = in_window["event_type"].astype("string").str.startswith("message.").fillna(False)
+    frame.attrs["unreadable_events"] = int((about_messages & in_window["message_id"].isna()).sum())
+    frame.attrs["message_events"] = int(about_messages.sum())
+    return frame
+
+
+def with_details(client: RecordsClient, store: Store, frame: pd.DataFrame, ids: Iterable[str], *,
+                 refresh: bool = False, stored: Iterable[str] = ()) -> pd.DataFrame:  # fmt: skip
+    """``frame`` (messages) with the details of ``ids`` merged in: exact prices and each message's own status.
+
+    One request per id whose details are not stored (never again once a message is final);
+    the details of ``stored`` ids are merged only if the store has them. Failures are kept in
+    ``frame.attrs["failures"]`` with a warning.
+
+    >>> priced = with_details(lab.api, store, msgs, msgs.id[:50])
+    """
+    found, failures = _cached_by_id(store, "message", _ids(ids), client.messages_details, refresh, message_state)
+    extra = [i for i in stored if i not in found]
+    found.update(store.get_records("message", extra) if extra else {})
+    attrs = dict(frame.attrs)
     if found:
         frame = merge_message_details(frame, list(found.values()))
-    # again: rows of ids without events came from their details
-    return _report_failures(_window(frame, "created_at", since, until), failures, "message details")
+        frame.attrs.update(attrs)
+    return _report_failures(frame, failures, "message details")
 
 
 def activities(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *, since: When = None,

@@ -14,7 +14,7 @@ cheapest path) and ``merge_message_details`` fills in what only the per-message 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import chain, repeat
 from operator import is_
@@ -708,14 +708,22 @@ def _event_chunk(chunk: list) -> _EventChunk | None:
                        pay_len)  # fmt: skip
 
 
-def _fast_webhook_events(records: list) -> dict[str, Any] | None:
-    """``_prepare_webhook_events`` read by Arrow, or None where the batch does not fit."""
+def _read_chunks(records: list, size: int, read: Callable[[list], Any]) -> list | None:
+    """``read`` of each chunk of ``records``, or None as soon as one chunk does not fit the fast path."""
     parts = []
-    for chunk in _chunks(records, _CHUNK):
-        part = _event_chunk(chunk)
+    for chunk in _chunks(records, size):
+        part = read(chunk)
         if part is None:
             return None
         parts.append(part)
+    return parts
+
+
+def _fast_webhook_events(records: list) -> dict[str, Any] | None:
+    """``_prepare_webhook_events`` read by Arrow, or None where the batch does not fit."""
+    parts = _read_chunks(records, _CHUNK, _event_chunk)
+    if parts is None:
+        return None
     top_keys = set().union(*(p.top_keys for p in parts))
     extras = top_keys - _EVENT_TOP_KNOWN
     # The old shape (aliases, top-level payload) and names that the flattening would overwrite
@@ -839,12 +847,9 @@ def _float64(values: list) -> pa.Array | None:
 
 def _fast_messages(records: list) -> dict[str, Any] | None:
     """``_prepare_messages`` read by Arrow, or None where the batch does not fit."""
-    parts = []
-    for chunk in _chunks(records, _MESSAGE_CHUNK):
-        part = _message_chunk(chunk)
-        if part is None:
-            return None
-        parts.append(part)
+    parts = _read_chunks(records, _MESSAGE_CHUNK, _message_chunk)
+    if parts is None:
+        return None
     keys = set().union(*(p.keys for p in parts))
     extras = keys - _MESSAGE_KNOWN
     if any(type(k) is not str or k in _MESSAGE_DERIVED for k in extras):

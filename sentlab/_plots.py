@@ -56,15 +56,36 @@ def _keys(frame: pd.DataFrame, values: frozenset[str], what: str) -> list[str]:
     return [c for c in frame.columns if c not in values]
 
 
+# -- how values read in figures and the report -----------------------------------------------
+
+
+def key_text(value: Any) -> str:
+    """A group key as text: a day as 2026-11-03, a null as (none)."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    return "(none)" if pd.isna(value) else str(value)
+
+
+def money_text(value: Any) -> str:
+    """An amount: 2 decimals from 1 up, else the API's 4 (0.0450); a null as a dash."""
+    if value is None or pd.isna(value):
+        return "–"
+    v = float(value)
+    return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.4f}"
+
+
+def duration_text(seconds: float, _: Any = None) -> str:
+    """Seconds in the largest fitting unit (3.2 s, 16.7 min, 2.78 h); empty for none."""
+    if not np.isfinite(seconds) or seconds <= 0:
+        return ""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds * 1000:.3g} ms"
+
+
 def _label(row: pd.Series, keys: Sequence[str]) -> str:
-    parts = []
-    for k in keys:
-        v = row[k]
-        if isinstance(v, pd.Timestamp):
-            parts.append(v.strftime("%Y-%m-%d"))
-        else:
-            parts.append("(none)" if pd.isna(v) else str(v))
-    return " · ".join(parts) or "all messages"
+    return " · ".join(key_text(row[k]) for k in keys) or "all messages"
 
 
 def _split_time(keys: list[str]) -> tuple[str | None, list[str]]:
@@ -80,7 +101,7 @@ def _top(frame: pd.DataFrame, size: str) -> tuple[pd.DataFrame, int]:
 
 
 def _money(ax: Axes, axis: str = "x") -> None:
-    fmt = FuncFormatter(lambda v, _: f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.4f}")
+    fmt = FuncFormatter(lambda v, _: money_text(v))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
 
 
@@ -207,15 +228,6 @@ def _bar_width(index: pd.Index) -> Any:
     return pd.Timedelta(hours=20)
 
 
-def _duration(seconds: float, _: Any = None) -> str:
-    if not np.isfinite(seconds) or seconds <= 0:
-        return ""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
-        if seconds >= size:
-            return f"{seconds / size:.3g} {unit}"
-    return f"{seconds * 1000:.3g} ms"
-
-
 def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
     """Percentiles of the time to SENT, DELIVERED and READ, per group, on a log scale.
 
@@ -238,7 +250,7 @@ def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | 
     ax.set_yticks(y, labels)
     if len(shown):
         ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(_duration))
+    ax.xaxis.set_major_formatter(FuncFormatter(duration_text))
     ax.set_xlabel("time since QUEUED (log scale)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
     if title is not None:

@@ -84,7 +84,7 @@ class Report:
             f"  failure rate      {_rate(h, 'failure_rate')}",
             f"  read rate         {_rate(h, 'read_rate')}  ({h['read_channels']} only: the channels reporting reads)",
             f"  cost              {_money(h, 'total')}",
-            f"  cost / delivered  {_plain_money(h['cost_per_delivered'])}",
+            f"  cost / delivered  {plots.money_text(h['cost_per_delivered'])}",
         ]
         return "\n".join(lines)
 
@@ -117,14 +117,12 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
     headline: dict[str, object] = metrics.delivery_rates(messages).to_dict("records")[0]
     headline.update({k: v for k, v in metrics.costs(messages).to_dict("records")[0].items() if k not in headline})
     # SMS has no read receipts: the headline read rate is over the channels that report reads
-    readers = rates["channel"].loc[rates["channel"]["read"] > 0, "channel"].astype(str).tolist()
-    status = messages["status"].astype("string")
-    reading = metrics.delivery_rates(messages[messages["channel"].astype("string").isin(readers).fillna(False)
-                                              & status.notna()])  # fmt: skip
-    for key in ("read_rate", "read_rate_low", "read_rate_high"):
-        headline[key] = reading[key].iloc[0]
-    headline["read_delivered"] = int(reading["delivered"].iloc[0])
-    headline["read_channels"] = ", ".join(readers) or "none"
+    readers = rates["channel"][rates["channel"]["read"] > 0]
+    read, delivered = int(readers["read"].sum()), int(readers["delivered"].sum())
+    low, high = metrics.wilson_interval(read, delivered)
+    headline.update(read_rate=read / delivered if delivered else float("nan"), read_rate_low=float(low),
+                    read_rate_high=float(high), read_delivered=delivered,
+                    read_channels=", ".join(readers["channel"].astype(str)) or "none")  # fmt: skip
     tables = {
         **{f"by_{name}": frame for name, frame in rates.items()},
         **{f"cost_by_{name}": frame for name, frame in cost.items()},
@@ -143,6 +141,7 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
             "latency": plots.plot_latency(lat, title="Time from QUEUED to each status"),
         }
     all_notes = list(notes or [])
+    all_notes.extend(_unreadable_events_notes(messages.attrs))
     all_notes.extend(_cost_notes(headline))
     return Report(title=title, account=account, generated_at=when, window=window, headline=headline,
                   tables=tables, figures=figures, notes=all_notes)  # fmt: skip
@@ -176,6 +175,17 @@ def _failure_reasons(messages: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def _unreadable_events_notes(attrs: Mapping[str, object]) -> list[str]:
+    # set by lab.messages(): events whose payload names no message, so some statuses may lag
+    unreadable = int(attrs.get("unreadable_events") or 0)
+    if not unreadable:
+        return []
+    share = unreadable / max(int(attrs.get("message_events") or 0), 1)
+    return [f"{unreadable:,} message events ({share:.1%}) had no readable payload: up to {unreadable:,} messages "
+            "may show an earlier status than their latest (lab.messages(details='all') reads each message's "
+            "own status)."]
+
+
 def _cost_notes(overall: Mapping[str, object]) -> list[str]:
     method = overall["method"]
     if method == "exact":
@@ -205,17 +215,10 @@ def _rate(row: Mapping[str, object] | pd.Series, name: str) -> str:
     return f"{_pct(value)} ({_pct(row[f'{name}_low'])}–{_pct(row[f'{name}_high'])}, n={int(n):,})"
 
 
-def _plain_money(value: object) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    v = float(value)
-    return f"{v:,.2f}" if abs(v) >= 1 else f"{v:.4f}"
-
-
 def _money(row: Mapping[str, object] | pd.Series, name: str = "total") -> str:
-    value = _plain_money(row[name])
+    value = plots.money_text(row[name])
     if row.get("method") == "estimate" and row[f"{name}_low"] != row[f"{name}_high"]:
-        return f"≈{value} ({_plain_money(row[f'{name}_low'])}–{_plain_money(row[f'{name}_high'])})"
+        return f"≈{value} ({plots.money_text(row[f'{name}_low'])}–{plots.money_text(row[f'{name}_high'])})"
     return f"≈{value}" if row.get("method") == "estimate" else value
 
 
@@ -227,11 +230,7 @@ def _figure_html(fig: Figure, alt: str) -> str:
 
 
 def _keys_text(row: pd.Series, keys: list[str]) -> list[str]:
-    out = []
-    for k in keys:
-        v = row[k]
-        out.append(v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else ("(none)" if pd.isna(v) else str(v)))
-    return out
+    return [plots.key_text(row[k]) for k in keys]
 
 
 def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
@@ -245,9 +244,9 @@ def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
 def _cost_table(frame: pd.DataFrame, keys: list[str]) -> str:
     shown = frame.sort_values("total", ascending=False, kind="stable").head(_TOP_ROWS)
     head = [*keys, "messages", "priced", "channel cost", "markup", "total", "per message", "per delivered"]
-    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}", _plain_money(r["channel_cost"]),
-             _plain_money(r["markup"]), _money(r), _plain_money(r["cost_per_message"]),
-             _plain_money(r["cost_per_delivered"])] for _, r in shown.iterrows()]  # fmt: skip
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}", plots.money_text(r["channel_cost"]),
+             plots.money_text(r["markup"]), _money(r), plots.money_text(r["cost_per_message"]),
+             plots.money_text(r["cost_per_delivered"])] for _, r in shown.iterrows()]  # fmt: skip
     return _table(head, rows, more=len(frame) - len(shown))
 
 
@@ -255,7 +254,7 @@ def _latency_table(frame: pd.DataFrame) -> str:
     pcols = [c for c in frame.columns if str(c).startswith("p") and str(c)[1:].replace(".", "").isdigit()]
     keys = [c for c in frame.columns if c not in ("stage", "n", *pcols)]
     head = [*keys, "to status", "n", *pcols]
-    rows = [[*_keys_text(r, keys), str(r["stage"]), f"{r['n']:,}", *(plots._duration(r[p]) or "–" for p in pcols)]
+    rows = [[*_keys_text(r, keys), str(r["stage"]), f"{r['n']:,}", *(plots.duration_text(r[p]) or "–" for p in pcols)]
             for _, r in frame.iterrows()]  # fmt: skip
     return _table(head, rows)
 
@@ -295,8 +294,8 @@ def _body(report: Report) -> str:
         _tile("failure rate", _pct(h["failure_rate"]), ci("failure_rate")),
         _tile("read rate", _pct(h["read_rate"]), f"{h['read_channels']} only; {ci('read_rate')}"),
         _tile("cost", _money(h).split(" (")[0], "" if h["method"] != "estimate" else
-              f"95% interval {_plain_money(h['total_low'])}–{_plain_money(h['total_high'])}"),
-        _tile("cost / delivered", _plain_money(h["cost_per_delivered"]), f"per message {_plain_money(h['cost_per_message'])}"),
+              f"95% interval {plots.money_text(h['total_low'])}–{plots.money_text(h['total_high'])}"),
+        _tile("cost / delivered", plots.money_text(h["cost_per_delivered"]), f"per message {plots.money_text(h['cost_per_message'])}"),
     ])  # fmt: skip
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     sections = [

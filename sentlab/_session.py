@@ -225,11 +225,7 @@ class Lab:
         if details != "sample":
             return _datasets.messages(self.api, self.cache, ids, details=details, refresh=refresh, **window)
         frame = _datasets.messages(self.api, self.cache, ids, details="auto", refresh=refresh, **window)
-        sample = _metrics.price_sample(frame, per_stratum)
-        if not sample:
-            return frame
-        priced = _datasets.messages(self.api, self.cache, sample, details="all", **window)
-        return _with_prices(frame, priced)
+        return _datasets.with_details(self.api, self.cache, frame, _metrics.price_sample(frame, per_stratum))
 
     def activities(
         self,
@@ -285,21 +281,7 @@ class Lab:
             end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
-        notes.extend(self._unreadable_events_note(since, until, webhook_id, all_profiles))
         return build_report(messages, account=self._account_label(), window=window, notes=notes)
-
-    def _unreadable_events_note(self, since: _datasets.When, until: _datasets.When, webhook_id: str | None,
-                                all_profiles: bool | None) -> list[str]:  # fmt: skip
-        # Statuses come from webhook events; an event whose payload is unreadable (the docs show
-        # such rows) names no message, so that message may show an earlier status than its true one.
-        events = self.webhook_events(webhook_id, since=since, until=until, all_profiles=all_profiles)
-        about_messages = events["event_type"].astype("string").str.startswith("message.").fillna(False)
-        unreadable = int((about_messages & events["message_id"].isna()).sum())
-        if not unreadable:
-            return []
-        return [f"{unreadable:,} message events ({unreadable / max(int(about_messages.sum()), 1):.1%}) had no "
-                f"readable payload: up to {unreadable:,} messages may show an earlier status than their "
-                "latest (lab.messages(details='all') reads each message's own status)."]
 
     # -- forms -------------------------------------------------------------------------------------
 
@@ -361,16 +343,6 @@ FRAME_METHODS = (
     "contacts", "templates", "webhooks", "webhook_events", "messages", "activities",
     "lookup_numbers", "profiles", "users",
 )
-
-
-def _with_prices(frame: pd.DataFrame, priced: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with the price columns of ``priced`` filled in, matched by message id."""
-    frame = frame.copy()
-    by_id = priced.set_index("id")
-    for column in ("price", "active_contact_price"):
-        filled = frame["id"].map(by_id[column]).astype(frame[column].dtype)
-        frame[column] = frame[column].fillna(filled)
-    return frame
 
 
 class AsyncLab:

@@ -83,3 +83,19 @@ def _private_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ.pop("SENTLAB_CACHE_DIR", None)
     else:
         os.environ["SENTLAB_CACHE_DIR"] = previous
+
+
+def counting_app(world: World):
+    """The world's simulator app with no rate limit, recording the path of each request in ``.paths``."""
+    from sentlab.simulator import SimulatorConfig, create_app
+
+    app = create_app(world, SimulatorConfig(rate_limits=None))
+    paths: list[str] = []
+
+    async def counting(scope, receive, send):
+        if scope["type"] == "http":
+            paths.append(scope["path"])
+        await app(scope, receive, send)
+
+    counting.paths = paths
+    return counting

@@ -11,11 +11,10 @@ import sentlab
 from sentlab._schemas import columns
 from sentlab.simulator import (
     SimClock,
-    SimulatorConfig,
     build_world,
-    create_app,
     in_process_transport,
 )
+from tests.conftest import counting_app
 
 
 @pytest.fixture
@@ -27,16 +26,7 @@ def world():
 @pytest.fixture
 def counted(world):
     """The simulator app, counting the requests that reach it."""
-    app = create_app(world, SimulatorConfig(rate_limits=None))
-    paths: list[str] = []
-
-    async def counting(scope, receive, send):
-        if scope["type"] == "http":
-            paths.append(scope["path"])
-        await app(scope, receive, send)
-
-    counting.paths = paths
-    return counting
+    return counting_app(world)
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentlab import _frames
 from sentlab._frames import _FAST_PATHS, _build_slow, build_frame
 
+from .chunks import chunk_size
 from .examples import (
     EVENT_DEGENERATE,
     EVENT_OLD_SHAPE,
@@ -31,19 +31,13 @@ import frames_build
 
 
 def same(name: str, records: list, chunk: int | None = None) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        if chunk is not None:
-            patch.setattr(_frames, "_CHUNK", chunk)
-            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+    with chunk_size(chunk):
         actual = build_frame(name, records)
     pd.testing.assert_frame_equal(actual, _build_slow(name, records))
 
 
 def fast_ran(name: str, records: list, chunk: int | None = None) -> bool:
-    with pytest.MonkeyPatch.context() as patch:
-        if chunk is not None:
-            patch.setattr(_frames, "_CHUNK", chunk)
-            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+    with chunk_size(chunk):
         return _FAST_PATHS[name]([dict(r) for r in records]) is not None
 
 

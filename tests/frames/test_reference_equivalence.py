@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sentlab import _frames
 from sentlab._frames import _build_slow, build_frame
 
+from .chunks import chunk_size
 from .examples import EVENT_OLD_SHAPE, EXAMPLES, MESSAGE, MESSAGE_BODY_DATA_MODELS, event
 from .test_arrow_fast_path import (
     CHUNK,
@@ -57,10 +58,7 @@ def general_paths() -> Iterator[None]:
 
 
 def same(name: str, records: list, chunk: int | None = None) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        if chunk is not None:
-            patch.setattr(_frames, "_CHUNK", chunk)
-            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+    with chunk_size(chunk):
         actual = build_frame(name, records)
     with general_paths():
         expected = _build_slow(name, records)

@@ -8,11 +8,10 @@ import pytest
 import sentlab
 from sentlab.simulator import (
     SimClock,
-    SimulatorConfig,
     build_world,
-    create_app,
     in_process_transport,
 )
+from tests.conftest import counting_app
 
 NOW = pd.Timestamp("2026-11-20T12:00:00Z")
 
@@ -25,16 +24,7 @@ def world():
 @pytest.fixture(scope="module")
 def counted(world):
     """The simulator app, counting the requests that reach it."""
-    app = create_app(world, SimulatorConfig(rate_limits=None))
-    paths: list[str] = []
-
-    async def counting(scope, receive, send):
-        if scope["type"] == "http":
-            paths.append(scope["path"])
-        await app(scope, receive, send)
-
-    counting.paths = paths
-    return counting
+    return counting_app(world)
 
 
 @pytest.fixture(scope="module")
