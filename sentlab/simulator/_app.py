@@ -7,16 +7,13 @@ faults and latency are the edge's job (``_middleware``), which wraps this app.
 
 from __future__ import annotations
 
+import importlib
 import logging
-import math
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,7 +24,7 @@ from . import _validation as v
 from . import _wire as wire
 from ._account import Account
 from ._envelope import ApiError, error, ok
-from ._records import Records
+from ._handler import Call, Handler, RouteSpec, endpoint, pagination, sandboxed
 from ._vocab import CHANNELS, EVENT_TYPES, SUBSCRIBABLE
 from ._vocab import variables as template_variables
 from ._world import World
@@ -41,57 +38,6 @@ _TEMPLATE_STATUSES = ("APPROVED", "PENDING", "REJECTED", "DRAFT")
 _MAX_RECIPIENTS = 1000
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _LOOKUP_INPUT = re.compile(r"^\+?\d{6,15}$")
-
-
-@dataclass
-class Call:
-    """One authenticated request, scoped: what every handler gets."""
-
-    request: Request
-    account: Account
-    scope: int  # 0 = the organization, 1.. = a profile
-    key_scope: int  # whose key it is
-    body: dict[str, Any]
-    sandbox: bool
-
-    @property
-    def records(self) -> Records:
-        return self.account.records
-
-    @property
-    def query(self) -> QueryParams:
-        return self.request.query_params
-
-    def path(self, name: str = "id") -> str:
-        return self.request.path_params[name]
-
-    def path_id(self, name: str = "id") -> str:
-        return v.uuid_param(self.path(name), "id")
-
-    def search(self) -> str | None:
-        raw = self.query.get("search")
-        return raw.strip() or None if raw is not None else None
-
-
-Handler = Callable[[Call], Response]
-
-
-def _pagination(page: int, page_size: int, total: int) -> dict[str, Any]:
-    return {
-        "page": page,
-        "page_size": page_size,
-        "total_count": total,
-        "total_pages": math.ceil(total / page_size) if total else 0,
-        "has_more": page * page_size < total,
-        "cursors": None,
-    }
-
-
-def _sandboxed(call: Call, data: Any, status: int = 200) -> Response:
-    headers = {"X-Sandbox": "true"} if call.sandbox else None
-    if status == 204:
-        return Response(status_code=204, headers=headers)
-    return ok(call.request, data, status=status, headers=headers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +93,7 @@ def list_contacts(call: Call) -> Response:
     contacts, total = call.account.contact_page(
         call.scope, page, page_size, search=call.search(), channel=channel, phone=phone
     )
-    return ok(call.request, {"contacts": contacts, "pagination": _pagination(page, page_size, total)})
+    return ok(call.request, {"contacts": contacts, "pagination": pagination(page, page_size, total)})
 
 
 def create_contact(call: Call) -> Response:
@@ -155,7 +101,7 @@ def create_contact(call: Call) -> Response:
     if phone is None or phone == "":
         raise ApiError(400, "VALIDATION_001", "Phone number is required", {"phone_number": ["Phone number is required"]})
     phone = v.e164(phone, "phone_number")
-    return _sandboxed(call, call.account.create_contact(call.scope, phone, dry_run=call.sandbox), 201)
+    return sandboxed(call, call.account.create_contact(call.scope, phone, dry_run=call.sandbox), 201)
 
 
 def get_contact(call: Call) -> Response:
@@ -172,12 +118,12 @@ def update_contact(call: Call) -> Response:
     contact = call.account.update_contact(
         call.scope, contact_id, default_channel=default_channel, opt_out=opt_out, dry_run=call.sandbox
     )
-    return _sandboxed(call, contact)
+    return sandboxed(call, contact)
 
 
 def delete_contact(call: Call) -> Response:
     call.account.delete_contact(call.scope, call.path_id(), dry_run=call.sandbox)
-    return _sandboxed(call, None, 204)
+    return sandboxed(call, None, 204)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,16 +218,16 @@ def list_templates(call: Call) -> Response:
         category = v.one_of(category, _CATEGORIES, "category", upper=True)
     welcome = v.query_bool(call.query, "is_welcome_playground")
     if welcome:  # the synthetic account has no welcome-playground templates
-        return ok(call.request, {"templates": [], "pagination": _pagination(page, page_size, 0)})
+        return ok(call.request, {"templates": [], "pagination": pagination(page, page_size, 0)})
     templates, total = call.account.template_page(
         call.scope, page, page_size, search=call.search(), status=status, category=category
     )
-    return ok(call.request, {"templates": templates, "pagination": _pagination(page, page_size, total)})
+    return ok(call.request, {"templates": templates, "pagination": pagination(page, page_size, total)})
 
 
 def create_template(call: Call) -> Response:
     spec = _template_spec(call.body, partial=False)
-    return _sandboxed(call, call.account.create_template(call.scope, spec, dry_run=call.sandbox), 201)
+    return sandboxed(call, call.account.create_template(call.scope, spec, dry_run=call.sandbox), 201)
 
 
 def get_template(call: Call) -> Response:
@@ -291,12 +237,12 @@ def get_template(call: Call) -> Response:
 def update_template(call: Call) -> Response:
     template_id = call.path_id()
     spec = _template_spec(call.body, partial=True)
-    return _sandboxed(call, call.account.update_template(call.scope, template_id, spec, dry_run=call.sandbox))
+    return sandboxed(call, call.account.update_template(call.scope, template_id, spec, dry_run=call.sandbox))
 
 
 def delete_template(call: Call) -> Response:
     call.account.delete_template(call.scope, call.path_id(), dry_run=call.sandbox)
-    return _sandboxed(call, None, 204)
+    return sandboxed(call, None, 204)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +325,7 @@ def _scheduled_at(call: Call, raw: Any) -> float | None:
 def send_message(call: Call) -> Response:
     request = _send_request(call)
     data = call.account.send(call.scope, **request, dry_run=call.sandbox)
-    return _sandboxed(call, data, 202)
+    return sandboxed(call, data, 202)
 
 
 def get_message(call: Call) -> Response:
@@ -436,12 +382,12 @@ def list_webhooks(call: Call) -> Response:
     page, page_size = v.page_params(call.query)
     is_active = v.query_bool(call.query, "is_active")
     webhooks, total = call.account.webhook_page(call.scope, page, page_size, search=call.search(), is_active=is_active)
-    return ok(call.request, {"webhooks": webhooks, "pagination": _pagination(page, page_size, total)})
+    return ok(call.request, {"webhooks": webhooks, "pagination": pagination(page, page_size, total)})
 
 
 def create_webhook(call: Call) -> Response:
     spec = _webhook_spec(call.body, partial=False)
-    return _sandboxed(call, call.account.create_webhook(call.scope, spec, dry_run=call.sandbox), 201)
+    return sandboxed(call, call.account.create_webhook(call.scope, spec, dry_run=call.sandbox), 201)
 
 
 def get_webhook(call: Call) -> Response:
@@ -451,19 +397,19 @@ def get_webhook(call: Call) -> Response:
 def update_webhook(call: Call) -> Response:
     webhook_id = call.path_id()
     spec = _webhook_spec(call.body, partial=True)
-    return _sandboxed(call, call.account.update_webhook(call.scope, webhook_id, spec, dry_run=call.sandbox))
+    return sandboxed(call, call.account.update_webhook(call.scope, webhook_id, spec, dry_run=call.sandbox))
 
 
 def delete_webhook(call: Call) -> Response:
     call.account.delete_webhook(call.scope, call.path_id(), dry_run=call.sandbox)
-    return _sandboxed(call, None, 204)
+    return sandboxed(call, None, 204)
 
 
 def list_webhook_events(call: Call) -> Response:
     webhook = call.account.webhook(call.scope, call.path_id())
     page, page_size = v.page_params(call.query)
     events, total = call.account.event_page(webhook, page, page_size, search=call.search())
-    return ok(call.request, {"events": events, "pagination": _pagination(page, page_size, total)})
+    return ok(call.request, {"events": events, "pagination": pagination(page, page_size, total)})
 
 
 def list_event_types(call: Call) -> Response:
@@ -481,68 +427,63 @@ def test_webhook(call: Call) -> Response:
         data = {"success": False, "message": "Test event delivery failed: HTTP 500 Internal Server Error"}
     else:
         data = {"success": True, "message": "Test event delivered successfully"}
-    return _sandboxed(call, data)
+    return sandboxed(call, data)
 
 
 def rotate_webhook_secret(call: Call) -> Response:
     secret = call.account.rotate_secret(call.scope, call.path_id(), dry_run=call.sandbox)
-    return _sandboxed(call, {"signing_secret": secret})
+    return sandboxed(call, {"signing_secret": secret})
 
 
 def toggle_webhook(call: Call) -> Response:
     webhook_id = call.path_id()
     is_active = v.optional_bool(call.body, "is_active")
-    return _sandboxed(call, call.account.toggle_webhook(call.scope, webhook_id, is_active, dry_run=call.sandbox))
+    return sandboxed(call, call.account.toggle_webhook(call.scope, webhook_id, is_active, dry_run=call.sandbox))
 
 
 # ---------------------------------------------------------------------------------------------
-# the app: auth, scoping, errors
+# the routes of the 2024 docs; ROUTE_MODULES add the rest of the live API
 # ---------------------------------------------------------------------------------------------
 
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+ROUTES: list[RouteSpec] = [
+    ("/v3/me", get_me, "GET"),
+    ("/v3/profiles", list_profiles, "GET"),
+    ("/v3/profiles/{profile_id}", get_profile, "GET"),
+    ("/v3/users", list_users, "GET"),
+    ("/v3/users/{user_id}", get_user, "GET"),
+    ("/v3/contacts", list_contacts, "GET"),
+    ("/v3/contacts", create_contact, "POST"),
+    ("/v3/contacts/{id}", get_contact, "GET"),
+    ("/v3/contacts/{id}", update_contact, "PATCH"),
+    ("/v3/contacts/{id}", delete_contact, "DELETE"),
+    ("/v3/templates", list_templates, "GET"),
+    ("/v3/templates", create_template, "POST"),
+    ("/v3/templates/{id}", get_template, "GET"),
+    ("/v3/templates/{id}", update_template, "PUT"),
+    ("/v3/templates/{id}", delete_template, "DELETE"),
+    ("/v3/messages", send_message, "POST"),
+    ("/v3/messages/{id}", get_message, "GET"),
+    ("/v3/messages/{id}/activities", get_message_activities, "GET"),
+    ("/v3/numbers/lookup/{phone_number:path}", lookup_number, "GET"),
+    ("/v3/webhooks/event-types", list_event_types, "GET"),  # before /{id}
+    ("/v3/webhooks", list_webhooks, "GET"),
+    ("/v3/webhooks", create_webhook, "POST"),
+    ("/v3/webhooks/{id}", get_webhook, "GET"),
+    ("/v3/webhooks/{id}", update_webhook, "PUT"),
+    ("/v3/webhooks/{id}", delete_webhook, "DELETE"),
+    ("/v3/webhooks/{id}/events", list_webhook_events, "GET"),
+    ("/v3/webhooks/{id}/test", test_webhook, "POST"),
+    ("/v3/webhooks/{id}/rotate-secret", rotate_webhook_secret, "POST"),
+    ("/v3/webhooks/{id}/toggle-status", toggle_webhook, "PATCH"),
+]
+
+#: Modules with a ``ROUTES`` list of their own, relative to this package.
+ROUTE_MODULES: tuple[str, ...] = ()
 
 
-def _authenticate(records: Records, request: Request) -> tuple[int, int]:
-    """(key scope, effective scope) of the caller, or an ApiError (401/403/400/404)."""
-    api_key = request.headers.get("x-api-key", "").strip()
-    if not api_key:
-        raise ApiError(401, "AUTH_001", "User is not authenticated: include the x-api-key header")
-    key_scope = records.scope_for_key(api_key)
-    if key_scope is None:
-        raise ApiError(401, "AUTH_002", "Invalid or expired API key")
-    profile_id = request.headers.get("x-profile-id")
-    if profile_id is None or profile_id.strip() == "":
-        return key_scope, key_scope
-    if key_scope != 0:
-        raise ApiError(403, "AUTH_004", "Only organization API keys can use the x-profile-id header")
-    profile_id = v.uuid_param(profile_id.strip(), "x-profile-id")
-    scope = records.scope_of_profile(profile_id)
-    if scope is None:
-        raise ApiError(404, "RESOURCE_014", "Profile not found in this organization")
-    return key_scope, scope
-
-
-def _endpoint(account: Account, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        profile_header = request.headers.get("x-profile-id")
-        echo = {"X-Profile-Id": profile_header} if profile_header else {}
-        try:
-            key_scope, scope = _authenticate(account.records, request)
-            body = await v.json_body(request) if request.method in _BODY_METHODS else {}
-            sandbox = v.sandbox_flag(body) if request.method in _BODY_METHODS else False
-            with account.records.lock:  # the world is shared with the test thread when served on a port
-                response = handler(Call(request, account, scope, key_scope, body, sandbox))
-        except ApiError as exc:
-            response = error(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
-        except Exception:  # a bug, never the caller's input: answer like the API does
-            log.exception("simulator handler failed: %s %s", request.method, request.url.path)
-            response = error(request, 500, "INTERNAL_001", "Unexpected internal server error")
-        response.headers.update(echo)
-        return response
-
-    endpoint.__name__ = handler.__name__
-    return endpoint
-
+# ---------------------------------------------------------------------------------------------
+# the app: errors
+# ---------------------------------------------------------------------------------------------
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
@@ -570,39 +511,12 @@ def core_app(world: World) -> Starlette:
     account = Account(world._records)
 
     def route(path: str, handler: Handler, method: str) -> Route:
-        return Route(path, _endpoint(account, handler), methods=[method])
+        return Route(path, endpoint(account, handler), methods=[method])
 
-    routes = [
-        route("/v3/me", get_me, "GET"),
-        route("/v3/profiles", list_profiles, "GET"),
-        route("/v3/profiles/{profile_id}", get_profile, "GET"),
-        route("/v3/users", list_users, "GET"),
-        route("/v3/users/{user_id}", get_user, "GET"),
-        route("/v3/contacts", list_contacts, "GET"),
-        route("/v3/contacts", create_contact, "POST"),
-        route("/v3/contacts/{id}", get_contact, "GET"),
-        route("/v3/contacts/{id}", update_contact, "PATCH"),
-        route("/v3/contacts/{id}", delete_contact, "DELETE"),
-        route("/v3/templates", list_templates, "GET"),
-        route("/v3/templates", create_template, "POST"),
-        route("/v3/templates/{id}", get_template, "GET"),
-        route("/v3/templates/{id}", update_template, "PUT"),
-        route("/v3/templates/{id}", delete_template, "DELETE"),
-        route("/v3/messages", send_message, "POST"),
-        route("/v3/messages/{id}", get_message, "GET"),
-        route("/v3/messages/{id}/activities", get_message_activities, "GET"),
-        route("/v3/numbers/lookup/{phone_number:path}", lookup_number, "GET"),
-        route("/v3/webhooks/event-types", list_event_types, "GET"),  # before /{id}
-        route("/v3/webhooks", list_webhooks, "GET"),
-        route("/v3/webhooks", create_webhook, "POST"),
-        route("/v3/webhooks/{id}", get_webhook, "GET"),
-        route("/v3/webhooks/{id}", update_webhook, "PUT"),
-        route("/v3/webhooks/{id}", delete_webhook, "DELETE"),
-        route("/v3/webhooks/{id}/events", list_webhook_events, "GET"),
-        route("/v3/webhooks/{id}/test", test_webhook, "POST"),
-        route("/v3/webhooks/{id}/rotate-secret", rotate_webhook_secret, "POST"),
-        route("/v3/webhooks/{id}/toggle-status", toggle_webhook, "PATCH"),
-    ]
+    specs: list[RouteSpec] = list(ROUTES)
+    for name in ROUTE_MODULES:  # the rest of the live API, one module per resource family
+        specs.extend(importlib.import_module(name, __package__).ROUTES)
+    routes = [route(path, handler, method) for path, handler, method in specs]
     app = Starlette(
         routes=routes,
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
