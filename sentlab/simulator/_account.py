@@ -15,13 +15,26 @@ from typing import Any
 
 import numpy as np
 
-from . import _numbers
+from . import _lifecycle, _numbers, _pricing
 from . import _wire as wire
+from ._bodies import template_text
 from ._envelope import ApiError
-from ._generate import add_messages, new_secret
+from ._generate import MMS_MEDIA, add_messages, new_secret
 from ._ids import hash_int, uuid_from_int
 from ._records import Records, Scope, Template, User, Webhook, event_table
-from ._vocab import CHANNEL_BIT, CHANNELS, MESSAGE_EVENTS, STATUSES, render
+from ._vocab import (
+    CANCELLED,
+    CHANNEL_BIT,
+    CHANNELS,
+    FILTERED,
+    MESSAGE_EVENTS,
+    REASON_INDEX,
+    RECEIVED,
+    STEP_STATUS,
+    TERMINAL,
+    render,
+    sms_units,
+)
 
 __all__ = ["Account"]
 
@@ -183,7 +196,7 @@ class Account:
         ev = w.events
         i = int(ev["msg"][j])
         step = int(ev["step"][j])
-        hay = (MESSAGE_EVENTS[step], STATUSES[step].lower(), r.message_ids[i], r.contact_phones[int(r.messages["contact"][i])])
+        hay = (MESSAGE_EVENTS[step], STEP_STATUS[step].lower(), r.message_ids[i], r.contact_phones[int(r.messages["contact"][i])])
         return any(needle in h for h in hay)
 
     def message_index(self, scope: int, message_id: str) -> int:
@@ -219,7 +232,10 @@ class Account:
                            {"phone_number": ["Phone number is not a valid number"]})  # fmt: skip
         share = r.params.whatsapp_share.get(region, r.params.whatsapp_share_default)
         whatsapp = (hash_int(r.seed, "wa", phone) % 1000) / 1000 < share
-        return region, 1 | (2 if whatsapp else 0), 0
+        rcs = region in _pricing.RCS_RATES and (hash_int(r.seed, "rcs", phone) % 1000) / 1000 < r.params.rcs_share.get(region, 0.0)
+        mms = region in _pricing.MMS_RATES
+        bits = CHANNEL_BIT["sms"] | (CHANNEL_BIT["whatsapp"] * whatsapp) | (CHANNEL_BIT["rcs"] * rcs) | (CHANNEL_BIT["mms"] * mms)
+        return region, bits, 0
 
     def create_contact(self, scope: int, phone: str, *, dry_run: bool = False) -> dict[str, Any]:
         r = self.records
@@ -336,6 +352,7 @@ class Account:
             secret="whsec_" + base64.b64encode(uuid.uuid4().bytes).decode() if dry_run else new_secret(r),
             is_active=True,
             event_types=spec.get("event_types") or ["messages"],
+            event_filters=spec.get("event_filters") or None,
             retry_count=spec.get("retry_count") or 3,
             timeout_seconds=spec.get("timeout_seconds") or 30,
             created=now,
@@ -352,7 +369,7 @@ class Account:
         w = self.webhook(scope, webhook_id)
         if dry_run:
             w = Webhook(**{**w.__dict__, "event_types": list(w.event_types)})
-        for key in ("display_name", "endpoint_url", "event_types", "retry_count", "timeout_seconds"):
+        for key in ("display_name", "endpoint_url", "event_types", "event_filters", "retry_count", "timeout_seconds"):
             if spec.get(key) is not None:
                 setattr(w, key, spec[key])
         w.updated = r.now_ts()
@@ -401,24 +418,26 @@ class Account:
 
     def send(
         self, scope: int, *, to: list[str], template: dict[str, Any] | None, channels: list[str],
-        text: str | None = None, release: float | None = None, dry_run: bool = False,
+        text: str | None = None, release: float | None = None, media_urls: list[str] | None = None,
+        senders: dict[str, list[str]] | None = None, dry_run: bool = False,
     ) -> dict[str, Any]:  # fmt: skip
         """Validate a send against the world and, unless ``dry_run``, create its messages.
 
-        One message per (recipient, channel); ``"sent"`` picks the contact's default channel.
+        One message per (recipient, channel); ``"sent"`` picks the contact's best channel. What
+        is wrong with the request itself is refused (4xx); account preconditions checked per
+        message (balance, template approval, sender numbers, 10DLC, opt-out, the WhatsApp
+        conversation window) are accepted and the message is recorded BLOCKED or FILTERED.
         """
         r = self.records
         tpl = self.resolve_template(scope, template) if template else None
-        if tpl is not None and tpl.status != "APPROVED":
-            raise ApiError(422, "BUSINESS_005", "Template not approved for sending",
-                           {"template": [f"Template '{tpl.name}' is {tpl.status}"]})  # fmt: skip
+        media = list(media_urls or [])
+        if tpl is not None and not media and tpl.name in MMS_MEDIA:
+            media = [MMS_MEDIA[tpl.name][0]]
         plan: list[tuple[str, int | None, str, int, str]] = []  # phone, contact, channel, region, body
         seen: set[tuple[str, str]] = set()
         for phone in dict.fromkeys(to):
             i = r.find_contact(scope, phone)
             if i is not None:
-                if bool(r.contacts["opt_out"][i]):
-                    raise ApiError(422, "BUSINESS_004", "Contact has opted out of messaging", {"to": [phone]})
                 region = r.regions[int(r.contacts["region"][i])]
                 bits = int(r.contacts["channels"][i])
                 default = CHANNELS[int(r.contacts["default"][i])]
@@ -427,15 +446,22 @@ class Account:
                 default = CHANNELS[default_idx]
             available = [ch for ch in CHANNELS if bits & CHANNEL_BIT[ch]]
             for requested in channels:
-                if requested == "sent":  # auto-detect
-                    options = [c for c in [default, *available] if tpl is None or c in tpl.channels]
+                if requested == "sent":  # auto-detect: MMS only when something is attached
+                    ranked = [default, *available]
+                    options = [c for c in ranked if (tpl is None or c in tpl.channels) and (c != "mms" or media)]
+                    if media and "mms" in options:
+                        options.insert(0, "mms")
                     if not options:
                         raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
                                        {"channel": [f"No channel of template '{tpl.name if tpl else ''}' reaches {phone}"]})  # fmt: skip
                     channel = options[0]
                 else:
                     channel = requested
-                    if channel not in available or (tpl is not None and channel not in tpl.channels):
+                    if channel == "mms" and not media:
+                        raise ApiError(400, "VALIDATION_001", "Request validation failed",
+                                       {"media_urls": ["An MMS send needs media: media_urls or a template with media"]})  # fmt: skip
+                    if channel not in available or (tpl is not None and channel not in tpl.channels and
+                                                    not (channel == "mms" and "sms" in tpl.channels)):  # fmt: skip
                         raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
                                        {"channel": [f"'{channel}' is not available for {phone}"]})  # fmt: skip
                 if (phone, channel) in seen:
@@ -446,7 +472,7 @@ class Account:
                     body = text
                 else:
                     assert tpl is not None
-                    body = render(tpl.texts.get(channel) or next(iter(tpl.texts.values())), params)
+                    body = render(template_text(tpl, channel), params)
                 plan.append((phone, i, channel, r.region_idx(region), body))
         response: dict[str, Any] = {
             "status": "QUEUED",
@@ -472,18 +498,100 @@ class Account:
                 (i,) = r.add_contacts(scope, [phone], [r.regions[region_idx]], [bits], [default_idx],
                                           [False], [now], [np.nan])  # fmt: skip
             contact_rows.append(i)
-        rows = add_messages(
-            r,
-            scope=np.full(len(plan), scope),
-            contact=np.array(contact_rows),
-            channel=np.array([CHANNELS.index(ch) for _, _, ch, _, _ in plan]),
-            template=np.full(len(plan), r.templates.index(tpl) if tpl else -1),
-            created=np.full(len(plan), now),
-            release=np.full(len(plan), np.nan if release is None else release),
-            rng=r.live_rng,
-        )
+        k = len(plan)
+        contact_arr = np.array(contact_rows, dtype=np.int32)
+        channel_arr = np.array([CHANNELS.index(ch) for _, _, ch, _, _ in plan], dtype=np.int8)
+        template_arr = np.full(k, r.templates.index(tpl) if tpl else -1, dtype=np.int32)
+        scope_arr = np.full(k, scope, dtype=np.int16)
+        sched = np.full(k, np.nan if release is None else release)
+        at = np.where(np.isnan(sched), now, _lifecycle.quiet_release(r, r.contacts["region"][contact_arr], sched))
+        gate = _lifecycle.gate_reasons(r, r.live_rng, scope=scope_arr, contact=contact_arr, channel=channel_arr,
+                                       template=template_arr, at=at)  # fmt: skip
+        for n, (_, _, ch, _, _) in enumerate(plan):
+            if gate[n] < 0 and senders and senders.get(ch) and not set(senders[ch]) <= self._sender_numbers(scope, ch):
+                gate[n] = REASON_INDEX["BUSINESS_029"]
+            if gate[n] < 0 and ch == "whatsapp" and tpl is None and not self._window_open(scope, contact_rows[n], now):
+                gate[n] = REASON_INDEX["BUSINESS_031"]
+        units = np.array([sms_units(body)[0] for *_, body in plan])
+        gsm7 = np.array([sms_units(body)[1] for *_, body in plan])
+        rich = (channel_arr == CHANNELS.index("rcs")) & ((units > 160) | bool(tpl and tpl.button))
+        rows = add_messages(r, scope=scope_arr, contact=contact_arr, channel=channel_arr, template=template_arr,
+                            created=np.full(k, now), sched=sched, gate=gate, units=units, gsm7=gsm7, rich=rich,
+                            rng=r.live_rng)  # fmt: skip
         for row, (phone, _, ch, _, body) in zip(rows, plan, strict=True):
             r.message_text[row] = body
+            if ch == "mms" and media_urls:
+                r.message_media[row] = list(media_urls)
             response["recipients"].append({"message_id": r.message_ids[row], "to": phone, "channel": ch, "body": body})
         return response
 
+    def _sender_numbers(self, scope: int, channel: str) -> set[str]:
+        """The numbers ``scope`` may send ``channel`` from: its own and the organization's."""
+        r = self.records
+        scopes = (r.scopes[scope], r.scopes[0])
+        return {s.whatsapp_number if channel == "whatsapp" else s.sms_number for s in scopes}
+
+    def _window_open(self, scope: int, contact: int, now: float) -> bool:
+        """Whether the contact wrote to ``scope`` on WhatsApp in the last 24 hours."""
+        m = self.records.messages
+        rows = self.records.scope_messages(scope, contact)
+        wa = CHANNELS.index("whatsapp")
+        recent = rows[(m["direction"][rows] == 1) & (m["channel"][rows] == wa)]
+        return bool(((m["created"][recent] <= now) & (m["created"][recent] > now - 86400)).any())
+
+    # -- messages: lists, summaries, cancel and resend --------------------------------------------
+
+    def message_page(
+        self, scope: int, page: int, page_size: int, *, contact: int | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of ``scope``'s messages (one contact's, if given) that exist now, newest first."""
+        r = self.records
+        now = r.now_ts()
+        rows = r.scope_messages(scope, contact)
+        visible = int(np.searchsorted(r.messages["created"][rows], now, side="right"))
+        hi = visible - (page - 1) * page_size
+        lo = max(hi - page_size, 0)
+        return [wire.message(r, int(rows[j]), now) for j in range(hi - 1, lo - 1, -1)], visible
+
+    def conversation_contact(self, scope: int, conversation_id: str) -> int:
+        """The contact a conversation id names (a conversation is one contact's thread)."""
+        r = self.records
+        i = r.contact_by_id.get(conversation_id)
+        if i is None or int(r.contacts["scope"][i]) not in (scope, 0):
+            raise ApiError(404, "RESOURCE_001", "Conversation not found: no contact with this id")
+        return i
+
+    def cancel_message(self, scope: int, message_id: str, *, dry_run: bool = False) -> dict[str, Any]:
+        """Call off a scheduled message not yet released (422 BUSINESS_006 otherwise)."""
+        r = self.records
+        i = self.message_index(scope, message_id)
+        now = r.now_ts()
+        times = r.messages["times"][i]
+        release = float(r.messages["release"][i])
+        held = release == release and release > now  # scheduled and not released yet
+        if not held or times[CANCELLED] <= now:
+            status = wire.message(r, i)["status"]
+            raise ApiError(422, "BUSINESS_006", "Message cannot be modified in current state",
+                           {"status": [f"Only a scheduled message not yet released can be cancelled; this one is {status}"]})  # fmt: skip
+        if dry_run:
+            shown = wire.message(r, i)
+            return {**shown, "status": "CANCELLED", "price": 0.0, "active_contact_price": 0.0}
+        _lifecycle.cancel(r, i, r.live_rng)
+        return wire.message(r, i)
+
+    def resend_message(self, scope: int, message_id: str, *, dry_run: bool = False) -> dict[str, Any]:
+        """Send a finished message again (422 BUSINESS_006 if in flight, FILTERED or CANCELLED)."""
+        r = self.records
+        i = self.message_index(scope, message_id)
+        now = r.now_ts()
+        steps = r.visible_steps(i, now)
+        last = steps[-1][1] if steps else -1
+        if last not in TERMINAL or last in (FILTERED, CANCELLED, RECEIVED):
+            status = STEP_STATUS[last] if last >= 0 else "QUEUED"
+            why = {FILTERED: "a FILTERED message is never resendable", CANCELLED: "a cancelled message cannot be resent",
+                   RECEIVED: "an inbound message cannot be resent"}.get(last, f"it is still {status}: wait until it is final")  # fmt: skip
+            raise ApiError(422, "BUSINESS_006", "Message cannot be modified in current state", {"status": [why]})
+        if dry_run:
+            return {**wire.message(r, i), "status": "QUEUED"}
+        _lifecycle.resend(r, i, r.live_rng)
+        return wire.message(r, i)

@@ -25,7 +25,7 @@ from . import _wire as wire
 from ._account import Account
 from ._envelope import ApiError, error, ok
 from ._handler import Call, Handler, RouteSpec, endpoint, pagination, sandboxed
-from ._vocab import CHANNELS, EVENT_TYPES, SUBSCRIBABLE
+from ._vocab import CHANNELS, EVENT_FAMILIES, EVENT_TYPES, FAMILY_ALIASES, SUBSCRIBABLE, family_of
 from ._vocab import variables as template_variables
 from ._world import World
 
@@ -142,8 +142,9 @@ _VARIABLE_FREE = re.compile(r"\{\{[^}]*\}\}")
 def _template_texts(body: dict[str, Any]) -> tuple[dict[str, str], list[str]] | None:
     """``(texts per channel, declared variable names)`` from a template request, or None if absent.
 
-    Accepts the SDK's ``definition.body.{sms,whatsapp,multi_channel}.template`` and the
-    data-models page's ``body.content`` (+ ``channels``).
+    Accepts the SDK's ``definition.body``: a ``multi_channel`` body, or an ``sms`` + ``whatsapp``
+    pair, either with optional ``rcs``/``mms`` overrides (the SDK's rule); and the data-models
+    page's ``body.content`` (+ ``channels``).
     """
     definition = body.get("definition")
     declared: list[str] = []
@@ -152,7 +153,16 @@ def _template_texts(body: dict[str, Any]) -> tuple[dict[str, str], list[str]] | 
         if not isinstance(definition, dict) or not isinstance(definition.get("body"), dict):
             raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
                            {"definition": ["definition.body is required"]})  # fmt: skip
-        for key, content in definition["body"].items():
+        body = definition["body"]
+        present = {("multi_channel" if k == "multiChannel" else k) for k, c in body.items() if c is not None}
+        if "multi_channel" in present and present & {"sms", "whatsapp"}:
+            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                           {"definition.body": ["multi_channel cannot be combined with sms or whatsapp"]})  # fmt: skip
+        if "multi_channel" not in present and not {"sms", "whatsapp"} <= present:
+            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
+                           {"definition.body": ["Give a multi_channel body, or both an sms and a whatsapp body "
+                                                "(rcs and mms may add to either, not stand alone)"]})  # fmt: skip
+        for key, content in body.items():
             if content is None:
                 continue
             if not isinstance(content, dict) or not isinstance(content.get("template"), str):
@@ -161,14 +171,17 @@ def _template_texts(body: dict[str, Any]) -> tuple[dict[str, str], list[str]] | 
             for var in content.get("variables") or []:
                 if isinstance(var, dict) and isinstance(var.get("name"), str):
                     declared.append(var["name"])
-            if key in ("multi_channel", "multiChannel"):
-                for ch in CHANNELS:
-                    texts.setdefault(ch, content["template"])
-            elif key in CHANNELS:
+            if key in CHANNELS:
                 texts[key] = content["template"]
-        if not texts:
-            raise ApiError(400, "VALIDATION_001", "Template definition is invalid",
-                           {"definition": ["definition.body needs an sms, whatsapp or multi_channel body"]})  # fmt: skip
+        shared = body.get("multi_channel") or body.get("multiChannel")
+        for ch in CHANNELS:  # the shared body (or the SMS one, for MMS) covers what no override does
+            if isinstance(shared, dict):
+                texts.setdefault(ch, shared["template"])
+        if "mms" not in texts and "sms" in texts:
+            texts["mms"] = texts["sms"]
+        if "rcs" not in texts and "sms" in texts:
+            texts["rcs"] = texts["sms"]
+        texts = {ch: texts[ch] for ch in CHANNELS if ch in texts}
         return texts, declared
     legacy = body.get("body")
     if legacy is not None:
@@ -300,7 +313,36 @@ def _send_request(call: Call) -> dict[str, Any]:
             raise ApiError(400, "VALIDATION_001", "Request validation failed", {"channel": ["must be a list of channels"]})
         channels = [v.one_of(c.lower() if isinstance(c, str) else c, (*CHANNELS, "sent"), "channel") for c in channels]
     release = _scheduled_at(call, body.get("scheduled_at"))
-    return {"to": recipients, "template": ref, "channels": channels, "text": text, "release": release}
+    media = v.string_list(body, "media_urls")
+    for url in media or []:
+        if not url.startswith("https://") or not _URL.match(url):
+            raise v.bad("VALIDATION_001", "Request validation failed", "media_urls",
+                        f"'{url}' is not a public https URL")  # fmt: skip
+    v.optional_str(body, "subject", max_length=256)
+    return {"to": recipients, "template": ref, "channels": channels, "text": text, "release": release,
+            "media_urls": media, "senders": _senders(body.get("channels"))}  # fmt: skip
+
+
+def _senders(raw: Any) -> dict[str, list[str]] | None:
+    """``channels``: which of the account's numbers each channel may send from (the SDK's shape
+    ``{"sms": [{"from": ["+1..."], "country": "US", "strategy": ...}]}``), as channel -> numbers."""
+    if raw is None:
+        return None
+    problem = "channels must map a channel to a list of {from: [E.164 numbers], country?, strategy?}"
+    if not isinstance(raw, dict):
+        raise v.bad("VALIDATION_001", "Request validation failed", "channels", problem)
+    out: dict[str, list[str]] = {}
+    for channel, entries in raw.items():
+        if channel == "sent":
+            raise v.bad("VALIDATION_001", "Request validation failed", "channels",
+                        "'sent' is auto-detect, not a channel: name sms, whatsapp, rcs or mms")  # fmt: skip
+        v.one_of(channel, CHANNELS, "channels")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise v.bad("VALIDATION_001", "Request validation failed", f"channels.{channel}", problem)
+        for entry in entries:
+            numbers = v.string_list(entry, "from") or []
+            out.setdefault(channel, []).extend(v.e164(n, f"channels.{channel}.from") for n in numbers)
+    return out
 
 
 def _scheduled_at(call: Call, raw: Any) -> float | None:
@@ -369,7 +411,21 @@ def _webhook_spec(body: dict[str, Any], *, partial: bool) -> dict[str, Any]:
         if not event_types:
             raise ApiError(400, "VALIDATION_001", "Request validation failed",
                            {"event_types": ["Subscribe to at least one event type"]})  # fmt: skip
+    filters = body.get("event_filters")
+    if filters is not None:
+        if not isinstance(filters, dict):
+            raise v.bad("VALIDATION_001", "Request validation failed", "event_filters",
+                        "event_filters maps an event family to the events of it to receive")  # fmt: skip
+        for family in filters:
+            if family_of(family) != FAMILY_ALIASES.get(family, family):
+                raise v.bad("VALIDATION_006", "Invalid enum value", "event_filters",
+                            f"'{family}' is not an event family: one of {', '.join(sorted(EVENT_FAMILIES))}")  # fmt: skip
+            for name in v.string_list(filters, family) or []:
+                if family_of(name) != family_of(family) or name == family_of(family):
+                    raise v.bad("VALIDATION_006", "Invalid enum value", f"event_filters.{family}",
+                                f"'{name}' is not an event of the {family_of(family)} family")  # fmt: skip
     return {
+        "event_filters": filters,
         "display_name": v.optional_str(body, "display_name", max_length=200),
         "endpoint_url": url,
         "event_types": event_types,
@@ -413,7 +469,7 @@ def list_webhook_events(call: Call) -> Response:
 
 
 def list_event_types(call: Call) -> Response:
-    return ok(call.request, {"event_types": [dict(e) for e in EVENT_TYPES]})
+    return ok(call.request, {"event_types": [{**e, "sub_types": [dict(s) for s in e["sub_types"]]} for e in EVENT_TYPES]})
 
 
 def test_webhook(call: Call) -> Response:
@@ -478,7 +534,7 @@ ROUTES: list[RouteSpec] = [
 ]
 
 #: Modules with a ``ROUTES`` list of their own, relative to this package.
-ROUTE_MODULES: tuple[str, ...] = ()
+ROUTE_MODULES: tuple[str, ...] = ("._routes_messages",)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,46 +1,28 @@
-"""Drawing a world's synthetic records from its seed: the initial account, then each new message.
+"""Drawing a world's synthetic records from its seed: the initial account and its history.
 
 ``populate`` fills empty records with an organization, its profiles, users, templates, webhooks,
-contacts and a history of messages; ``add_messages`` draws the lifecycle, prices and webhook
-events of messages (historical or live sends). Same seed, sizes and clock start's date, same
-records: every draw comes from ``records.prng`` (ids, numbers) or a numpy generator seeded by it.
+contacts and a history of messages: outbound sends (some scheduled ahead, moved by quiet hours or
+cancelled; some stopped by the platform or the account) and the contacts' inbound replies.
+Lifecycles, prices and webhook events are ``_lifecycle``'s; texts are ``_bodies``'. Same seed,
+sizes and clock start's date, same records: every draw comes from ``records.prng`` (ids,
+numbers) or a numpy generator seeded by it.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import random
-from datetime import UTC, datetime
 
 import numpy as np
 
-from . import _numbers
-from ._ids import hash_int, uuid_from_int
+from . import _numbers, _pricing
+from ._bodies import FIRST_NAMES, message_body, template_units
+from ._ids import uuid_from_int
+from ._lifecycle import add_messages, gate_reasons, lognormal
 from ._records import Records, Scope, Template, User, Webhook, event_table
-from ._vocab import (
-    CHANNELS,
-    DELIVERED,
-    FAILED,
-    FAILURE_REASONS,
-    HTTP_FAILURES,
-    PROCESSED,
-    QUEUED,
-    READ,
-    REASON_INDEX,
-    SCHEDULED,
-    SENT,
-    STATUSES,
-    render,
-    variables,
-)
+from ._vocab import CHANNEL_BIT, CHANNELS, DELIVERED, READ, variables
 
 __all__ = ["add_messages", "message_body", "new_secret", "populate"]
-
-
-def _lognormal(rng: np.random.Generator, spec: tuple[float, float], size: int) -> np.ndarray:
-    median, sigma = spec
-    return median * np.exp(sigma * rng.standard_normal(size))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,16 +33,18 @@ _PROFILE_NAMES = (("Marketing", "MKT"), ("Support", "SUP"), ("Billing", "BIL"), 
                   ("Operations", "OPS"), ("Logistics", "LOG"), ("Security", "SEC"), ("Retail", "RTL"))  # fmt: skip
 # (name, category, channels, language, text, footer, button)
 _CATALOGUE: tuple[tuple[str, str, tuple[str, ...], str, str, str | None, str | None], ...] = (
-    ("spring_sale", "MARKETING", ("sms", "whatsapp"), "en_US",
+    ("spring_sale", "MARKETING", ("sms", "whatsapp", "rcs", "mms"), "en_US",
      "Hi {{name}}, our spring sale is on: {{discount}} off everything until Sunday. Shop now: {{link}}",
      "Reply STOP to opt out", "Shop now"),
-    ("back_in_stock", "MARKETING", ("whatsapp",), "en_US",
+    ("back_in_stock", "MARKETING", ("whatsapp", "rcs"), "en_US",
      "Good news {{name}}! {{product}} is back in stock.", None, "View product"),
-    ("loyalty_points", "MARKETING", ("sms",), "en_US",
-     "{{name}}, you have {{points}} loyalty points. Redeem them before {{date}}.", None, None),
-    ("order_confirmation", "UTILITY", ("sms", "whatsapp"), "en_US",
+    ("loyalty_points", "MARKETING", ("sms", "rcs"), "en_US",
+     "{{name}}, you have {{points}} Acme loyalty points waiting. Redeem them online or in any of our "
+     "stores before {{date}} and shipping is free on your next order. Reply STOP to opt out",
+     None, None),
+    ("order_confirmation", "UTILITY", ("sms", "whatsapp", "rcs"), "en_US",
      "Hi {{name}}, your order {{order_id}} has been confirmed.", None, None),
-    ("shipping_update", "UTILITY", ("sms", "whatsapp"), "en_US",
+    ("shipping_update", "UTILITY", ("sms", "whatsapp", "rcs"), "en_US",
      "Your order {{order_id}} has shipped and will arrive on {{date}}.", None, "Track order"),
     ("appointment_reminder", "UTILITY", ("sms",), "en_US",
      "Reminder: your appointment is on {{date}} at {{time}}. Reply C to cancel.", None, None),
@@ -68,11 +52,18 @@ _CATALOGUE: tuple[tuple[str, str, tuple[str, ...], str, str, str | None, str | N
      "We received your payment of {{amount}}. Thank you, {{name}}!", None, None),
     ("confirmacion_pedido", "UTILITY", ("sms", "whatsapp"), "es_ES",
      "Hola {{name}}, tu pedido {{order_id}} ha sido confirmado.", None, None),
-    ("login_code", "AUTHENTICATION", ("sms", "whatsapp"), "en_US",
+    ("confirmacao_pedido", "UTILITY", ("sms", "whatsapp"), "pt_BR",
+     "Olá {{name}}, seu pedido {{order_id}} foi confirmado e já está em preparação. Obrigado!",
+     None, None),
+    ("login_code", "AUTHENTICATION", ("sms", "whatsapp", "rcs"), "en_US",
      "{{code}} is your verification code. It expires in 10 minutes.", None, "Copy code"),
     ("password_reset", "AUTHENTICATION", ("sms", "whatsapp"), "en_US",
      "Use {{code}} to reset your password. Do not share this code.", None, None),
 )  # fmt: skip
+#: The creative each MMS template sends: (url, mime type, size in bytes).
+MMS_MEDIA: dict[str, tuple[str, str, int]] = {
+    "spring_sale": ("https://cdn.acme.example/mms/spring-sale.jpg", "image/jpeg", 184_320),
+}
 # Templates that never get approved, so every profile has PENDING and REJECTED ones.
 _UNAPPROVED: tuple[tuple[str, str, tuple[str, ...], str, str, str], ...] = (
     ("summer_preview", "MARKETING", ("whatsapp",), "en_US",
@@ -83,209 +74,11 @@ _UNAPPROVED: tuple[tuple[str, str, tuple[str, ...], str, str, str], ...] = (
     ("delivery_window", "UTILITY", ("whatsapp",), "en_US",
      "Choose your delivery window for order {{order_id}}.", "REJECTED"),
 )  # fmt: skip
-_FIRST_NAMES = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Goran", "Hana", "Ivan", "Jia",
-                "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq")  # fmt: skip
-_PRODUCTS = ("Trail Runner 2", "Linen Shirt", "Espresso Grinder", "Yoga Mat", "Desk Lamp")
-
-
-def _fake_values(key: int, created: float) -> dict[str, str]:
-    """Deterministic template parameters for message number ``key`` (cheap: one hash, no RNG)."""
-    h = hash_int("values", key)
-
-    def take(n: int) -> int:
-        nonlocal h
-        h, r = divmod(h, n)
-        return r
-
-    day = datetime.fromtimestamp(created + 86400 * (1 + take(5)), tz=UTC)
-    return {
-        "name": _FIRST_NAMES[take(len(_FIRST_NAMES))],
-        "discount": f"{(10, 15, 20, 25, 30)[take(5)]}%",
-        "link": f"https://sent.dm/l/{take(1 << 24):06x}",
-        "product": _PRODUCTS[take(len(_PRODUCTS))],
-        "points": str(50 + take(4950)),
-        "date": day.strftime("%b %d"),
-        "time": f"{8 + take(11)}:{('00', '15', '30', '45')[take(4)]}",
-        "order_id": f"#{10000 + take(90000)}",
-        "amount": f"${5 + take(395)}.{take(100):02d}",
-        "code": f"{take(1_000_000):06d}",
-    }
-
-
-def message_body(records: Records, i: int) -> str:
-    """The text of message ``i``: a live send's as sent, a historical one's rendered from the seed."""
-    text = records.message_text.get(i)
-    if text is not None:
-        return text
-    tpl = records.template_of(i)
-    if tpl is None:
-        return ""
-    channel = CHANNELS[int(records.messages["channel"][i])]
-    raw = tpl.texts.get(channel) or next(iter(tpl.texts.values()))
-    body = records.body_cache.get(i)
-    if body is None:
-        body = render(raw, _fake_values(records.seed * 1_000_003 + i, float(records.messages["created"][i])))
-        if len(records.body_cache) > 100_000:
-            records.body_cache.clear()
-        records.body_cache[i] = body
-    return body
 
 
 def new_secret(records: Records) -> str:
     """A fresh ``whsec_`` signing secret, drawn from the world's seed."""
     return "whsec_" + base64.b64encode(random.Random(records.prng.getrandbits(64)).randbytes(24)).decode()
-
-
-# ---------------------------------------------------------------------------------------------
-# lifecycles and webhook events
-# ---------------------------------------------------------------------------------------------
-
-
-def _outcome_tables(records: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    shape = (len(CHANNELS), len(records.regions))
-    pf, pd_, pr = np.zeros(shape), np.zeros(shape), np.zeros(shape)
-    for c, ch in enumerate(CHANNELS):
-        for r, region in enumerate(records.regions):
-            o = records.params.outcome(ch, region)
-            pf[c, r], pd_[c, r], pr[c, r] = o.failed, o.delivered, o.read
-    return pf, pd_, pr
-
-
-@functools.cache
-def _reasons_by_channel() -> list[np.ndarray]:
-    return [np.array([REASON_INDEX[r] for r in FAILURE_REASONS.get(ch, FAILURE_REASONS["sms"])])
-            for ch in CHANNELS]  # fmt: skip
-
-
-def _lifecycles(
-    records: Records,
-    rng: np.random.Generator,
-    created: np.ndarray,
-    channel: np.ndarray,
-    region: np.ndarray,
-    release: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Sample each message's timeline (n x 7 epoch seconds, NaN = never) and failure reason."""
-    n = len(created)
-    pf, pd_, pr = _outcome_tables(records)
-    p_failed, p_delivered, p_read = pf[channel, region], pd_[channel, region], pr[channel, region]
-    u = rng.random(n)
-    failed = u < p_failed
-    delivered = (u >= p_failed) & (u < p_failed + p_delivered)
-    before_send = failed & (rng.random(n) < records.params.failed_before_send_share)
-    read = delivered & (rng.random(n) < p_read)
-
-    def lat(name: str) -> np.ndarray:
-        out = np.empty(n)
-        for c, ch in enumerate(CHANNELS):
-            mask = channel == c
-            if mask.any():
-                spec = records.params.latency.get(ch, records.params.latency["sms"])[name]
-                out[mask] = _lognormal(rng, spec, int(mask.sum()))
-        return out
-
-    times = np.full((n, len(STATUSES)), np.nan)
-    times[:, QUEUED] = created
-    start = created
-    if release is not None:  # scheduled sends: held until release
-        scheduled = ~np.isnan(release)
-        times[scheduled, SCHEDULED] = created[scheduled] + 0.2
-        start = np.where(scheduled, release, created)
-    t_proc = start + lat("processed")
-    times[:, PROCESSED] = t_proc
-    t_sent = t_proc + lat("sent")
-    times[~before_send, SENT] = t_sent[~before_send]
-    t_deliv = t_sent + lat("delivered")
-    times[delivered, DELIVERED] = t_deliv[delivered]
-    times[read, READ] = (t_deliv + lat("read"))[read]
-    t_fail = np.where(before_send, t_proc + lat("failed_before_send"), t_sent + lat("failed"))
-    times[failed, FAILED] = t_fail[failed]
-    reason = np.full(n, -1, dtype=np.int16)
-    for c in range(len(CHANNELS)):
-        mask = failed & (channel == c)
-        if mask.any():
-            options = _reasons_by_channel()[c]
-            reason[mask] = options[rng.integers(0, len(options), int(mask.sum()))]
-    return times, reason
-
-
-def _emit_events(records: Records, rng: np.random.Generator, webhook: Webhook, msgs: np.ndarray) -> None:
-    """Append one event per subscribed status change of ``msgs`` (message row indices)."""
-    steps = sorted(webhook.steps())
-    if not steps or len(msgs) == 0:
-        return
-    times = records.messages["times"][msgs][:, steps]
-    rows, cols = np.nonzero(~np.isnan(times))
-    if len(rows) == 0:
-        return
-    msg = msgs[rows]
-    step = np.asarray(steps, dtype=np.int8)[cols]
-    status_time = times[rows, cols]
-    k = len(msg)
-    created = status_time + _lognormal(rng, (0.3, 0.5), k)
-    u = rng.random(k)
-    failed = u < webhook.failure_share
-    retried = ~failed & (u < webhook.failure_share + records.params.webhook_retry_share) & (webhook.retry_count > 1)
-    outcome = np.where(failed, 2, np.where(retried, 1, 0)).astype(np.int8)
-    attempts = np.ones(k, dtype=np.int8)
-    attempts[failed] = webhook.retry_count
-    if retried.any():
-        attempts[retried] = rng.integers(2, webhook.retry_count + 1, int(retried.sum()))
-    http = np.full(k, 200, dtype=np.int16)
-    if failed.any():
-        codes = np.array([c for c, _ in HTTP_FAILURES], dtype=np.int16)
-        http[failed] = codes[rng.integers(0, len(codes), int(failed.sum()))]
-    started = _lognormal(rng, (0.2, 0.5), k)
-    response = _lognormal(rng, (0.12, 0.6), k)
-    # retries back off 30 s, 2 min, 5 min, 15 min...; a timeout waits timeout_seconds
-    backoff = np.cumsum([0.0, 30.0, 120.0, 300.0, 900.0, 1800.0])
-    per_try = np.where(http == 0, float(webhook.timeout_seconds), response)
-    completed = started + backoff[np.clip(attempts - 1, 0, 5)] + per_try
-    serial = np.arange(records.serial, records.serial + k, dtype=np.int64)
-    records.serial += k
-    degenerate = rng.random(k) < records.params.degenerate_event_share
-    webhook.events.extend(
-        k, created=created, msg=msg, step=step, serial=serial, outcome=outcome, attempts=attempts,
-        http=http, degenerate=degenerate, started=started, completed=completed,
-    )  # fmt: skip
-    webhook.dirty = True
-
-
-def add_messages(
-    records: Records, *, scope: np.ndarray, contact: np.ndarray, channel: np.ndarray, template: np.ndarray,
-    created: np.ndarray, rng: np.random.Generator, release: np.ndarray | None = None,
-) -> range:  # fmt: skip
-    """Draw the lifecycles, prices and webhook events of new messages, and store them."""
-    region = records.contacts["region"][contact].astype(np.int64)
-    times, reason = _lifecycles(records, rng, created, channel, region, release)
-    n = len(created)
-    price = np.empty(n)
-    markup = np.empty(n)
-    cache: dict[tuple[int, int, int], tuple[float, float]] = {}
-    for k in range(n):
-        key = (int(channel[k]), int(region[k]), int(template[k]))
-        if key not in cache:
-            ch, rc = CHANNELS[key[0]], records.regions[key[1]]
-            category = records.templates[key[2]].category if key[2] >= 0 else None
-            cache[key] = (records.params.price(ch, rc, category), records.params.markup(ch, rc))
-        price[k], markup[k] = cache[key]
-    rows = records.messages.extend(
-        n, created=created, times=times, channel=channel, contact=contact, template=template,
-        scope=scope, reason=reason, price=price, markup=markup,
-    )  # fmt: skip
-    for row in rows:
-        mid = uuid_from_int(records.prng.getrandbits(128))
-        records.message_ids.append(mid)
-        records.message_by_id[mid] = row
-    new = np.arange(rows.start, rows.stop)
-    scopes = set(int(s) for s in np.unique(scope))
-    for w in records.webhooks:
-        if w.deleted or not w.is_active:
-            continue
-        mine = new if w.scope == 0 else new[scope == w.scope]
-        if w.scope == 0 or w.scope in scopes:
-            _emit_events(records, rng, w, mine)
-    return rows
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,7 +126,7 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
     roles = (("admin", "active"), ("developer", "active"), ("billing", "invited"))
     for s in records.scopes:
         for u, (role, status) in enumerate(roles if s.index == 0 else roles[: 1 + s.index % 2]):
-            first = _FIRST_NAMES[(s.index * 3 + u) % len(_FIRST_NAMES)]
+            first = FIRST_NAMES[(s.index * 3 + u) % len(FIRST_NAMES)]
             invited = s.created + u * 86400
             records.users.append(User(new_id(), s.index, f"{first.lower()}.{role}@acme.example", f"{first} {role.title()}",
                                       role, status, invited, None if status == "invited" else anchor - (u + 1) * 3600,
@@ -383,15 +176,15 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
     region_p = np.array([params.region_weights.get(r, 1.0) for r in regions], dtype=float)
     region_p /= region_p.sum()
     used_phones: set[str] = set()
-    wa_share = np.array([params.whatsapp_share.get(r, params.whatsapp_share_default) for r in regions])
     for scope_idx in range(n_scopes):
         n = counts[scope_idx]
         if n == 0:
             continue
         reg = rng.choice(len(regions), size=n, p=region_p)
-        whatsapp = rng.random(n) < wa_share[reg]
-        bits = np.where(whatsapp, 3, 1).astype(np.int8)
-        default = np.where(whatsapp & (rng.random(n) < 0.6), 1, 0).astype(np.int8)
+        bits = contact_bits(records, rng, reg)
+        pick = rng.random(n)
+        default = np.where((bits & 2 > 0) & (pick < 0.6), CHANNELS.index("whatsapp"),
+                           np.where((bits & 4 > 0) & (pick > 0.8), CHANNELS.index("rcs"), 0)).astype(np.int8)  # fmt: skip
         opt_out = rng.random(n) < params.opt_out_share
         created = start - 150 * 86400 + rng.random(n) * 120 * 86400  # all before the history window
         updated = np.where(rng.random(n) < 0.6, created + rng.random(n) * (anchor - created), np.nan)
@@ -406,42 +199,133 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
         records.add_contacts(scope_idx, [phones[k] for k in order], [regions[int(reg[k])] for k in order],
                             bits[order], default[order], opt_out[order], created[order], updated[order])  # fmt: skip
 
-    # messages
+    # messages: the outbound history, then the contacts' replies
     if messages:
-        c = records.contacts
-        eligible_contacts = []
-        for scope_idx in range(n_scopes):
-            own = [i for i in records.scope_contacts[scope_idx] if not c["opt_out"][i]]
-            inherited = [] if scope_idx == 0 else [i for i in records.scope_contacts[0] if not c["opt_out"][i]]
-            eligible_contacts.append(np.array(sorted(own + inherited), dtype=np.int32))
-        msg_weights = np.array([0.05, *weights.tolist()]) * np.array([len(e) > 0 for e in eligible_contacts])
-        scope = rng.choice(n_scopes, size=messages, p=msg_weights / msg_weights.sum()).astype(np.int16)
-        contact = np.empty(messages, dtype=np.int32)
-        for scope_idx in range(n_scopes):
-            mask = scope == scope_idx
-            if mask.any():
-                pool = eligible_contacts[scope_idx]
-                # a few contacts get many messages: a skewed pick over the pool
-                pick = (rng.power(0.6, int(mask.sum())) * len(pool)).astype(np.int64)
-                contact[mask] = pool[np.minimum(pick, len(pool) - 1)]
-        bits = c["channels"][contact]
-        default = c["default"][contact]
-        both = bits == 3
-        channel = np.where(both, np.where(rng.random(messages) < 0.8, default, 1 - default), 0).astype(np.int8)
-        template = np.empty(messages, dtype=np.int32)
-        for scope_idx in range(n_scopes):
-            for ch_idx, ch in enumerate(CHANNELS):
-                mask = (scope == scope_idx) & (channel == ch_idx)
-                if not mask.any():
-                    continue
-                pool = np.array([k for k, t in enumerate(records.templates)
-                                 if t.scope == scope_idx and t.status == "APPROVED" and ch in t.channels])  # fmt: skip
-                template[mask] = pool[rng.integers(0, len(pool), int(mask.sum()))]
-        hour_w = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 9, 9, 9, 9, 9, 8, 7, 6, 5, 3, 2, 1], dtype=float)
-        days = rng.integers(0, params.history_days, messages)
-        hours = rng.choice(24, size=messages, p=hour_w / hour_w.sum())
-        created = start + days * 86400.0 + hours * 3600.0 + rng.random(messages) * 3600.0
-        order = np.argsort(created, kind="stable")
-        add_messages(records, scope=scope[order], contact=contact[order], channel=channel[order],
-                     template=template[order], created=created[order], rng=rng)  # fmt: skip
+        _outbound_history(records, rng, messages, weights)
+        _inbound_history(records, rng)
     records.version += 1
+
+
+def contact_bits(records: Records, rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
+    """Channel bits of new contacts in ``region`` (region indices): SMS always, WhatsApp and RCS
+    by their regional shares, MMS wherever carriers take it."""
+    params = records.params
+    regions = records.regions
+    wa = np.array([params.whatsapp_share.get(r, params.whatsapp_share_default) for r in regions])[region]
+    rcs = np.array([params.rcs_share.get(r, 0.0) if r in _pricing.RCS_RATES else 0.0 for r in regions])[region]
+    mms = np.array([r in _pricing.MMS_RATES for r in regions])[region]
+    bits = np.full(len(region), CHANNEL_BIT["sms"], dtype=np.int8)
+    bits |= np.where(rng.random(len(region)) < wa, CHANNEL_BIT["whatsapp"], 0).astype(np.int8)
+    bits |= np.where(rng.random(len(region)) < rcs, CHANNEL_BIT["rcs"], 0).astype(np.int8)
+    bits |= np.where(mms, CHANNEL_BIT["mms"], 0).astype(np.int8)
+    return bits
+
+
+def _pick_channels(records: Records, rng: np.random.Generator, contact: np.ndarray) -> np.ndarray:
+    """The channel of each outbound message: mostly the contact's default, else another of its
+    channels; SMS goes out as MMS for a share of contacts who can take it."""
+    c = records.contacts
+    bits, default = c["channels"][contact].astype(np.int64), c["default"][contact].astype(np.int64)
+    n = len(contact)
+    choices = np.array([CHANNELS.index(ch) for ch in ("sms", "whatsapp", "rcs")])
+    reachable = (bits[:, None] & np.array([CHANNEL_BIT[CHANNELS[ch]] for ch in choices])) > 0
+    reachable &= choices[None, :] != default[:, None]
+    # a quarter of the messages go out on another of the contact's channels, picked at random
+    scores = np.where(reachable, rng.random((n, len(choices))), -1.0)
+    other = (rng.random(n) >= 0.75) & reachable.any(axis=1)
+    channel = np.where(other, choices[np.argmax(scores, axis=1)], default)
+    mms = (channel == 0) & (bits & CHANNEL_BIT["mms"] > 0) & (rng.random(n) < records.params.mms_share)
+    channel[mms] = CHANNELS.index("mms")
+    return channel.astype(np.int8)
+
+
+def _outbound_history(records: Records, rng: np.random.Generator, messages: int, weights: np.ndarray) -> None:
+    params = records.params
+    c = records.contacts
+    start, anchor = records.history_start, records.anchor
+    n_scopes = len(records.scopes)
+    eligible, opted_out = [], []
+    for scope_idx in range(n_scopes):
+        seen = list(records.scope_contacts[scope_idx]) + ([] if scope_idx == 0 else list(records.scope_contacts[0]))
+        eligible.append(np.array(sorted(i for i in seen if not c["opt_out"][i]), dtype=np.int32))
+        opted_out.append(np.array(sorted(i for i in seen if c["opt_out"][i]), dtype=np.int32))
+    msg_weights = np.array([0.05, *weights.tolist()]) * np.array([len(e) > 0 for e in eligible])
+    scope = rng.choice(n_scopes, size=messages, p=msg_weights / msg_weights.sum()).astype(np.int16)
+    contact = np.empty(messages, dtype=np.int32)
+    for scope_idx in range(n_scopes):
+        mask = scope == scope_idx
+        if mask.any():
+            pool = eligible[scope_idx]
+            # a few contacts get many messages: a skewed pick over the pool
+            pick = (rng.power(0.6, int(mask.sum())) * len(pool)).astype(np.int64)
+            contact[mask] = pool[np.minimum(pick, len(pool) - 1)]
+            # some sends go to contacts who have opted out since the list was built
+            stale = mask & (rng.random(messages) < params.opted_out_send_share)
+            if len(opted_out[scope_idx]) and stale.any():
+                contact[stale] = opted_out[scope_idx][rng.integers(0, len(opted_out[scope_idx]), int(stale.sum()))]
+    channel = _pick_channels(records, rng, contact)
+    template = np.full(messages, -1, dtype=np.int32)
+    for scope_idx in range(n_scopes):
+        for ch_idx, ch in enumerate(CHANNELS):
+            mask = (scope == scope_idx) & (channel == ch_idx)
+            if not mask.any():
+                continue
+            pool = np.array([k for k, t in enumerate(records.templates)
+                             if t.scope == scope_idx and t.status == "APPROVED" and ch in t.channels])  # fmt: skip
+            if len(pool) == 0:  # no template of this scope speaks the channel: send it as SMS
+                channel[mask] = 0
+                pool = np.array([k for k, t in enumerate(records.templates)
+                                 if t.scope == scope_idx and t.status == "APPROVED" and "sms" in t.channels])  # fmt: skip
+            template[mask] = pool[rng.integers(0, len(pool), int(mask.sum()))]
+    # when each message was released: a daily rhythm over the history
+    hour_w = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 9, 9, 9, 9, 9, 8, 7, 6, 5, 3, 2, 1], dtype=float)
+    days = rng.integers(0, params.history_days, messages)
+    hours = rng.choice(24, size=messages, p=hour_w / hour_w.sum())
+    at = start + days * 86400.0 + hours * 3600.0 + rng.random(messages) * 3600.0
+    # a share were scheduled ahead (requested hours to days before release); a few of the latest
+    # are still held for a release after the history ends; some holds were cancelled
+    held = rng.random(messages) < params.scheduled_share
+    lead = np.clip(lognormal(rng, (6 * 3600.0, 1.2), messages), 120.0, 29 * 86400.0)
+    future = held & (at > anchor - 2 * 86400.0) & (rng.random(messages) < 0.25)
+    at[future] = anchor + rng.random(int(future.sum())) * 3 * 86400.0
+    sched = np.where(held, at, np.nan)
+    created = np.where(held, np.where(future, anchor - rng.random(messages) * 86400.0, at - lead), at)
+    cancel = held & (rng.random(messages) < params.cancelled_share)
+    cancel_at = np.where(cancel, created + rng.random(messages) * np.maximum(at - created, 60.0), np.nan)
+    order = np.argsort(created, kind="stable")
+    scope, contact, channel, template = scope[order], contact[order], channel[order], template[order]
+    created, sched, cancel_at, at = created[order], sched[order], cancel_at[order], at[order]
+    gate = gate_reasons(records, rng, scope=scope, contact=contact, channel=channel, template=template, at=at)
+    rows = np.arange(records.messages.n, records.messages.n + messages)
+    units, gsm7 = template_units(records, rows, template, channel)
+    buttons = np.array([t.button is not None for t in records.templates])[template]
+    rich = (channel == CHANNELS.index("rcs")) & ((units > 160) | buttons)
+    add_messages(records, scope=scope, contact=contact, channel=channel, template=template, created=created,
+                 rng=rng, sched=sched, gate=gate, cancel_at=cancel_at, units=units, gsm7=gsm7, rich=rich)  # fmt: skip
+
+
+def _inbound_history(records: Records, rng: np.random.Generator) -> None:
+    """Contacts' messages to the account: replies to delivered messages, and a few unprompted."""
+    params = records.params
+    m = records.messages
+    out = np.flatnonzero(m["direction"] == 0)
+    final = np.nanargmax(m["times"][out], axis=1)
+    delivered = out[np.isin(final, (DELIVERED, READ))]
+    share = np.array([params.reply_share.get(ch, 0.0) for ch in CHANNELS])[m["channel"][delivered]]
+    replied = delivered[rng.random(len(delivered)) < share]
+    when = m["times"][replied, DELIVERED] + lognormal(rng, params.reply_delay, len(replied))
+    n_cold = round(len(out) * params.unprompted_inbound_per_100 / 100)
+    cold_src = out[rng.integers(0, len(out), n_cold)] if n_cold and len(out) else np.empty(0, dtype=np.int64)
+    cold_at = records.history_start + rng.random(n_cold) * (records.anchor - records.history_start)
+    source = np.concatenate([replied, cold_src]).astype(np.int64)
+    if len(source) == 0:
+        return
+    created = np.concatenate([when, cold_at])
+    reply_to = np.concatenate([replied, np.full(n_cold, -1)]).astype(np.int32)
+    channel = m["channel"][source].copy()
+    channel[channel == CHANNELS.index("mms")] = CHANNELS.index("sms")  # replies to an MMS come back as SMS
+    order = np.argsort(created, kind="stable")
+    k = len(order)
+    add_messages(records, scope=m["scope"][source][order], contact=m["contact"][source][order],
+                 channel=channel[order], template=np.full(k, -1, dtype=np.int32), created=created[order],
+                 rng=rng, direction=np.ones(k, dtype=np.int8), reply_to=reply_to[order])  # fmt: skip

@@ -383,6 +383,37 @@ def number_formats(e164: str) -> dict[str, str | None]:
     return dict(zip(keys, _formats(e164), strict=True))
 
 
+#: Digit layout of the international format per (leading digits, length): numbers that share
+#: their calling code and first national digits are grouped alike (libphonenumber picks the
+#: pattern by leading digits), so one formatted number shows how to lay out the others.
+_SHAPES: dict[tuple[str, int], str | None] = {}
+_SHAPE_PREFIX = 8  # "+" and seven digits: the calling code and the national digits that pick a pattern
+
+
+def format_international(e164: str) -> str | None:
+    """``number_formats(e164)["format_international"]``, fast for numbers shaped like ones seen.
+
+    A list of 100 messages shows 100 numbers in international format; formatting each with
+    libphonenumber costs ~0.1 ms, so layouts are reused (tested equal over generated worlds).
+
+    >>> format_international("+12025550123")
+    '+1 202-555-0123'
+    """
+    key = (e164[:_SHAPE_PREFIX], len(e164))
+    shape = _SHAPES.get(key)
+    if shape is None:
+        formatted = _formats(e164)[2]
+        digits = "".join(ch for ch in formatted if ch.isdigit())
+        shape = "".join("#" if ch.isdigit() else ch for ch in formatted) if digits == e164[1:] else ""
+        if len(_SHAPES) < 100_000:
+            _SHAPES[key] = shape
+        return formatted
+    if not shape:  # a layout that does not keep every digit in order: format this one properly
+        return _formats(e164)[2]
+    it = iter(e164[1:])
+    return "".join(next(it) if ch == "#" else ch for ch in shape)
+
+
 def is_e164(s: str) -> bool:
     """Strict E.164 check: ``+``, 8 to 15 digits, and a possible number.
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from . import _pricing
 
-__all__ = ["Outcome", "WorldParams"]
+__all__ = ["Outage", "Outcome", "WorldParams"]
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,9 @@ class Outcome:
 
 
 def _default_outcomes() -> dict[str, Outcome]:
-    # SMS: no read receipts, some handsets/carriers never return a delivery receipt.
-    return {"sms": Outcome(failed=0.04, delivered=0.89), "whatsapp": Outcome(0.03, 0.95, 0.62)}
+    # SMS/MMS: no read receipts, some handsets/carriers never return a delivery receipt.
+    return {"sms": Outcome(failed=0.04, delivered=0.89), "whatsapp": Outcome(0.03, 0.95, 0.62),
+            "rcs": Outcome(0.04, 0.92, 0.48), "mms": Outcome(0.06, 0.86)}  # fmt: skip
 
 
 def _default_region_factor() -> dict[str, float]:
@@ -67,7 +68,36 @@ def _default_latency() -> dict[str, dict[str, tuple[float, float]]]:
                 "read": (600.0, 1.5), "failed_before_send": (1.5, 0.5), "failed": (25.0, 1.2)},
         "whatsapp": {"processed": (0.5, 0.5), "sent": (1.2, 0.6), "delivered": (2.5, 0.9),
                      "read": (900.0, 1.6), "failed_before_send": (1.0, 0.5), "failed": (40.0, 1.3)},
+        "rcs": {"processed": (0.5, 0.5), "sent": (1.0, 0.6), "delivered": (3.0, 0.9),
+                "read": (700.0, 1.6), "failed_before_send": (1.0, 0.5), "failed": (30.0, 1.2)},
+        "mms": {"processed": (1.0, 0.6), "sent": (4.0, 0.7), "delivered": (15.0, 1.0),
+                "read": (600.0, 1.5), "failed_before_send": (2.0, 0.5), "failed": (45.0, 1.2)},
     }  # fmt: skip
+
+
+def _default_rcs_share() -> dict[str, float]:
+    # Share of contacts reachable on RCS (Android handsets with RCS on) where RCS is launched.
+    return {"US": 0.35, "CA": 0.3, "MX": 0.45, "BR": 0.55, "GB": 0.4, "DE": 0.4, "FR": 0.45,
+            "ES": 0.5, "IT": 0.45, "NL": 0.35, "IN": 0.6, "SG": 0.3, "JP": 0.15, "AU": 0.35}  # fmt: skip
+
+
+def _default_reply_share() -> dict[str, float]:
+    # P(the contact replies | the message was delivered), per channel.
+    return {"sms": 0.03, "whatsapp": 0.09, "rcs": 0.05, "mms": 0.02}
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A window in the history when one scope's sends were BLOCKED for insufficient balance.
+
+    ``scope`` is a scope index (1 = the first profile); ``day`` counts days back from the end of
+    the history; the window opens at ``hour`` UTC and lasts ``hours``.
+    """
+
+    scope: int = 2
+    day: int = 9
+    hour: int = 14
+    hours: float = 5.0
 
 
 @dataclass
@@ -107,6 +137,26 @@ class WorldParams:
     flaky_webhook_failure_share: float = 0.25
     #: Share of webhook events whose event_data is the docs' ``{"valueKind": "Undefined"}``.
     degenerate_event_share: float = 0.004
+    #: Share of contacts reachable on RCS, per region (0 where RCS is not launched).
+    rcs_share: dict[str, float] = field(default_factory=_default_rcs_share)
+    #: Share of SMS sends that go out as MMS (with media) where MMS is sold.
+    mms_share: float = 0.12
+    #: Share of outbound messages sent to a contact that has since opted out (FILTERED, BUSINESS_004).
+    opted_out_send_share: float = 0.01
+    #: Share of marketing messages the platform's content filter stops (FILTERED, DELIVERY_012).
+    content_filter_share: float = 0.006
+    #: Share of outbound messages that were scheduled ahead, and the share of those later cancelled.
+    scheduled_share: float = 0.06
+    cancelled_share: float = 0.12
+    #: Quiet hours (local time, [start, end) hours) during which a scheduled release is moved.
+    quiet_hours: tuple[int, int] = (21, 8)
+    #: P(reply | delivered) per channel; replies arrive after a lognormal delay (median, sigma) in s.
+    reply_share: dict[str, float] = field(default_factory=_default_reply_share)
+    reply_delay: tuple[float, float] = (900.0, 1.4)
+    #: Inbound messages that start a conversation (no outbound before them), per 100 outbound.
+    unprompted_inbound_per_100: float = 0.8
+    #: Windows when a scope's sends were BLOCKED for insufficient balance (BUSINESS_003).
+    outages: tuple[Outage, ...] = (Outage(),)
     #: Account tier for the send rate limit ("starter" 60/min or "growth" 300/min).
     tier: str = "growth"
     #: Price overrides: (channel, region, category) -> price; (channel, region) -> markup.
@@ -128,18 +178,23 @@ class WorldParams:
         stuck = min(0.4, base.stuck * factor)
         return Outcome(failed=round(failed, 6), delivered=round(1.0 - failed - stuck, 6), read=base.read)
 
-    def price(self, channel: str, region_code: str, category: str | None) -> float:
+    def price(
+        self, channel: str, region_code: str, category: str | None, *, segments: int = 1, rich: bool = False
+    ) -> float:
         """The channel price of one message (``_pricing`` unless overridden).
+
+        An override is the price of one message (one SMS segment: longer SMS cost that times
+        ``segments``).
 
         >>> WorldParams(price_overrides={("sms", "US", "MARKETING"): 0.05}).price("sms", "US", "MARKETING")
         0.05
         """
         key = (channel, region_code, category)
         if key in self.price_overrides:
-            return self.price_overrides[key]
+            return round(self.price_overrides[key] * (segments if channel == "sms" else 1), 4)
         if channel == "whatsapp" and category is None:
             category = "UTILITY"  # free-form WhatsApp text is priced as a utility conversation
-        return _pricing.channel_price(channel, region_code, category)
+        return _pricing.channel_price(channel, region_code, category, segments=segments, rich=rich)
 
     def markup(self, channel: str, region_code: str) -> float:
         """The ``active_contact_price`` of one message (``_pricing`` unless overridden).

@@ -32,8 +32,10 @@ __all__ = [
     "CATEGORIES",
     "CHANNELS",
     "CONTINENT",
+    "MMS_RATES",
     "PRICING_AS_OF",
     "PRICING_SOURCE",
+    "RCS_RATES",
     "REGIONS",
     "REST_OF_WORLD",
     "SMS_RATES",
@@ -51,12 +53,14 @@ PRICING_SOURCE: Final = (
     "Meta's WhatsApp Business Platform per-message rate card (USD, by market and "
     f"template category, in effect from {PRICING_AS_OF}). SMS: typical A2P "
     f"per-segment destination rates in USD as of {PRICING_AS_OF[:7]}, category-"
-    "independent, carrier surcharges excluded. Sent markup (active_contact_price): "
-    "flat 0.0050 USD per SMS and 0.0030 USD per WhatsApp message."
+    "independent, per segment, carrier surcharges excluded. RCS: modelled on the shape "
+    "of Google RBM billing (basic vs single message, per market where RCS is launched). MMS: "
+    "typical US/CA carrier MMS rates. Sent markup (active_contact_price): flat 0.0050 USD per "
+    "SMS, 0.0030 per WhatsApp, 0.0040 per RCS and 0.0100 per MMS message. Inbound is free."
 )
 
 CATEGORIES: Final = ("MARKETING", "UTILITY", "AUTHENTICATION")
-CHANNELS: Final = ("sms", "whatsapp")
+CHANNELS: Final = ("sms", "whatsapp", "rcs", "mms")
 
 #: Region code used in tables for everything not listed in :data:`REGIONS`.
 REST_OF_WORLD: Final = "ZZ"
@@ -97,6 +101,17 @@ CONTINENT: Final[dict[str, str]] = {
     "EG": "Africa",
     "AU": "Oceania",
 }
+
+#: The main time zone of each region: quiet hours are local time there.
+TIMEZONE: Final[dict[str, str]] = {
+    "US": "America/New_York", "CA": "America/Toronto", "MX": "America/Mexico_City",
+    "BR": "America/Sao_Paulo", "AR": "America/Argentina/Buenos_Aires", "CO": "America/Bogota",
+    "GB": "Europe/London", "DE": "Europe/Berlin", "FR": "Europe/Paris", "ES": "Europe/Madrid",
+    "IT": "Europe/Rome", "NL": "Europe/Amsterdam", "IN": "Asia/Kolkata", "ID": "Asia/Jakarta",
+    "PH": "Asia/Manila", "SG": "Asia/Singapore", "AE": "Asia/Dubai", "SA": "Asia/Riyadh",
+    "JP": "Asia/Tokyo", "ZA": "Africa/Johannesburg", "NG": "Africa/Lagos", "KE": "Africa/Nairobi",
+    "EG": "Africa/Cairo", "AU": "Australia/Sydney",
+}  # fmt: skip
 
 #: WhatsApp, USD per delivered template message:
 #: region -> (Meta market, MARKETING, UTILITY, AUTHENTICATION).
@@ -157,8 +172,30 @@ SMS_RATES: Final[dict[str, float]] = {
     REST_OF_WORLD: 0.0750,
 }
 
+#: RCS, USD per message where RCS Business Messaging is launched: region -> (basic, single).
+#: A basic message is text of at most 160 characters; longer or rich (buttons) is a single one.
+RCS_RATES: Final[dict[str, tuple[float, float]]] = {
+    "US": (0.0035, 0.0100),
+    "CA": (0.0035, 0.0100),
+    "MX": (0.0060, 0.0150),
+    "BR": (0.0050, 0.0120),
+    "GB": (0.0150, 0.0300),
+    "DE": (0.0300, 0.0550),
+    "FR": (0.0250, 0.0500),
+    "ES": (0.0250, 0.0450),
+    "IT": (0.0250, 0.0450),
+    "NL": (0.0300, 0.0600),
+    "IN": (0.0020, 0.0045),
+    "SG": (0.0150, 0.0300),
+    "JP": (0.0200, 0.0400),
+    "AU": (0.0150, 0.0300),
+}
+
+#: MMS, USD per message (one message whatever its size), where carriers take MMS.
+MMS_RATES: Final[dict[str, float]] = {"US": 0.0200, "CA": 0.0250}
+
 #: Sent's markup per message (``active_contact_price``), USD, any region/category.
-ACTIVE_CONTACT_MARKUP: Final[dict[str, float]] = {"sms": 0.0050, "whatsapp": 0.0030}
+ACTIVE_CONTACT_MARKUP: Final[dict[str, float]] = {"sms": 0.0050, "whatsapp": 0.0030, "rcs": 0.0040, "mms": 0.0100}
 
 _REGION_RE = re.compile(r"[A-Z]{2}")
 
@@ -181,30 +218,49 @@ def _region_row(region_code: str) -> str:
 
 
 def _category(category: str | None, channel: str) -> str | None:
-    if category is None and channel == "sms":
-        return None  # SMS price does not depend on a template category
+    if category is None and channel != "whatsapp":
+        return None  # only WhatsApp prices depend on a template category
     key = category.upper() if isinstance(category, str) else category
     if key not in CATEGORIES:
         raise ValueError(f"unknown template category {category!r}; expected one of {CATEGORIES}")
     return key
 
 
-def channel_price(channel: str, region_code: str, category: str | None) -> float:
+def channel_price(
+    channel: str, region_code: str, category: str | None, *, segments: int = 1, rich: bool = False
+) -> float:
     """Channel cost in USD (4 decimals) of one message: the API's ``price``.
 
-    ``channel`` is ``"sms"`` or ``"whatsapp"``, ``category`` one of
-    :data:`CATEGORIES` (ignored for SMS, where it may also be None). Regions
-    not in the table get the :data:`REST_OF_WORLD` price. Raises
-    ``ValueError`` for an unknown channel or category or a malformed region.
+    ``channel`` is one of :data:`CHANNELS`, ``category`` one of :data:`CATEGORIES`
+    (priced on WhatsApp only; None allowed elsewhere). An SMS costs its region's
+    rate times ``segments``; an RCS message the basic rate, or the single rate if
+    ``rich`` (longer than 160 characters, or with buttons). Regions not in the
+    SMS/WhatsApp tables get the :data:`REST_OF_WORLD` price. Raises ``ValueError``
+    for an unknown channel or category, a malformed region, a region where RCS or
+    MMS is not available, or ``segments`` < 1.
 
     >>> channel_price("whatsapp", "US", "MARKETING"), channel_price("sms", "GB", "UTILITY")
     (0.025, 0.04)
+    >>> channel_price("sms", "US", None, segments=2), channel_price("rcs", "US", None, rich=True)
+    (0.0158, 0.01)
     """
     ch = _channel(channel)
     cat = _category(category, ch)
     row = _region_row(region_code)
     if ch == "sms":
-        return round(SMS_RATES[row], 4)
+        if segments < 1:
+            raise ValueError(f"an SMS has at least one segment, got {segments}")
+        return round(SMS_RATES[row] * segments, 4)
+    if ch == "rcs":
+        rates = RCS_RATES.get(region_code.upper())
+        if rates is None:
+            raise ValueError(f"RCS is not available in {region_code!r}; markets: {sorted(RCS_RATES)}")
+        return round(rates[1 if rich else 0], 4)
+    if ch == "mms":
+        rate = MMS_RATES.get(region_code.upper())
+        if rate is None:
+            raise ValueError(f"MMS is not available in {region_code!r}; markets: {sorted(MMS_RATES)}")
+        return round(rate, 4)
     assert cat is not None
     return round(WHATSAPP_RATES[row][1 + CATEGORIES.index(cat)], 4)
 
@@ -224,17 +280,19 @@ def active_contact_price(channel: str, region_code: str) -> float:
 
 
 def price_table(*, include_rest_of_world: bool = False) -> list[dict[str, Any]]:
-    """Every (channel, region, category) with its price: the simulator's ground truth.
+    """Every (channel, region, category) sold, with its price: the simulator's ground truth.
 
     Rows ``{channel, region_code, category, price, active_contact_price}`` for
-    each channel in :data:`CHANNELS`, region in :data:`REGIONS` (plus
-    :data:`REST_OF_WORLD` if asked) and category in :data:`CATEGORIES`.
+    each channel in :data:`CHANNELS` and category in :data:`CATEGORIES`, over
+    :data:`REGIONS` (plus :data:`REST_OF_WORLD` if asked) where the channel is
+    sold. ``price`` is per message: one SMS segment, a basic RCS message.
 
     >>> rows = price_table()
-    >>> len(rows) == len(CHANNELS) * len(REGIONS) * len(CATEGORIES)
-    True
+    >>> len({(r["channel"], r["region_code"]) for r in rows if r["channel"] == "mms"})
+    2
     """
     regions = (*REGIONS, REST_OF_WORLD) if include_rest_of_world else REGIONS
+    sold = {"rcs": set(RCS_RATES), "mms": set(MMS_RATES)}
     return [
         {
             "channel": ch,
@@ -245,6 +303,7 @@ def price_table(*, include_rest_of_world: bool = False) -> list[dict[str, Any]]:
         }
         for ch in CHANNELS
         for region in regions
+        if ch not in sold or region in sold[ch]
         for cat in CATEGORIES
     ]
 

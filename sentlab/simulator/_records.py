@@ -20,7 +20,7 @@ from . import _pricing
 from ._clock import SimClock
 from ._ids import uuid_from_int
 from ._params import WorldParams
-from ._vocab import EVENT_FAMILIES, MESSAGE_EVENTS, REASONS, STATUSES
+from ._vocab import MESSAGE_EVENTS, REASONS, STEP_STATUS, STEPS, subscribed_events
 
 __all__ = ["Records", "Scope", "Table", "Template", "User", "Webhook", "event_table"]
 
@@ -57,6 +57,13 @@ class Table:
         """Reorder the rows in place by ``order`` (used to keep event logs sorted by time)."""
         for name in self._spec:
             self._data[name][: self.n] = self._data[name][: self.n][order]
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Drop the rows where ``mask`` is False, keeping the others' order."""
+        kept = int(mask.sum())
+        for name in self._spec:
+            self._data[name][:kept] = self._data[name][: self.n][mask]
+        self.n = kept
 
 
 @dataclass
@@ -113,14 +120,13 @@ class Webhook:
     updated: float | None
     failure_share: float
     events: Table
+    event_filters: dict[str, list[str]] | None = None
     dirty: bool = False  # events appended out of time order since the last sort
     deleted: bool = False
 
     def steps(self) -> set[int]:
         """Lifecycle steps this webhook is subscribed to."""
-        names: set[str] = set()
-        for t in self.event_types:
-            names.update(EVENT_FAMILIES.get(t, (t,)))
+        names = subscribed_events(self.event_types, self.event_filters)
         return {i for i, name in enumerate(MESSAGE_EVENTS) if name in names}
 
 
@@ -144,6 +150,9 @@ def event_table() -> Table:
             "created": (np.float64, (), np.nan),  # when Sent emitted the event
             "msg": (np.int32, (), -1),
             "step": (np.int8, (), -1),
+            "at": (np.float64, (), np.nan),  # when the message reached the step (payload updated_at)
+            "reason": (np.int16, (), -1),  # the message's reason at that step (index into REASONS)
+            "sched": (np.float64, (), np.nan),  # scheduled_at on message.scheduled / message.cancelled
             "serial": (np.int64, (), -1),  # global creation order: ids and tie-breaks
             "outcome": (np.int8, (), 0),  # 0 delivered, 1 delivered after retries, 2 failed
             "attempts": (np.int8, (), 1),
@@ -205,12 +214,18 @@ class Records:
         self.messages = Table(
             {
                 "created": (np.float64, (), np.nan),
-                "times": (np.float64, (len(STATUSES),), np.nan),
+                "times": (np.float64, (len(STEPS),), np.nan),  # when each step was reached
                 "channel": (np.int8, (), 0),
+                "direction": (np.int8, (), 0),  # 0 outbound, 1 inbound
                 "contact": (np.int32, (), -1),
                 "template": (np.int32, (), -1),
                 "scope": (np.int16, (), 0),
-                "reason": (np.int16, (), -1),
+                "reason": (np.int16, (), -1),  # index into REASONS, for FAILED/FILTERED/BLOCKED
+                "segments": (np.int8, (), 1),  # SMS segments billed
+                "rich": (np.bool_, (), False),  # RCS billed as a single (rich) message, not a basic one
+                "sched": (np.float64, (), np.nan),  # release asked for (scheduled sends)
+                "release": (np.float64, (), np.nan),  # release after quiet hours (== sched if not moved)
+                "reply_to": (np.int32, (), -1),  # inbound: the outbound message it answers
                 "price": (np.float64, (), np.nan),
                 "markup": (np.float64, (), np.nan),
             }
@@ -218,7 +233,12 @@ class Records:
         self.message_ids: list[str] = []
         self.message_by_id: dict[str, int] = {}
         self.message_text: dict[int, str] = {}  # free text / explicit parameters of live sends
+        self.message_media: dict[int, list[str]] = {}  # media URLs of live MMS sends
         self.body_cache: dict[int, str] = {}  # rendered bodies of historical messages
+        #: earlier attempts of resent messages: row -> [(timestamp, step, reason index)], oldest first
+        self.prior_attempts: dict[int, list[tuple[float, int, int]]] = {}
+        self.message_version = 0  # bumped by every message change (invalidates the indexes below)
+        self._message_index: tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]] | None = None
 
     # -- scopes and time --------------------------------------------------------------------------
 
@@ -263,13 +283,49 @@ class Records:
         return REASONS[r] if r >= 0 else None
 
     def visible_steps(self, i: int, now: float) -> list[tuple[float, int]]:
-        """``(timestamp, step)`` of message ``i``'s statuses reached by ``now``, oldest first."""
+        """``(timestamp, step)`` of message ``i``'s steps reached by ``now``, oldest first."""
         row = self.messages["times"][i]
-        return sorted((float(row[k]), k) for k in range(len(STATUSES)) if row[k] <= now)
+        return sorted((float(row[k]), k) for k in range(len(STEPS)) if row[k] <= now)
+
+    def us_sms_allowed(self, scope: int, at: float) -> bool:
+        """Whether ``scope`` may send US SMS at ``at``: it needs an active 10DLC campaign."""
+        return True
+
+    def final_step(self, i: int) -> int:
+        return int(np.nanargmax(self.messages["times"][i]))
 
     def final_status(self, i: int) -> str:
-        row = self.messages["times"][i]
-        return STATUSES[int(np.nanargmax(row))]
+        return STEP_STATUS[self.final_step(i)]
+
+    def messages_changed(self) -> None:
+        """Call after adding or changing messages: the per-scope and per-contact indexes rebuild."""
+        self.message_version += 1
+        self._message_index = None
+
+    def _index(self) -> tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]]:
+        if self._message_index is None or self._message_index[0] != self.message_version:
+            m = self.messages
+            order = np.lexsort((np.arange(m.n), m["created"]))  # oldest first, ties by row
+            scope_of = m["scope"][order]
+            by_scope = {int(s): order[scope_of == s] for s in np.unique(scope_of)}
+            by_contact: dict[tuple[int, int], np.ndarray] = {}
+            for s, rows in by_scope.items():
+                contacts = m["contact"][rows]
+                grouped = np.argsort(contacts, kind="stable")
+                bounds = np.flatnonzero(np.diff(contacts[grouped])) + 1
+                for part in np.split(rows[grouped], bounds):
+                    if len(part):
+                        by_contact[(s, int(m["contact"][part[0]]))] = part
+            self._message_index = (self.message_version, by_scope, by_contact)
+        return self._message_index
+
+    def scope_messages(self, scope: int, contact: int | None = None) -> np.ndarray:
+        """Rows of ``scope``'s messages (with ``contact`` if given), oldest first by created_at."""
+        _, by_scope, by_contact = self._index()
+        empty = np.empty(0, dtype=np.int64)
+        if contact is None:
+            return by_scope.get(scope, empty)
+        return by_contact.get((scope, contact), empty)
 
     # -- webhook events ---------------------------------------------------------------------------
 

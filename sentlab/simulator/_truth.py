@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import _wire as wire
-from ._generate import message_body
+from ._bodies import message_body
 from ._params import Outcome
 from ._records import Records
-from ._vocab import CHANNELS, REASONS, STATUSES
+from ._vocab import CHANNELS, REASONS, STEP_STATUS, STEPS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,7 +27,10 @@ __all__ = ["Truth", "ledger"]
 def ledger(records: Records, as_of: datetime | None = None) -> pd.DataFrame:
     """One row per message with its true outcome and cost (``cost = price + active_contact_price``).
 
-    ``status`` is the final status (or the status at ``as_of``).
+    ``status`` is the final status (or the status at ``as_of``); ``reason_code`` is the reason for
+    a FAILED, FILTERED or BLOCKED one; ``direction`` is outbound or inbound (inbound is free);
+    ``segments`` is the SMS segments billed and ``rich`` whether an RCS message was billed as a
+    single rich message. FILTERED, BLOCKED and CANCELLED messages cost nothing.
 
     >>> from sentlab.simulator import build_world
     >>> bool(ledger(build_world(contacts=100, messages=50)._records)["cost"].sum() > 0)
@@ -58,8 +61,12 @@ def ledger(records: Records, as_of: datetime | None = None) -> pd.DataFrame:
             "template_id": [t.id if t else None for t in templates],
             "template_name": [t.name if t else None for t in templates],
             "template_category": [t.category if t else None for t in templates],
-            "status": [STATUSES[int(k)] for k in last],
-            "reason_code": [REASONS[r][0] if r >= 0 else None for r in m["reason"]],
+            "direction": np.where(m["direction"] == 1, "inbound", "outbound"),
+            "status": [STEP_STATUS[int(k)] for k in last],
+            "reason_code": [REASONS[r][0] if r >= 0 and STEP_STATUS[int(k)] in ("FAILED", "FILTERED", "BLOCKED") else None
+                            for r, k in zip(m["reason"], last, strict=True)],
+            "segments": m["segments"].astype(np.int64),
+            "rich": m["rich"].astype(bool),
             "created_at": pd.to_datetime(m["created"], unit="s", utc=True),
             "price": np.round(m["price"], 4),
             "active_contact_price": np.round(m["markup"], 4),
@@ -138,13 +145,15 @@ class Truth:
         out = []
         for i in range(w.messages.n):
             row = w.messages["times"][i]
-            timeline = {STATUSES[k]: wire.iso(float(row[k])) for k in np.argsort(row) if not math.isnan(row[k])}
+            timeline = {STEPS[k]: wire.iso(float(row[k])) for k in np.argsort(row) if not math.isnan(row[k])}
             tpl = w.template_of(i)
             reason = w.reason(i)
             out.append({
                 "id": w.message_ids[i],
                 "profile_id": w.scopes[int(w.messages["scope"][i])].id,
                 "contact_id": w.contact_ids[int(w.messages["contact"][i])],
+                "direction": "inbound" if int(w.messages["direction"][i]) else "outbound",
+                "reply_to": w.message_ids[int(w.messages["reply_to"][i])] if w.messages["reply_to"][i] >= 0 else None,
                 "phone": w.contact_phones[int(w.messages["contact"][i])],
                 "channel": CHANNELS[int(w.messages["channel"][i])],
                 "template_id": tpl.id if tpl else None,
@@ -154,6 +163,9 @@ class Truth:
                 "final_status": w.final_status(i),
                 "timeline": timeline,
                 "reason_code": reason[0] if reason else None,
+                "segments": int(w.messages["segments"][i]),
+                "scheduled_at": wire.iso(float(w.messages["sched"][i])),
+                "released_at": wire.iso(float(w.messages["release"][i])),
                 "price": round(float(w.messages["price"][i]), 4),
                 "active_contact_price": round(float(w.messages["markup"][i]), 4),
                 "body": message_body(w, i),

@@ -13,25 +13,40 @@ from typing import Any
 import numpy as np
 
 from . import _numbers, _pricing
-from ._generate import message_body
+from ._bodies import message_body
+from ._generate import MMS_MEDIA
 from ._ids import hash_uuid, request_id
 from ._records import Records, Scope, Template, User, Webhook
 from ._vocab import (
     ACTIVITY_TEXT,
+    BLOCKED,
+    CANCELLED,
     CHANNEL_BIT,
     CHANNEL_LABEL,
     CHANNELS,
+    DELIVERED,
     FAILED,
+    FILTERED,
     HTTP_FAILURES,
     MESSAGE_EVENTS,
-    PRICED_FROM,
+    PRICED,
     QUEUED,
+    READ,
+    REASONS,
+    RECEIVED,
+    RESCHEDULED,
+    ROUTED,
+    SCHEDULE_REASONS,
     SCHEDULED,
     SENT,
-    STATUSES,
+    STEP_STATUS,
 )
 
-__all__ = ["activities", "contact", "event", "iso", "me", "message", "profile", "template", "user", "webhook"]
+#: Steps that carry the message's reason (on the message, its events and the webhook).
+REASONED = (FAILED, FILTERED, BLOCKED)
+
+__all__ = ["activities", "contact", "event", "iso", "me", "message", "message_summary", "profile", "template",
+           "timeline", "user", "webhook"]
 
 
 def iso(ts: float | None) -> str | None:
@@ -102,6 +117,7 @@ def webhook(records: Records, w: Webhook, *, secret: bool = False) -> dict[str, 
         "signing_secret": w.secret if secret else None,  # shown once, on create and rotate
         "is_active": w.is_active,
         "event_types": list(w.event_types),
+        "event_filters": {k: list(v) for k, v in w.event_filters.items()} if w.event_filters else None,
         "retry_count": w.retry_count,
         "timeout_seconds": w.timeout_seconds,
         "last_delivery_attempt_at": iso(last_attempt),
@@ -112,83 +128,180 @@ def webhook(records: Records, w: Webhook, *, secret: bool = False) -> dict[str, 
     }
 
 
-def message(records: Records, i: int) -> dict[str, Any]:
+def _reason_fields(index: int) -> dict[str, str]:
+    """``{reason_code, reason}`` for a reason index, or nothing: the SDK omits both keys otherwise."""
+    if index < 0:
+        return {}
+    code, text = REASONS[index]
+    return {"reason_code": code, "reason": text}
+
+
+def timeline(records: Records, i: int, now: float) -> list[tuple[float, int, int]]:
+    """``(timestamp, step, reason index)`` of every step message ``i`` reached by ``now``, oldest
+    first: earlier attempts of a resent message, then its current one."""
+    reason = int(records.messages["reason"][i])
+    current = [(ts, k, reason if k in REASONED else -1) for ts, k in records.visible_steps(i, now)]
+    return [*records.prior_attempts.get(i, []), *current]
+
+
+def scheduled_at(records: Records, i: int, now: float) -> float | None:
+    """The instant a held message is (or was) held for, as it stands at ``now``; None if never held."""
     m = records.messages
-    now = records.now_ts()
-    steps = records.visible_steps(i, now)
-    status = STATUSES[steps[-1][1]] if steps else "QUEUED"
-    contact = int(m["contact"][i])
-    phone = records.contact_phones[contact]
-    formats = _numbers.number_formats(phone)
+    times = m["times"][i]
+    if not times[SCHEDULED] <= now:
+        return None
+    return float(m["release"][i] if times[RESCHEDULED] <= now else m["sched"][i])
+
+
+def sender_number(records: Records, i: int) -> str:
+    """The account number message ``i`` went out from (outbound) or came in to (inbound)."""
+    scope = records.scopes[int(records.messages["scope"][i])]
+    return scope.whatsapp_number if CHANNELS[int(records.messages["channel"][i])] == "whatsapp" else scope.sms_number
+
+
+def message_body_fields(records: Records, i: int) -> dict[str, Any]:
+    """``message_body`` as the API stores it: every key present, null where the channel has none."""
+    m = records.messages
     tpl = records.template_of(i)
     channel = CHANNELS[int(m["channel"][i])]
-    priced = any(k >= PRICED_FROM for _, k in steps)
-    reason = records.reason(i) if status == "FAILED" else None
-    events = []
-    for ts, k in steps:
-        event = {"status": STATUSES[k], "timestamp": iso(ts), "description": _describe(records, k, channel, i)}
-        if k == FAILED and reason:
-            event["reason_code"], event["reason"] = reason
-        events.append(event)
+    rich = channel in ("whatsapp", "rcs")
+    media = None
+    if channel == "mms":
+        urls = records.message_media.get(i)
+        if urls is None and tpl is not None and tpl.name in MMS_MEDIA:
+            url, mime, size = MMS_MEDIA[tpl.name]
+            media = [{"url": url, "mediaType": "image", "mimeType": mime, "sizeBytes": size}]
+        elif urls:
+            media = [{"url": u, "mediaType": None, "mimeType": None, "sizeBytes": None} for u in urls]
     return {
+        "header": None,
+        "headerMedia": None,
+        "content": message_body(records, i),
+        "footer": tpl.footer if tpl and rich else None,
+        "buttons": [{"type": "QUICK_REPLY", "value": tpl.button, "text": tpl.button, "postbackData": None}]
+        if tpl and tpl.button and rich
+        else None,
+        "media": media,
+        "subject": None,
+    }
+
+
+def message(records: Records, i: int, now: float | None = None) -> dict[str, Any]:
+    """Message ``i`` as ``GET /v3/messages/{id}`` and the conversation lists show it at ``now``."""
+    m = records.messages
+    now = records.now_ts() if now is None else now
+    steps = timeline(records, i, now)
+    current = records.visible_steps(i, now)
+    last = current[-1][1] if current else QUEUED
+    status = STEP_STATUS[last]
+    contact = int(m["contact"][i])
+    phone = records.contact_phones[contact]
+    tpl = records.template_of(i)
+    channel = CHANNELS[int(m["channel"][i])]
+    priced = any(k in PRICED for _, k, _ in steps)
+    out: dict[str, Any] = {
         "id": records.message_ids[i],
         "customer_id": records.scopes[int(m["scope"][i])].id,
         "contact_id": records.contact_ids[contact],
         "phone": phone,
-        "phone_international": formats.get("format_international"),
-        "region_code": formats.get("region_code") or records.regions[int(records.contacts["region"][contact])],
+        "phone_international": _numbers.format_international(phone),
+        "region_code": records.regions[int(records.contacts["region"][contact])],
         "template_id": tpl.id if tpl else None,
         "template_name": tpl.name if tpl else None,
         "template_category": tpl.category if tpl else None,
         "channel": channel,
-        "direction": "outbound",
-        "message_body": {
-            "header": None,
-            "content": message_body(records, i),
-            "footer": tpl.footer if tpl and channel == "whatsapp" else None,
-            "buttons": [{"type": "QUICK_REPLY", "value": tpl.button}]
-            if tpl and tpl.button and channel == "whatsapp"
-            else None,
-        },
+        "direction": "inbound" if int(m["direction"][i]) else "outbound",
+        "message_body": message_body_fields(records, i),
         "status": status,
         "created_at": iso(float(m["created"][i])),
         "price": round(float(m["price"][i]), 4) if priced else None,
         "active_contact_price": round(float(m["markup"][i]), 4) if priced else None,
-        "reason_code": reason[0] if reason else None,
-        "reason": reason[1] if reason else None,
-        "events": events,
+        **(_reason_fields(int(m["reason"][i])) if last in REASONED else {}),
+        "events": [
+            {"status": STEP_STATUS[k], "timestamp": iso(ts), "description": _describe(records, k, channel, r),
+             **_reason_fields(r)}
+            for ts, k, r in steps
+        ],
     }
+    held = scheduled_at(records, i, now)
+    if held is not None:
+        out["scheduled_at"] = iso(held)
+    return out
 
 
-def _describe(records: Records, step: int, channel: str, i: int) -> str:
+def _describe(records: Records, step: int, channel: str, reason: int) -> str:
     if step == SENT:
         return f"Message sent via {CHANNEL_LABEL.get(channel, channel)}"
-    if step == FAILED:
-        reason = records.reason(i)
-        return f"Message failed: {reason[1]}" if reason else "Message failed"
+    if step in REASONED:
+        label = {FAILED: "failed", FILTERED: "filtered", BLOCKED: "blocked"}[step]
+        return f"Message {label}: {REASONS[reason][1]}" if reason >= 0 else f"Message {label}"
     return ACTIVITY_TEXT[step]
 
 
 def activities(records: Records, i: int) -> dict[str, Any]:
     m = records.messages
+    now = records.now_ts()
     channel = CHANNELS[int(m["channel"][i])]
     price = _pricing.format_price(round(float(m["price"][i]), 4))
     markup = _pricing.format_price(round(float(m["markup"][i]), 4))
-    reason = records.reason(i)
-    activities = []
-    for ts, k in reversed(records.visible_steps(i, records.now_ts())):  # newest first
-        priced = k not in (QUEUED, SCHEDULED)  # the price repeats on every later activity
+    inbound = bool(m["direction"][i])
+    account_number = sender_number(records, i)
+    contact_phone = records.contact_phones[int(m["contact"][i])]
+    routed = bool(m["times"][i, ROUTED] <= now) or i in records.prior_attempts
+    out = []
+    for ts, k, reason in reversed(timeline(records, i, now)):  # newest first
+        priced = k not in (QUEUED, SCHEDULED, RESCHEDULED)  # the price repeats on every later activity
         activity: dict[str, Any] = {
-            "status": STATUSES[k],
-            "description": _describe(records, k, channel, i),
+            "status": STEP_STATUS[k],
+            "description": _describe(records, k, channel, reason),
             "timestamp": iso(ts),
             "price": price if priced else None,
             "active_contact_price": markup if priced else None,
+            "from": contact_phone if inbound else (account_number if routed and k >= ROUTED and k not in (BLOCKED, FILTERED, CANCELLED) else None),
+            **_reason_fields(reason),
         }
-        if k == FAILED and reason:
-            activity["reason_code"], activity["reason"] = reason
-        activities.append(activity)
-    return {"message_id": records.message_ids[i], "activities": activities}
+        if k in (SCHEDULED, RESCHEDULED, CANCELLED):
+            activity["scheduled_at"] = iso(_held_for(records, i, k))
+        out.append(activity)
+    return {"message_id": records.message_ids[i], "activities": out}
+
+
+def _held_for(records: Records, i: int, step: int) -> float:
+    """scheduled_at as it stood at ``step``: asked for, moved by quiet hours, or called off."""
+    m = records.messages
+    if step == SCHEDULED:
+        return float(m["sched"][i])
+    if step == RESCHEDULED:
+        return float(m["release"][i])
+    return float(m["release"][i] if m["times"][i, RESCHEDULED] <= m["times"][i, CANCELLED] else m["sched"][i])
+
+
+def message_summary(records: Records, scope: int, contact: int, now: float | None = None) -> dict[str, Any]:
+    """``GET /v3/contacts/{id}/message-summary``: counts, time bounds and scores per channel of the
+    messages ``scope`` exchanged with ``contact`` that exist by ``now``."""
+    m = records.messages
+    now = records.now_ts() if now is None else now
+    rows = [int(r) for r in records.scope_messages(scope, contact) if m["created"][r] <= now]
+    per_channel: dict[str, list[int]] = {}
+    for r in rows:
+        steps = records.visible_steps(r, now)
+        last = steps[-1][1] if steps else QUEUED
+        counts = per_channel.setdefault(CHANNELS[int(m["channel"][r])], [0, 0, 0])
+        counts[0] += 1
+        counts[1] += last in (SENT, DELIVERED, READ, RECEIVED)
+        counts[2] += last == FAILED
+    created = [float(m["created"][r]) for r in rows]
+    return {
+        "contact_id": records.contact_ids[contact],
+        "message_count": len(rows),
+        "first_message_at": iso(min(created)) if created else None,
+        "last_message_at": iso(max(created)) if created else None,
+        "channels_used": sorted(per_channel),
+        "channel_scores": [
+            {"channel": ch, "success_score": round(100 * ok / n), "fail_score": round(100 * bad / n)}
+            for ch, (n, ok, bad) in sorted(per_channel.items())
+        ],
+    }
 
 
 def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dict[str, Any]:
@@ -196,7 +309,6 @@ def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dic
     ev = w.events
     now = records.now_ts() if now is None else now
     created = float(ev["created"][j])
-    i = int(ev["msg"][j])
     step = int(ev["step"][j])
     serial = int(ev["serial"][j])
     started = created + float(ev["started"][j])
@@ -205,11 +317,11 @@ def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dic
         data: dict[str, Any] = {"valueKind": "Undefined"}
     else:
         data = {
-            "field": "messages",
+            "field": "message",
             "event": MESSAGE_EVENTS[step],
             "timestamp": iso(created),
             "request_id": request_id(records.seed, "event", serial),
-            "payload": _event_payload(records, i, step),
+            "payload": _event_payload(records, w, j),
         }
     done = completed <= now
     outcome = int(ev["outcome"][j])
@@ -235,24 +347,37 @@ def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dic
     }
 
 
-def _event_payload(records: Records, i: int, step: int) -> dict[str, Any]:
+def _event_payload(records: Records, w: Webhook, j: int) -> dict[str, Any]:
+    ev = w.events
     m = records.messages
+    i = int(ev["msg"][j])
+    step = int(ev["step"][j])
+    at = iso(float(ev["at"][j]))
+    channel = CHANNELS[int(m["channel"][i])]
+    account = records.scopes[int(m["scope"][i])].id
+    phone = records.contact_phones[int(m["contact"][i])]
+    if step == RECEIVED:  # the SDK's InboundMessageEventPayload
+        return {"message_id": records.message_ids[i], "inbound_number": phone,
+                "outbound_number": sender_number(records, i), "received_at": at, "updated_at": at,
+                "account_id": account, "channel": channel, "text": message_body(records, i)}  # fmt: skip
     tpl = records.template_of(i)
     payload: dict[str, Any] = {
         "message_id": records.message_ids[i],
-        "message_status": STATUSES[step],
-        "channel": CHANNELS[int(m["channel"][i])],
+        "message_status": STEP_STATUS[step],
+        "channel": channel,
         "template_id": tpl.id if tpl else None,
-        "template_name": tpl.name if tpl else None,
-        "outbound_number": records.contact_phones[int(m["contact"][i])],
-        "updated_at": iso(float(m["times"][i, step])),
-        "account_id": records.scopes[int(m["scope"][i])].id,
+        "outbound_number": phone,
+        "updated_at": at,
+        "account_id": account,
         "body": message_body(records, i),
+        **_reason_fields(int(ev["reason"][j])),
     }
-    if step == FAILED:
-        reason = records.reason(i)
-        if reason:
-            payload["reason_code"], payload["reason"] = reason
+    if tpl is not None:
+        payload["template_name"] = tpl.name
+    if step in (SCHEDULED, RESCHEDULED, CANCELLED):
+        payload["scheduled_at"] = iso(float(ev["sched"][j]))
+        if step != CANCELLED:
+            payload["schedule_reason"] = SCHEDULE_REASONS[step]
     return payload
 
 

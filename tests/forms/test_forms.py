@@ -75,7 +75,7 @@ def test_only_approved_templates_are_offered_and_their_variables_become_paramete
     form.set_parameters(name="Ada", discount="20%")
     form.select_template("order_confirmation")
     assert form.parameters == {"name": "Ada", "order_id": ""}  # a shared variable keeps its value
-    assert form.channel_options == ["sms", "whatsapp"]
+    assert form.channel_options == ["sms", "whatsapp", "rcs"]
 
 
 def test_an_unapproved_unknown_or_foreign_template_is_refused_with_the_reason(lab):
@@ -89,9 +89,9 @@ def test_an_unapproved_unknown_or_foreign_template_is_refused_with_the_reason(la
 
 
 def test_a_template_can_be_chosen_by_id(lab):
-    template_id = next(t["id"] for t in lab.api.templates() if t["name"] == "password_reset")
+    template_id = next(t["id"] for t in lab.api.templates() if t["name"] == "login_code")
     form = SendController(lab, template=template_id)
-    assert form.template["name"] == "password_reset" and form.variables == ["code"]
+    assert form.template["name"] == "login_code" and form.variables == ["code"]
 
 
 # -- sending ------------------------------------------------------------------------------------
@@ -139,7 +139,7 @@ def test_national_numbers_are_sent_in_e164_with_a_region(lab, recorder):
     [
         (lambda f: f.set_parameter("order_id", " "), "order_id is empty"),
         (lambda f: f.set_recipients(""), "at least one recipient"),
-        (lambda f: f.set_channels("rcs"), "cannot go on rcs"),
+        (lambda f: f.set_channels("mms"), "cannot go on mms"),
         (lambda f: f.set_recipients([f"+1415555{i:04d}" for i in range(1001)]), "at most 1000"),
     ],
 )

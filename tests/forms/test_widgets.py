@@ -48,7 +48,7 @@ def test_the_send_form_is_sandbox_only_by_default(lab):
     assert controls.send.description == "Validate (sandbox)"
     assert not visible(controls.confirm) and not visible(controls.cancel)
     assert [f.description for f in controls.parameters.children] == ["name", "order_id"]
-    assert [b.description for b in controls.channels.children] == ["sms", "whatsapp"]
+    assert [b.description for b in controls.channels.children] == ["sms", "whatsapp", "rcs"]
 
 
 def test_a_click_validates_in_the_sandbox_and_shows_the_answer(lab, recorder):

@@ -34,9 +34,15 @@ def test_source_is_stated() -> None:
     assert "illustrative" in (P.__doc__ or "").lower()
 
 
+def markets(channel: str) -> tuple[str, ...]:
+    """Regions where ``channel`` is sold: everywhere for SMS and WhatsApp, launched markets for RCS/MMS."""
+    sold = {"rcs": P.RCS_RATES, "mms": P.MMS_RATES}.get(channel)
+    return tuple(r for r in REGIONS if sold is None or r in sold)
+
+
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_prices_positive_and_four_decimals(channel: str) -> None:
-    for region in REGIONS:
+    for region in markets(channel):
         for cat in CATEGORIES:
             price = channel_price(channel, region, cat)
             markup = active_contact_price(channel, region)
@@ -65,6 +71,25 @@ def test_sms_does_not_vary_by_category() -> None:
     assert channel_price("sms", "IN", "MARKETING") < channel_price("sms", "DE", "MARKETING")
 
 
+def test_sms_is_billed_per_segment_and_rcs_by_message_kind() -> None:
+    for region in REGIONS:
+        one = channel_price("sms", region, None)
+        assert channel_price("sms", region, None, segments=3) == round(3 * one, 4)
+    for region in P.RCS_RATES:
+        assert channel_price("rcs", region, "UTILITY", rich=True) > channel_price("rcs", region, "UTILITY")
+    assert channel_price("mms", "US", None) > channel_price("sms", "US", None)
+    with pytest.raises(ValueError, match="segment"):
+        channel_price("sms", "US", None, segments=0)
+
+
+def test_rcs_and_mms_only_where_sold() -> None:
+    assert set(P.MMS_RATES) == {"US", "CA"} and {"US", "GB", "IN", "BR"} <= set(P.RCS_RATES)
+    with pytest.raises(ValueError, match="not available"):
+        channel_price("mms", "GB", None)
+    with pytest.raises(ValueError, match="not available"):
+        channel_price("rcs", "NG", None)
+
+
 def test_inputs_are_normalised() -> None:
     assert channel_price("WhatsApp", "gb", "marketing") == channel_price(
         "whatsapp", "GB", "MARKETING"
@@ -73,7 +98,7 @@ def test_inputs_are_normalised() -> None:
 
 def test_rest_of_world_fallback() -> None:
     assert "FI" not in REGIONS
-    for ch in CHANNELS:
+    for ch in ("sms", "whatsapp"):  # RCS and MMS are sold only in their listed markets
         for cat in CATEGORIES:
             assert channel_price(ch, "FI", cat) == channel_price(ch, P.REST_OF_WORLD, cat) > 0
             assert channel_price(ch, "PE", cat) == channel_price(ch, "FI", cat)
@@ -98,14 +123,14 @@ def test_unknown_inputs_raise(args: tuple) -> None:
 
 def test_active_contact_price_rejects_unknown_channel() -> None:
     with pytest.raises(ValueError):
-        active_contact_price("rcs", "US")
+        active_contact_price("fax", "US")
 
 
 def test_price_table_complete() -> None:
     rows = price_table()
-    assert len(rows) == len(CHANNELS) * len(REGIONS) * len(CATEGORIES)
+    assert len(rows) == sum(len(markets(ch)) for ch in CHANNELS) * len(CATEGORIES)
     keys = {(r["channel"], r["region_code"], r["category"]) for r in rows}
-    assert keys == {(ch, rg, c) for ch in CHANNELS for rg in REGIONS for c in CATEGORIES}
+    assert keys == {(ch, rg, c) for ch in CHANNELS for rg in markets(ch) for c in CATEGORIES}
     for row in rows:
         assert set(row) == {"channel", "region_code", "category", "price", "active_contact_price"}
         assert row["price"] == channel_price(row["channel"], row["region_code"], row["category"])
@@ -113,7 +138,7 @@ def test_price_table_complete() -> None:
             row["channel"], row["region_code"]
         )
     with_row = price_table(include_rest_of_world=True)
-    assert len(with_row) == len(rows) + len(CHANNELS) * len(CATEGORIES)
+    assert len(with_row) == len(rows) + 2 * len(CATEGORIES)  # SMS and WhatsApp have a rest-of-world row
     assert {r["region_code"] for r in with_row} - set(REGIONS) == {P.REST_OF_WORLD}
 
 

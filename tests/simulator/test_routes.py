@@ -197,16 +197,25 @@ def test_send_validation(profile_client, world):
     assert error_code(r, 404) == "RESOURCE_002"
 
 
-def test_send_business_rules(profile_client, world, profile_id):
+def test_send_business_rules(profile_client, world, profile_id, clock):
     truth = world.truth
     pending = next(t for t in truth.templates() if t["profile_id"] == profile_id and t["status"] != "APPROVED")
+    # account preconditions are accepted (202) and the message is recorded BLOCKED or FILTERED
     r = profile_client.post("/v3/messages", json={"to": ["+14155550123"], "template": {"id": pending["id"]}})
-    assert error_code(r, 422) == "BUSINESS_005"
+    assert r.status_code == 202, r.text
+    clock.advance(60)  # the pipeline runs on the world's clock
+    blocked = data(profile_client.get(f"/v3/messages/{r.json()['data']['recipients'][0]['message_id']}"))
+    assert (blocked["status"], blocked["reason_code"]) == ("BLOCKED", "BUSINESS_005")
+    assert blocked["price"] == 0 and blocked["events"][-1]["reason_code"] == "BUSINESS_005"
     opted = next(c for c in truth.contacts() if c["profile_id"] == profile_id and c["opt_out"])
     r = profile_client.post("/v3/messages", json={"to": [opted["phone_number"]], "template": {"name": "login_code"}})
-    assert error_code(r, 422) == "BUSINESS_004"
+    assert r.status_code == 202, r.text
+    clock.advance(60)
+    filtered = data(profile_client.get(f"/v3/messages/{r.json()['data']['recipients'][0]['message_id']}"))
+    assert (filtered["status"], filtered["reason_code"]) == ("FILTERED", "BUSINESS_004")
+    # what is wrong with the request itself is refused
     sms_only = next(c for c in truth.contacts()
-                    if c["profile_id"] == profile_id and c["available_channels"] == "sms" and not c["opt_out"])  # fmt: skip
+                    if c["profile_id"] == profile_id and "whatsapp" not in c["available_channels"] and not c["opt_out"])  # fmt: skip
     r = profile_client.post("/v3/messages", json={"to": [sms_only["phone_number"]], "template": {"name": "login_code"},
                                                   "channel": ["whatsapp"]})  # fmt: skip
     assert error_code(r, 422) == "BUSINESS_007"
@@ -289,10 +298,13 @@ def test_message_detail_and_activities_agree_with_the_ledger(client, world):
         detail = data(client.get(f"/v3/messages/{mid}"))
         row = ledger.loc[mid]
         assert detail["status"] == row["status"]  # history is complete by the frozen clock's start
-        assert detail["price"] == row["price"] and detail["active_contact_price"] == row["active_contact_price"]
+        if row["status"] != "SCHEDULED":  # a held send is priced once released
+            assert detail["price"] == row["price"] and detail["active_contact_price"] == row["active_contact_price"]
         assert detail["channel"] == row["channel"] and detail["region_code"] == row["region_code"]
-        assert set(detail["message_body"]) == {"header", "content", "footer", "buttons"}
-        assert detail["events"][0]["status"] == "QUEUED"
+        assert detail["direction"] == row["direction"]
+        assert set(detail["message_body"]) == {"header", "headerMedia", "content", "footer", "buttons", "media", "subject"}
+        assert detail["events"][0]["status"] == ("RECEIVED" if row["direction"] == "inbound" else "QUEUED")
+        assert ("reason_code" in detail) == (row["status"] in ("FAILED", "FILTERED", "BLOCKED"))
         acts = data(client.get(f"/v3/messages/{mid}/activities"))["activities"]
         assert [a["status"] for a in acts] == [e["status"] for e in reversed(detail["events"])]
 
@@ -378,7 +390,7 @@ def test_sandbox_validates_answers_and_changes_nothing(profile_client, world):
         ("POST", "/v3/contacts", {"phone_number": "+447400123456"}, 201),
         ("PATCH", f"/v3/contacts/{own['id']}", {"opt_out": True}, 200),
         ("DELETE", f"/v3/contacts/{own['id']}", {}, 204),
-        ("POST", "/v3/templates", {"category": "UTILITY", "definition": {"body": {"sms": {"template": "Hi {{name}}"}}}}, 201),
+        ("POST", "/v3/templates", {"category": "UTILITY", "definition": {"body": {"multi_channel": {"template": "Hi {{name}}"}}}}, 201),
         ("PUT", f"/v3/templates/{template['id']}", {"name": "renamed"}, 200),
         ("DELETE", f"/v3/templates/{template['id']}", {}, 204),
         ("POST", "/v3/webhooks", {"endpoint_url": "https://x.example/h"}, 201),
@@ -415,17 +427,23 @@ def test_contact_create_get_update_delete(profile_client):
     assert error_code(profile_client.get(f"/v3/contacts/{cid}"), 404) == "RESOURCE_001"
 
 
-def test_template_create_update_delete(profile_client):
+def test_template_create_update_delete(profile_client, clock):
     created = data(profile_client.post("/v3/templates", json={
         "name": "welcome", "category": "marketing", "submit_for_review": True,
         "definition": {"body": {"multi_channel": {"template": "Welcome {{name}} to {{company}}"}}},
     }), 201)  # fmt: skip
     assert created["status"] == "PENDING" and created["category"] == "MARKETING"
-    assert created["channels"] == ["sms", "whatsapp"] and created["variables"] == ["name", "company"]
+    assert created["channels"] == ["sms", "whatsapp", "rcs", "mms"] and created["variables"] == ["name", "company"]
     tid = created["id"]
     assert tid in {t["id"] for t in walk(profile_client, "/v3/templates", "templates")}
     r = profile_client.post("/v3/messages", json={"to": ["+447400123456"], "template": {"id": tid}})
-    assert error_code(r, 422) == "BUSINESS_005"
+    clock.advance(60)
+    sent = data(profile_client.get(f"/v3/messages/{r.json()['data']['recipients'][0]['message_id']}"))
+    assert (r.status_code, sent["status"], sent["reason_code"]) == (202, "BLOCKED", "BUSINESS_005")  # not approved yet
+    for body in ({"sms": {"template": "x"}}, {"multi_channel": {"template": "x"}, "sms": {"template": "y"}},
+                 {"rcs": {"template": "x"}}):  # the SDK's rule: multi_channel, or sms + whatsapp
+        r = profile_client.post("/v3/templates", json={"category": "UTILITY", "definition": {"body": body}})
+        assert error_code(r, 400) == "VALIDATION_001" and "definition.body" in details(r)
     assert data(profile_client.put(f"/v3/templates/{tid}", json={"name": "welcome_v2"}))["name"] == "welcome_v2"
     assert profile_client.delete(f"/v3/templates/{tid}").status_code == 204
     assert error_code(profile_client.get(f"/v3/templates/{tid}"), 404) == "RESOURCE_002"
@@ -450,6 +468,11 @@ def test_webhook_lifecycle(profile_client):
 
 def test_event_types(client):
     types = data(client.get("/v3/webhooks/event-types"))["event_types"]
-    names = {t["name"] for t in types}
-    assert {"message.sent", "message.delivered", "message.failed", "message.read"} <= names
-    assert all(set(t) >= {"name", "display_name", "description", "is_active"} for t in types)
+    families = {t["name"]: t for t in types}
+    assert {"message", "templates", "contact"} <= set(families)
+    events = {s["name"] for s in families["message"]["sub_types"]}
+    assert {"message.sent", "message.delivered", "message.failed", "message.read", "message.filtered",
+            "message.blocked", "message.cancelled", "message.scheduled", "message.received"} <= events
+    for t in types:
+        assert set(t) >= {"name", "display_name", "description", "is_active", "event_type", "sub_types"}
+        assert all(s["event_type"] == t["name"] for s in t["sub_types"])

@@ -12,6 +12,7 @@ import pytest
 
 sent_dm = pytest.importorskip("sent_dm")
 
+from sent_dm.types.inbound_message_event import InboundMessageEvent  # noqa: E402
 from sent_dm.types.message_event import MessageEvent  # noqa: E402
 
 from ..conftest import SyncASGITransport  # noqa: E402
@@ -58,7 +59,7 @@ def test_every_endpoint_parses_strictly(sdk, world, profile_id):
     created = sdk.contacts.create(phone_number="+447812345678", **p).data
     assert sdk.contacts.update(created.id, opt_out=True, **p).data.opt_out is True
     sdk.contacts.delete(created.id, **p)
-    tpl = sdk.templates.create(category="UTILITY", definition={"body": {"sms": {"template": "Hi {{name}}"}}}, **p).data
+    tpl = sdk.templates.create(category="UTILITY", definition={"body": {"sms": {"template": "Hi {{name}}"}, "whatsapp": {"template": "Hi {{name}}"}}}, **p).data
     assert sdk.templates.update(tpl.id, name="renamed", **p).data.name == "renamed"
     sdk.templates.delete(tpl.id, **p)
     hook = sdk.webhooks.create(display_name="x", endpoint_url="https://x.example/h", event_types=["messages"], **p).data
@@ -74,6 +75,10 @@ def test_every_event_body_is_a_valid_sdk_message_event(world):
     for event in world.truth.events():
         data = event["event_data"]
         if data == {"valueKind": "Undefined"}:
+            continue
+        if data["event"] == "message.received":  # a reply: the inbound envelope
+            inbound = InboundMessageEvent.model_validate(data)
+            assert inbound.payload is not None and inbound.payload.inbound_number and inbound.payload.received_at
             continue
         parsed = MessageEvent.model_validate(data)
         assert parsed.payload is not None and parsed.payload.message_status

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -25,7 +26,7 @@ PHONE = "+447911123456"  # a valid UK mobile number
 
 @pytest.fixture(scope="module")
 def server():
-    world = build_world(seed=11, contacts=600, messages=400, profiles=3)
+    world = build_world(seed=11, contacts=600, messages=1_500, profiles=3)
     with running_server(world, SimulatorConfig(rate_limits=None)) as handle:
         yield handle
 
@@ -217,3 +218,82 @@ def test_profile_key_sees_its_own_account(server):
         check("me.retrieve (profile key)", client.me.retrieve)
         check("contacts.list (profile key)", lambda: list(client.contacts.list(page_size=100)))
         check.assert_all_passed()
+
+
+STATUSES = {"QUEUED", "SCHEDULED", "PROCESSED", "ROUTED", "SENT", "DELIVERED", "READ", "FAILED", "FILTERED",
+            "BLOCKED", "CANCELLED", "RECEIVED"}  # fmt: skip
+
+
+def test_messages_lists_summaries_and_every_status(sent, server):
+    check = Checks()
+    by_status: dict[str, list[Any]] = {}
+    for profile_id in _scopes(server):
+        scope = {"x_profile_id": profile_id} if profile_id else {}
+        listed = check(f"conversations.list (auto-paginated, profile {profile_id})",
+                       lambda s=scope: list(sent.conversations.list(page_size=100, **s)))
+        if listed is None:
+            continue
+        assert len({m.id for m in listed}) == len(listed) == _total_count(server, "/v3/conversations", profile_id)
+        for m in listed:
+            by_status.setdefault(m.status, []).append((m, scope))
+            assert m.events and m.direction in ("outbound", "inbound")
+            assert (m.reason_code is not None) == (m.status in ("FAILED", "FILTERED", "BLOCKED"))
+    seen = set(by_status)
+    assert seen <= STATUSES and {"SENT", "DELIVERED", "READ", "FAILED", "FILTERED", "BLOCKED", "CANCELLED",
+                                 "RECEIVED"} <= seen, seen  # fmt: skip
+    for status, found in sorted(by_status.items()):
+        for m, scope in found[:4]:
+            check(f"messages.retrieve_status({status})", lambda m=m, s=scope: sent.messages.retrieve_status(m.id, **s))
+            check(f"messages.retrieve_activities({status})",
+                  lambda m=m, s=scope: sent.messages.retrieve_activities(m.id, **s))
+            check(f"conversations.list_messages({status})",
+                  lambda m=m, s=scope: list(sent.conversations.list_messages(m.contact_id, page_size=5, **s)))
+            check(f"contacts.retrieve_message_summary({status})",
+                  lambda m=m, s=scope: sent.contacts.retrieve_message_summary(m.contact_id, **s))
+    check.assert_all_passed()
+
+
+def test_scheduled_sends_cancel_and_resend(sent):
+    """cancel and resend have no SDK method yet: the SDK's own client posts them, strictly parsed."""
+    from sent_dm.types.message_retrieve_status_response import MessageRetrieveStatusResponse
+
+    check = Checks()
+    template = _approved_template(sent)
+    when = datetime.now(UTC) + timedelta(days=1)
+    held = check("messages.send scheduled", lambda: sent.messages.send(
+        to=[PHONE], template={"id": template.id}, channel=["sms"], scheduled_at=when, idempotency_key="sdk-s1"))
+    if held is not None and held.data is not None:
+        message_id = held.data.recipients[0].message_id
+        status = check("messages.retrieve_status (held)", lambda: sent.messages.retrieve_status(message_id))
+        assert status is None or status.data.status in ("QUEUED", "SCHEDULED")
+        cancelled = check("POST /v3/messages/{id}/cancel", lambda: sent.post(
+            f"/v3/messages/{message_id}/cancel", body={}, cast_to=MessageRetrieveStatusResponse))
+        assert cancelled is None or cancelled.data.status == "CANCELLED"
+    finished = next(m for m in sent.conversations.list(page_size=100) if m.status in ("FAILED", "BLOCKED"))
+    resent = check("POST /v3/messages/{id}/resend", lambda: sent.post(
+        f"/v3/messages/{finished.id}/resend", body={}, cast_to=MessageRetrieveStatusResponse))
+    assert resent is None or (resent.data.id == finished.id and resent.data.events[0].status == "QUEUED")
+    check.assert_all_passed()
+
+
+def test_webhook_families_filters_and_inbound_events(sent, server):
+    from sent_dm.types.inbound_message_event import InboundMessageEvent
+
+    check = Checks()
+    types = check("webhooks.list_event_types", sent.webhooks.list_event_types)
+    families = {t.name: t for t in (types.data.event_types if types and types.data else [])}
+    assert {"message", "templates", "contact"} <= set(families)
+    assert "message.received" in {s.name for s in families["message"].sub_types or []}
+    created = check("webhooks.create (family + filter)", lambda: sent.webhooks.create(
+        endpoint_url="https://example.com/hooks/filtered", event_types=["message"],
+        event_filters={"message": ["message.delivered", "message.received"]}, idempotency_key="sdk-w2"))
+    if created is not None and created.data is not None:
+        assert created.data.event_filters == {"message": ["message.delivered", "message.received"]}
+        check("webhooks.delete (family + filter)", lambda: sent.webhooks.delete(created.data.id))
+    inbound = 0
+    for profile_id in server.profile_keys:
+        for webhook in sent.webhooks.list(page_size=100, x_profile_id=profile_id):
+            for event in sent.webhooks.list_events(webhook.id, page_size=100, x_profile_id=profile_id):
+                inbound += isinstance(event.event_data, InboundMessageEvent) and event.event_type == "message.received"
+    assert inbound, "replies reach the webhooks as message.received, parsed as InboundMessageEvent"
+    check.assert_all_passed()

@@ -13,12 +13,12 @@ from sentlab.simulator import _pricing, _wire
 from sentlab.simulator._account import Account
 from sentlab.simulator._clock import SimClock
 from sentlab.simulator._params import Outcome, WorldParams
-from sentlab.simulator._vocab import STATUSES
+from sentlab.simulator._vocab import STEPS
 from sentlab.simulator._world import build_world, demo_world
 
 from ..conftest import START
 
-ORDER = {s: i for i, s in enumerate(STATUSES)}
+ORDER = {s: i for i, s in enumerate(STEPS)}
 
 
 def small(seed: int = 7, **kwargs):
@@ -78,13 +78,17 @@ def test_contacts_cover_regions_and_continents_with_valid_numbers(world):
     assert len({_pricing.CONTINENT[r] for r in regions}) >= 5
     for c in contacts:
         assert c["format_e164"] == c["phone_number"] and c["format_rfc"].startswith("tel:+")
-        assert set(c["available_channels"].split(",")) <= {"sms", "whatsapp"}
-        assert c["default_channel"] in c["available_channels"].split(",")
+        channels = c["available_channels"].split(",")
+        assert "sms" in channels and set(channels) <= {"sms", "whatsapp", "rcs", "mms"}
+        assert ("mms" in channels) == (c["region_code"] in _pricing.MMS_RATES)
+        assert "rcs" not in channels or c["region_code"] in _pricing.RCS_RATES
+        assert c["default_channel"] in channels and c["default_channel"] != "mms"
         assert c["customer_id"] == c["profile_id"]
     assert any(c["updated_at"] is None for c in contacts)
     assert any(c["updated_at"] is not None for c in contacts)
     assert any(c["opt_out"] for c in contacts)
     assert len({c["phone_number"] for c in contacts}) == len(contacts)
+    assert {ch for c in contacts for ch in c["available_channels"].split(",")} == {"sms", "whatsapp", "rcs", "mms"}
 
 
 def test_every_profile_owns_contacts_templates_webhooks_and_messages(world):
@@ -112,22 +116,74 @@ def test_templates_span_all_categories_and_statuses(world):
 def test_lifecycles_follow_the_channel_rules(world):
     messages = world.truth.messages()
     finals = Counter((m["channel"], m["final_status"]) for m in messages)
-    assert finals[("whatsapp", "READ")] > 0
-    assert finals[("sms", "READ")] == 0  # read receipts only on WhatsApp
+    assert finals[("whatsapp", "READ")] > 0 and finals[("rcs", "READ")] > 0
+    assert finals[("sms", "READ")] == finals[("mms", "READ")] == 0  # read receipts on WhatsApp and RCS only
     assert finals[("sms", "SENT")] > 0  # some SMS never get a receipt
-    assert finals[("sms", "FAILED")] + finals[("whatsapp", "FAILED")] > 0
+    assert sum(finals[(ch, "FAILED")] for ch in ("sms", "whatsapp", "rcs", "mms")) > 0
+    outcomes = Counter(m["final_status"] for m in messages)
+    assert all(outcomes[s] > 0 for s in ("FILTERED", "BLOCKED", "CANCELLED", "RECEIVED"))
     for m in messages:
         steps = list(m["timeline"])
-        assert steps[0] == "QUEUED" and "PROCESSED" in steps
         times = list(m["timeline"].values())
         assert times == sorted(times)
-        assert steps[-1] == m["final_status"]
-        if m["final_status"] == "FAILED":
+        assert steps[-1] == m["final_status"] or (steps[-1] == "RESCHEDULED" and m["final_status"] == "SCHEDULED")
+        if m["direction"] == "inbound":
+            assert steps == ["RECEIVED"] and m["price"] == 0 and m["template_id"] is None
+            continue
+        assert steps[0] == "QUEUED"
+        if m["final_status"] in ("FAILED", "FILTERED", "BLOCKED"):
             assert m["reason_code"]
-            assert "DELIVERED" not in steps
+            assert "DELIVERED" not in steps and ("SENT" in steps or m["final_status"] != "FAILED" or "ROUTED" not in steps)
         else:
             assert m["reason_code"] is None
-            assert [ORDER[s] for s in steps] == sorted(ORDER[s] for s in steps)
+        if m["final_status"] in ("BLOCKED", "CANCELLED", "SCHEDULED"):
+            assert "PROCESSED" not in steps
+        else:
+            assert "PROCESSED" in steps
+        if m["final_status"] in ("FILTERED", "BLOCKED", "CANCELLED"):
+            assert m["price"] == m["active_contact_price"] == 0  # never billed
+        if "SCHEDULED" in steps:
+            assert m["scheduled_at"] is not None
+        assert [ORDER[s] for s in steps] == sorted(ORDER[s] for s in steps)
+
+
+def test_scheduled_sends_are_held_moved_out_of_quiet_hours_or_cancelled(world):
+    from zoneinfo import ZoneInfo
+
+    held = [m for m in world.truth.messages() if m["scheduled_at"]]
+    assert held
+    moved = [m for m in held if m["released_at"] != m["scheduled_at"]]
+    assert moved and any(m["final_status"] == "CANCELLED" for m in held)
+    start, end = world.params.quiet_hours
+    for m in held:
+        if m["final_status"] == "CANCELLED":
+            continue
+        zone = ZoneInfo(_pricing.TIMEZONE[m_region(world, m)])
+        released = datetime.fromisoformat(m["released_at"]).astimezone(zone)
+        assert end <= released.hour < start, (m["released_at"], released)
+        if "PROCESSED" in m["timeline"]:
+            assert m["timeline"]["PROCESSED"] > m["released_at"]
+    for m in moved:
+        asked = datetime.fromisoformat(m["scheduled_at"]).astimezone(ZoneInfo(_pricing.TIMEZONE[m_region(world, m)]))
+        assert asked.hour >= start or asked.hour < end
+        assert m["timeline"].get("RESCHEDULED", m["scheduled_at"]) == m["scheduled_at"]
+
+
+def m_region(world, message) -> str:
+    return world.ledger().set_index("message_id").at[message["id"], "region_code"]
+
+
+def test_replies_follow_a_delivered_message_of_the_same_contact(world):
+    by_id = {m["id"]: m for m in world.truth.messages()}
+    replies = [m for m in by_id.values() if m["direction"] == "inbound" and m["reply_to"]]
+    assert replies
+    for r in replies:
+        original = by_id[r["reply_to"]]
+        assert original["contact_id"] == r["contact_id"] and original["profile_id"] == r["profile_id"]
+        assert original["final_status"] in ("DELIVERED", "READ")
+        assert r["created_at"] > original["timeline"]["DELIVERED"]
+        assert r["body"]
+    assert any(m["direction"] == "inbound" and not m["reply_to"] for m in by_id.values())
 
 
 def test_latencies_are_realistic(world):
@@ -141,21 +197,30 @@ def test_latencies_are_realistic(world):
 
 def test_history_lies_in_the_window_before_the_clock(world):
     start = datetime(2026, 4, 8, tzinfo=UTC) - timedelta(days=30)
-    created = [datetime.fromisoformat(m["created_at"]) for m in world.truth.messages()]
-    assert min(created) >= start and max(created) < datetime(2026, 4, 8, tzinfo=UTC)
+    messages = world.truth.messages()
+    sent = [datetime.fromisoformat(m["created_at"]) for m in messages if m["direction"] == "outbound"]
+    released = [datetime.fromisoformat(m["released_at"] or m["created_at"]) for m in messages
+                if m["direction"] == "outbound" and m["final_status"] != "SCHEDULED"]  # fmt: skip
+    assert min(released) >= start and max(sent) < datetime(2026, 4, 8, tzinfo=UTC)
+    # a few sends are still held for a release after the history ends; replies may come in later
+    assert any(m["final_status"] == "SCHEDULED" or m["timeline"].get("CANCELLED") for m in messages)
 
 
 def test_params_change_the_outcomes():
     params = WorldParams(overrides={(ch, r): Outcome(failed=1.0, delivered=0.0)
-                                    for ch in ("sms", "whatsapp") for r in _pricing.REGIONS})
-    world = small(params=params)
-    assert set(world.ledger()["status"]) == {"FAILED"}
+                                    for ch in _pricing.CHANNELS for r in _pricing.REGIONS})
+    ledger = small(params=params).ledger()
+    outbound = ledger[ledger["direction"] == "outbound"]
+    attempted = outbound[~outbound["status"].isin(["FILTERED", "BLOCKED", "CANCELLED", "SCHEDULED"])]
+    assert set(attempted["status"]) == {"FAILED"}
 
 
 def test_observed_rates_approach_the_true_probabilities():
     world = build_world(seed=3, contacts=3000, messages=20_000, clock=SimClock.frozen(START))
     ledger = world.ledger()
-    wa = ledger[ledger["channel"] == "whatsapp"]
+    # the outcome probabilities are those of messages that left the queue (not stopped or held)
+    left = ledger[ledger["status"].isin(["SENT", "DELIVERED", "READ", "FAILED"])]
+    wa = left[left["channel"] == "whatsapp"]
     truth = world.params.outcome("whatsapp", "BR")
     br = wa[wa["region_code"] == "BR"]
     delivered = br["status"].isin(["DELIVERED", "READ"]).mean()
@@ -170,10 +235,26 @@ def test_observed_rates_approach_the_true_probabilities():
 def test_ledger_matches_the_price_table(world):
     ledger = world.ledger()
     assert len(ledger) == world._records.messages.n
-    for row in ledger.sample(100, random_state=0).itertuples():
-        assert row.price == _pricing.channel_price(row.channel, row.region_code, row.template_category)
+    billed = ledger[~ledger["status"].isin(["FILTERED", "BLOCKED", "CANCELLED", "RECEIVED"])]
+    assert (ledger.drop(billed.index)["cost"] == 0).all()
+    for row in billed.sample(300, random_state=0).itertuples():
+        assert row.price == _pricing.channel_price(row.channel, row.region_code, row.template_category,
+                                                   segments=row.segments, rich=row.rich)  # fmt: skip
         assert row.active_contact_price == _pricing.active_contact_price(row.channel, row.region_code)
         assert row.cost == pytest.approx(row.price + row.active_contact_price)
+    # prices vary within a channel x region x category: SMS by segments, RCS by message kind
+    sms = billed[billed["channel"] == "sms"]
+    assert sms["segments"].max() >= 2 and sms.groupby(["region_code", "template_category"])["price"].nunique().max() >= 2
+    assert billed[billed["channel"] == "rcs"]["rich"].nunique() == 2
+
+
+def test_sms_segments_are_those_of_the_rendered_body(world):
+    from sentlab.simulator._vocab import segments
+
+    ledger = world.ledger().set_index("message_id")
+    for m in world.truth.messages():
+        if m["channel"] == "sms" and m["direction"] == "outbound":
+            assert ledger.at[m["id"], "segments"] == segments(m["body"]), m["body"]
 
 
 def test_ledger_as_of_reflects_the_clock(world):
@@ -189,9 +270,12 @@ def test_activities_repeat_the_price_after_queued(world):
         acts = wire["activities"]
         stamps = [a["timestamp"] for a in acts]
         assert stamps == sorted(stamps, reverse=True)  # newest first
-        assert acts[-1]["status"] == "QUEUED" and acts[-1]["price"] is None
-        prices = {a["price"] for a in acts[:-1]}
-        assert prices == {_pricing.format_price(round(float(records.messages["price"][i]), 4))}
+        held = {"QUEUED", "SCHEDULED"}  # no price until the message is processed (or stopped)
+        assert all(a["price"] is None for a in acts if a["status"] in held)
+        prices = {a["price"] for a in acts if a["status"] not in held}
+        assert prices <= {_pricing.format_price(round(float(records.messages["price"][i]), 4))}
+        if records.messages["direction"][i] == 0:
+            assert acts[-1]["status"] == "QUEUED"
 
 
 # -- webhook events -----------------------------------------------------------------------------------------
@@ -224,12 +308,16 @@ def test_events_carry_the_message_envelope_and_some_fail(world):
     assert real and degenerate
     for e in real[:200]:
         data = e["event_data"]
-        assert data["field"] == "messages" and data["event"] == e["event_type"]
+        assert data["field"] == "message" and data["event"] == e["event_type"]
         assert data["request_id"].startswith("req_")
         p = data["payload"]
+        if e["event_type"] == "message.received":
+            assert p["inbound_number"].startswith("+") and p["received_at"] and "message_status" not in p
+            continue
         assert p["message_status"] == e["event_type"].split(".")[1].upper()
         assert p["outbound_number"].startswith("+") and p["account_id"]
-        assert ("reason_code" in p) == (p["message_status"] == "FAILED")
+        assert ("reason_code" in p) == (p["message_status"] in ("FAILED", "FILTERED", "BLOCKED"))
+        assert ("scheduled_at" in p) == (p["message_status"] in ("SCHEDULED", "CANCELLED"))
     failed = [e for e in events if e["delivery_status"] == "failed"]
     assert failed and all(e["delivery_attempts"] >= 1 and e["error_message"] for e in failed)
     assert any(e["http_status_code"] is None for e in failed) or any(e["http_status_code"] >= 500 for e in failed)
