@@ -1,10 +1,14 @@
-"""Shared fixtures: a small seeded world on a frozen clock, its core app, and clients for it."""
+"""Shared fixtures: a small seeded world on a frozen clock, its core app, and clients for it
+(httpx over the app, or ``asgi_call`` for requests httpx would not send)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -99,3 +103,67 @@ def counting_app(world: World):
 
     counting.paths = paths
     return counting
+
+
+@dataclass
+class Answer:
+    """What an ASGI app sent back: status, headers (lower-case bytes) and the whole body."""
+
+    status: int
+    headers: dict[bytes, bytes]
+    body: bytes
+
+
+def asgi_call(app, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> Answer:
+    """One request straight into an ASGI app, every byte of it ours: ``target`` is the raw
+    path and query, ``path`` is percent-decoded as uvicorn does, the body arrives in two chunks
+    with no ``Content-Length`` unless ``headers`` has one.
+
+    >>> asgi_call(core_app(build_world()), "GET", b"/v3/me?x=1", [(b"x-api-key", b"nope")]).status
+    401
+    """
+    raw_path, _, query = target.partition(b"?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path, "query_string": query, "root_path": "",
+             "headers": [(b"host", b"sim"), *headers], "server": ("sim", 80), "client": ("127.0.0.1", 1), "state": {}}  # fmt: skip
+    half = len(body) // 2
+    chunks = [{"type": "http.request", "body": body[:half], "more_body": True},
+              {"type": "http.request", "body": body[half:], "more_body": False}]  # fmt: skip
+    sent: list[dict] = []
+
+    async def go() -> None:
+        done = asyncio.Event()
+
+        async def receive() -> dict:
+            if chunks:
+                return chunks.pop(0)
+            await done.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                done.set()
+
+        await app(scope, receive, send)
+
+    asyncio.run(go())
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return Answer(start["status"], dict(start.get("headers", [])),
+                  b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+
+
+def assert_clean(answer: Answer, what: str) -> None:
+    """Below 500, and the envelope ``{success, data, error, meta}`` with an error code (or an empty
+    204); never a traceback."""
+    assert answer.status < 500, f"{what} -> {answer.status}: {answer.body[:500]!r}"
+    assert b"Traceback" not in answer.body and b'File "' not in answer.body, what
+    if answer.status == 204:
+        assert answer.body == b"", what
+        return
+    assert answer.headers.get(b"content-type", b"").startswith(b"application/json"), what
+    envelope = json.loads(answer.body)
+    assert set(envelope) == {"success", "data", "error", "meta"}, what
+    assert envelope["meta"]["request_id"], what
+    if not envelope["success"]:
+        assert isinstance(envelope["error"]["code"], str) and envelope["error"]["code"], what

@@ -2,7 +2,8 @@
 
 Route modules (``_app`` for the 2024 docs' endpoints, ``_routes_*`` for the rest of the live API)
 write plain ``handler(call) -> Response`` functions; :func:`endpoint` wraps one with
-authentication, profile scoping, body parsing, the world's lock and the error envelope.
+the request limits, authentication, profile scoping, body parsing, the world's lock and the
+error envelope.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ def endpoint(account: Account, handler: Handler) -> Callable[[Request], Awaitabl
         profile_header = request.headers.get("x-profile-id")
         echo = {"X-Profile-Id": profile_header} if profile_header else {}
         try:
+            v.check_head(request.scope)
             key_scope, scope = _authenticate(account.records, request)
+            v.check_query(request.query_params)
             body = await v.json_body(request) if request.method in _BODY_METHODS else {}
             sandbox = v.sandbox_flag(body) if request.method in _BODY_METHODS else False
             with account.records.lock:  # the world is shared with the test thread when served on a port
@@ -123,6 +126,7 @@ def endpoint(account: Account, handler: Handler) -> Callable[[Request], Awaitabl
         return response
 
     endpoint.__name__ = handler.__name__
+    endpoint.__wrapped__ = handler  # type: ignore[attr-defined]  # what inspect.unwrap and the fuzz tests find
     return endpoint
 
 

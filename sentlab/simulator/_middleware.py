@@ -1,9 +1,11 @@
 """The simulator's edge: what the real API does around every handler, as pure ASGI middleware.
 
-Four layers, composed by :func:`edge` from the outside in:
+Five layers, composed by :func:`edge` from the outside in:
 
 ``EdgeHeaders``   request id, fixed latency, and the headers every response carries
                   (``X-Request-Id``, ``X-Response-Time``, ``X-API-Version``, ``X-RateLimit-*``);
+``RequestLimits`` what a front door refuses before the rest: an over-long URL (414), oversized
+                  headers (431), a body over 1 MiB (413), read without buffering more than that;
 ``RateLimiter``   token buckets per account: standard, sensitive, and message sending by tier;
 ``FaultInjector`` seeded 5xx, spurious 429s, dropped connections, HTML proxy pages, slow and
                   truncated responses;
@@ -28,8 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from starlette.requests import ClientDisconnect
 
-from ._envelope import API_VERSION, error_body, new_request_id
+from . import _validation as v
+from ._envelope import API_VERSION, ApiError, error_body, new_request_id
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -318,8 +322,9 @@ async def _respond(send: Send, status: int, body: bytes, content_type: bytes = b
 
 
 async def _respond_error(send: Send, request_id: str, status: int, code: str, message: str,
-                         headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await _respond(send, status, _json_bytes(error_body(code, message, request_id)), headers=headers)
+                         headers: list[tuple[bytes, bytes]] | None = None,
+                         details: dict[str, Any] | None = None) -> None:
+    await _respond(send, status, _json_bytes(error_body(code, message, request_id, details)), headers=headers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -393,6 +398,43 @@ class EdgeHeaders:
         if self.latency > 0:
             await asyncio.sleep(self.latency)
         await self.app(scope, receive, stamped_send)
+
+
+class RequestLimits:
+    """Refuses requests over the limits in ``_validation`` before any other layer sees them.
+
+    The body is read here, never more than ``MAX_BODY_BYTES`` of it (a larger ``Content-Length``
+    is refused unread), and handed on whole, so the layers inside (idempotency included) and the
+    handler see a bounded body. A refused request spends no rate-limit token and is not stored
+    under its ``Idempotency-Key``.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        try:
+            v.check_head(scope)
+            body = await v.read_body(receive, scope["headers"])
+        except ApiError as exc:
+            await _respond_error(send, _exchange(scope).request_id, exc.status, exc.code, exc.message,
+                                 details=exc.details)
+            return
+        except ClientDisconnect:  # gone before the body arrived: nothing to answer
+            return
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()  # a disconnect, for a handler that listens for one
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 _EPSILON = 1e-6  # float maths on Unix times (~2e-7 s apart): 0.3 s at 200/min is one token
@@ -645,4 +687,4 @@ def edge(app: ASGIApp, world: _World, config: SimulatorConfig) -> ASGIApp:
     if config.rate_limits is not None:
         wrapped = RateLimiter(wrapped, world, config.rate_limits)
     nominal = config.rate_limits.standard if config.rate_limits else None
-    return EdgeHeaders(wrapped, world, config.latency, nominal)
+    return EdgeHeaders(RequestLimits(wrapped), world, config.latency, nominal)

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import json
 import logging
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
+from http import HTTPStatus
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+import h11
 import httpx
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from ._envelope import API_VERSION, error_body, new_request_id
 from ._middleware import DroppedConnection, Receive, Scope, Send, SimulatorConfig, edge
+from ._validation import MAX_HEADER_BYTES, MAX_URL_BYTES
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -94,6 +100,29 @@ def _check_loopback(host: str) -> None:
         raise ValueError(f"the simulator only listens on loopback addresses, not {host!r}")
 
 
+#: The request head (request line + headers) uvicorn buffers before the app runs: room for the
+#: app's own 414/431 limits, which answer with the edge headers; beyond it uvicorn refuses itself.
+_MAX_HEAD_BYTES = 2 * (MAX_URL_BYTES + MAX_HEADER_BYTES)
+
+
+class _EnvelopeH11(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, but a request it cannot parse (malformed, or a head over
+    ``_MAX_HEAD_BYTES``) is answered with the error envelope instead of a plain-text 400."""
+
+    def send_400_response(self, msg: str) -> None:
+        pending, _ = self.conn.trailing_data
+        too_long = len(pending) > _MAX_HEAD_BYTES
+        status, problem = (431, "The request head is too large") if too_long else (400, "The HTTP request is malformed")
+        rid = new_request_id()
+        body = json.dumps(error_body("VALIDATION_001", "Request validation failed", rid, {"request": [problem]})).encode()
+        head = [(b"content-type", b"application/json"), (b"connection", b"close"), (b"x-request-id", rid.encode()),
+                (b"x-api-version", API_VERSION.encode())]
+        response = h11.Response(status_code=status, headers=head, reason=HTTPStatus(status).phrase.encode())
+        for event in (response, h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
+
+
 class ServerHandle:
     """A simulator served by uvicorn in a background thread; a context manager.
 
@@ -115,7 +144,8 @@ class ServerHandle:
         self.host = host
         self.port: int = self._socket.getsockname()[1]
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
-                                timeout_graceful_shutdown=2)
+                                timeout_graceful_shutdown=2, http=_EnvelopeH11,
+                                h11_max_incomplete_event_size=_MAX_HEAD_BYTES)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"sentlab-simulator-{self.port}", daemon=True)
         self._error: BaseException | None = None

@@ -9,9 +9,16 @@ import time
 import httpx
 import pytest
 
-from sentlab.simulator._middleware import Faults, SimulatorConfig
+from sentlab.simulator._middleware import Faults, Idempotency, SimulatorConfig
 
 NO_LIMITS = dict(rate_limits=None)
+
+
+def idempotency_layer(edge) -> Idempotency:
+    layer = edge.app
+    while not isinstance(layer, Idempotency):
+        layer = layer.app
+    return layer
 
 
 def faulty(make_edge, spec, **config):
@@ -80,7 +87,7 @@ def test_truncation_never_reaches_the_idempotency_cache(make_edge):
     again = edge.request("POST", "/v3/contacts", headers=headers, json={})
     assert again.headers["idempotent-replayed"] == "true"
     assert edge.calls["/v3/contacts"] == 1
-    stored = next(iter(edge.app.app.app.stored.values()))  # EdgeHeaders -> FaultInjector -> Idempotency
+    stored = next(iter(idempotency_layer(edge).stored.values()))
     assert json.loads(stored.body)["success"] is True
     assert again.content == stored.body[: len(stored.body) // 2]
 
@@ -89,7 +96,7 @@ def test_faults_before_the_handler_are_never_cached(make_edge):
     edge = faulty(make_edge, "503=1")
     headers = {"Idempotency-Key": "flaky"}
     assert edge.request("POST", "/v3/contacts", headers=headers, json={}).status_code == 503
-    assert edge.app.app.app.stored == {}
+    assert idempotency_layer(edge).stored == {}
 
 
 def outcomes(make_edge, spec, n=200):
