@@ -598,7 +598,7 @@ def change_profile(records: Records, s: Scope, spec: dict[str, Any], *,
     """
     now = records.now_ts()
     setup, own = records.setups[s.index], records.brands.get(s.index)
-    if spec.get("brand") is not None and own is not None and own.submitted is not None:
+    if spec.get("brand") is not None and own is not None and _reached(own.submitted, now):
         raise ApiError(400, "VALIDATION_001", "Request validation failed",
                        {"brand": ["The brand has been submitted to TCR and can no longer be modified"]})  # fmt: skip
     if dry_run:
@@ -706,10 +706,9 @@ def complete_profile(records: Records, s: Scope, webhook_url: str | None, *,
         setup.completion_started = now
         setup.completion_webhook = webhook_url
         setup.onboarded = done = now + _lognormal(rnd, _ONBOARDING_SECONDS)
-        own = records.brands.get(s.index)
-        if own is not None and own.submitted is None:
-            _submit_brand(records, own, done)
-        brand, _ = effective_brand(records, s.index)
+        brand, inherited = effective_brand(records, s.index)
+        if brand is not None and not inherited and brand.submitted is None:
+            _submit_brand(records, brand, done)
         if brand is not None and not setup.inherit_tcr_campaign:
             for c in campaigns_of(records, s.index)[0]:
                 if c.submitted is None:

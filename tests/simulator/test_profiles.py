@@ -187,6 +187,19 @@ def test_completion_names_every_prerequisite_then_onboards(client, world, clock)
     assert error_code(r, 400) == "VALIDATION_001" and "brand" in details(r)
 
 
+def test_a_profile_inheriting_brand_and_campaigns_completes_on_the_organizations(client, world, clock):
+    created = _created(client, {**PROFILE, "inherit_tcr_brand": True, "inherit_tcr_campaign": True})
+    assert created["brand"]["is_inherited"] is True and created["brand"]["id"] == world._records.brands[0].id
+    listed = data(client.get(f"/v3/profiles/{created['id']}/campaigns"))
+    assert listed and {c["customerId"] for c in listed} == {world.organization_id}
+    index = world._records.scope_of_profile(created["id"])
+    assert active_campaign(world._records, index).scope == 0  # registered from the start, by inheritance
+    data(client.post(f"/v3/profiles/{created['id']}/complete", json={"webHookUrl": "https://x.example/h"}), 202)
+    clock.advance(600)
+    assert data(client.get(f"/v3/profiles/{created['id']}"))["status"] == "approved"
+    assert world._records.brands[0].submitted < START.timestamp()  # the organization's brand was not resubmitted
+
+
 def test_profile_body_validation_reports_every_problem(client):
     r = client.post("/v3/profiles", json={"short_name": "x!", "payment_details": {"card_number": "42", "cvc": "1",
                                                                                   "expiry": "13/30", "zip_code": ""}})
