@@ -21,7 +21,7 @@ from ._bodies import template_text
 from ._envelope import ApiError
 from ._generate import MMS_MEDIA, add_messages, new_secret
 from ._ids import hash_int, uuid_from_int
-from ._records import Records, Scope, Template, User, Webhook, event_table
+from ._records import Records, Template, Webhook, event_table
 from ._vocab import (
     CANCELLED,
     CHANNEL_BIT,
@@ -206,17 +206,6 @@ class Account:
         if i is None or (scope != 0 and int(r.messages["scope"][i]) != scope):
             raise ApiError(404, "RESOURCE_003", "Message not found")
         return i
-
-    def profile(self, profile_id: str) -> Scope:
-        r = self.records
-        for s in r.scopes[1:]:
-            if s.id == profile_id:
-                return s
-        raise ApiError(404, "RESOURCE_014", "Profile not found")
-
-    def users_of(self, scope: int) -> list[User]:
-        r = self.records
-        return [u for u in r.users if u.scope == scope]
 
     # -- contact mutations ------------------------------------------------------------------------
 

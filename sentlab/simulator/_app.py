@@ -41,43 +41,6 @@ _LOOKUP_INPUT = re.compile(r"^\+?\d{6,15}$")
 
 
 # ---------------------------------------------------------------------------------------------
-# account, profiles, users
-# ---------------------------------------------------------------------------------------------
-
-
-def get_me(call: Call) -> Response:
-    return ok(call.request, wire.me(call.records, call.scope))
-
-
-def list_profiles(call: Call) -> Response:
-    if call.key_scope != 0:
-        raise ApiError(403, "AUTH_004", "Only organization API keys can list the organization's profiles")
-    profiles = [wire.profile(call.records, s) for s in call.records.scopes[1:]]
-    return ok(call.request, {"profiles": profiles})
-
-
-def get_profile(call: Call) -> Response:
-    profile_id = v.uuid_param(call.path("profile_id"), "profile_id")
-    profile = call.account.profile(profile_id)
-    if call.key_scope not in (0, profile.index):
-        raise ApiError(404, "RESOURCE_014", "Profile not found")
-    return ok(call.request, wire.profile(call.records, profile))
-
-
-def list_users(call: Call) -> Response:
-    users = [wire.user(call.records, u) for u in call.account.users_of(call.scope)]
-    return ok(call.request, {"users": users})
-
-
-def get_user(call: Call) -> Response:
-    user_id = v.uuid_param(call.path("user_id"), "user_id")
-    for u in call.account.users_of(call.scope):
-        if u.id == user_id:
-            return ok(call.request, wire.user(call.records, u))
-    raise ApiError(404, "RESOURCE_006", "User not found")
-
-
-# ---------------------------------------------------------------------------------------------
 # contacts
 # ---------------------------------------------------------------------------------------------
 
@@ -498,15 +461,10 @@ def toggle_webhook(call: Call) -> Response:
 
 
 # ---------------------------------------------------------------------------------------------
-# the routes of the 2024 docs; ROUTE_MODULES add the rest of the live API
+# the routes of the 2024 docs; ROUTE_MODULES add the rest of the live API (and /v3/me, profiles, users)
 # ---------------------------------------------------------------------------------------------
 
 ROUTES: list[RouteSpec] = [
-    ("/v3/me", get_me, "GET"),
-    ("/v3/profiles", list_profiles, "GET"),
-    ("/v3/profiles/{profile_id}", get_profile, "GET"),
-    ("/v3/users", list_users, "GET"),
-    ("/v3/users/{user_id}", get_user, "GET"),
     ("/v3/contacts", list_contacts, "GET"),
     ("/v3/contacts", create_contact, "POST"),
     ("/v3/contacts/{id}", get_contact, "GET"),
@@ -534,7 +492,7 @@ ROUTES: list[RouteSpec] = [
 ]
 
 #: Modules with a ``ROUTES`` list of their own, relative to this package.
-ROUTE_MODULES: tuple[str, ...] = ("._routes_messages",)
+ROUTE_MODULES: tuple[str, ...] = ("._routes_messages", "._routes_profiles")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from . import _numbers, _pricing
 from ._bodies import FIRST_NAMES, message_body, template_units
 from ._ids import uuid_from_int
 from ._lifecycle import add_messages, gate_reasons, lognormal
+from ._profiles import populate_profiles
 from ._records import Records, Scope, Template, User, Webhook, event_table
 from ._vocab import CHANNEL_BIT, CHANNELS, DELIVERED, READ, variables
 
@@ -131,6 +132,9 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
             records.users.append(User(new_id(), s.index, f"{first.lower()}.{role}@acme.example", f"{first} {role.title()}",
                                       role, status, invited, None if status == "invited" else anchor - (u + 1) * 3600,
                                       invited, invited + 86400))  # fmt: skip
+
+    # brands, 10DLC campaigns and onboarding of the scopes (a generator of their own: nothing else shifts)
+    populate_profiles(records)
 
     # templates: every profile gets the catalogue (a few dropped, varying by profile) plus unapproved ones
     for s in records.scopes:

@@ -12,7 +12,7 @@ import random
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,6 +21,9 @@ from ._clock import SimClock
 from ._ids import uuid_from_int
 from ._params import WorldParams
 from ._vocab import MESSAGE_EVENTS, REASONS, STEP_STATUS, STEPS, subscribed_events
+
+if TYPE_CHECKING:  # records of their own module, which draws and shows them
+    from ._profiles import Brand, Campaign, Setup
 
 __all__ = ["Records", "Scope", "Table", "Template", "User", "Webhook", "event_table"]
 
@@ -81,6 +84,8 @@ class Scope:
     sms_number: str
     whatsapp_number: str
     vertical: str = "RETAIL"
+    key_user: str | None = None  # the user who created the API key ("yourself" in the user routes)
+    deleted: bool = False  # a deleted profile: its key and x-profile-id no longer work
 
 
 @dataclass
@@ -142,6 +147,7 @@ class User:
     last_login: float | None
     created: float
     updated: float
+    removed: bool = False
 
 
 def event_table() -> Table:
@@ -190,6 +196,9 @@ class Records:
         self.templates: list[Template] = []
         self.webhooks: list[Webhook] = []
         self.users: list[User] = []
+        self.brands: dict[int, Brand] = {}  # scope -> its own TCR brand (``_profiles``)
+        self.setups: dict[int, Setup] = {}  # profile scope -> onboarding, billing, inheritance
+        self.campaigns: list[Campaign] = []  # 10DLC campaigns of every scope
         self.regions: list[str] = list(_pricing.REGIONS)
         self.region_index = {r: i for i, r in enumerate(self.regions)}
         # contacts
@@ -246,16 +255,20 @@ class Records:
     def organization(self) -> Scope:
         return self.scopes[0]
 
+    def profiles(self) -> list[Scope]:
+        """The organization's profiles that are not deleted, in creation order."""
+        return [s for s in self.scopes[1:] if not s.deleted]
+
     def scope_for_key(self, api_key: str) -> int | None:
-        """The scope an API key belongs to, or None."""
+        """The scope an API key belongs to (a deleted profile's key belongs to none), or None."""
         for s in self.scopes:
-            if s.key == api_key:
+            if s.key == api_key and not s.deleted:
                 return s.index
         return None
 
     def scope_of_profile(self, profile_id: str) -> int | None:
-        """The scope of a profile id of this organization, or None."""
-        for s in self.scopes[1:]:
+        """The scope of a (not deleted) profile id of this organization, or None."""
+        for s in self.profiles():
             if s.id == profile_id:
                 return s.index
         return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _profile_wire, _profiles
 from . import _wire as wire
 from ._bodies import message_body
 from ._params import Outcome
@@ -93,12 +94,49 @@ class Truth:
         self.params = records.params
 
     def profiles(self) -> list[dict[str, Any]]:
-        """Every profile, as ``GET /v3/profiles/{id}`` shows it.
+        """Every profile not deleted, as ``GET /v3/profiles/{id}`` shows it now.
+
+        Records of a deleted profile (contacts, templates, webhooks and their events, users,
+        campaigns) leave the truth with it; its messages stay in ``messages()`` and the ledger.
 
         >>> len(demo_world().truth.profiles())
         3
         """
-        return [wire.profile(self._records, s) for s in self._records.scopes[1:]]
+        return [_profile_wire.profile(self._records, s) for s in self._records.profiles()]
+
+    def _live(self, scope: int) -> bool:
+        return not self._records.scopes[scope].deleted
+
+    def users(self) -> list[dict[str, Any]]:
+        """Every user with access (not removed), as ``GET /v3/users/{id}`` shows it, with ``profile_id``.
+
+        >>> {u["status"] for u in demo_world().truth.users()} == {"active", "invited"}
+        True
+        """
+        w = self._records
+        return [{**wire.user(w, u), "profile_id": w.scopes[u.scope].id}
+                for u in w.users if not u.removed and self._live(u.scope)]  # fmt: skip
+
+    def campaigns(self) -> list[dict[str, Any]]:
+        """Every 10DLC campaign not deleted, as it reads now, with its owner's ``profile_id`` (the
+        organization's id for the campaigns profiles may inherit), its whole ``timeline`` (future
+        steps included: ``created, submitted, activated, dca_completed, expired``), ``final_status``
+        and ``sync_error``.
+
+        >>> sorted(c["final_status"] for c in demo_world().truth.campaigns())
+        ['ACTIVE', 'ACTIVE', 'EXPIRED', 'SENT_CREATED']
+        """
+        w = self._records
+        out = []
+        for c in w.campaigns:
+            if c.deleted or not self._live(c.scope):
+                continue
+            times = {"created": c.created, "submitted": c.submitted, "activated": c.activated,
+                     "dca_completed": c.dca_completed, "expired": c.expired}  # fmt: skip
+            out.append({**_profile_wire.campaign(w, c), "profile_id": w.scopes[c.scope].id,
+                        "timeline": {k: wire.iso(t) for k, t in times.items() if t is not None},
+                        "final_status": _profiles.campaign_status(c, math.inf), "sync_error": c.sync_error})  # fmt: skip
+        return out
 
     def contacts(self) -> list[dict[str, Any]]:
         """Every contact not deleted, with the owning scope's ``profile_id``.
@@ -109,9 +147,9 @@ class Truth:
         w = self._records
         out = []
         for i in range(w.contacts.n):
-            if w.contacts["deleted"][i]:
-                continue
             owner = int(w.contacts["scope"][i])
+            if w.contacts["deleted"][i] or not self._live(owner):
+                continue
             out.append({**wire.contact(w, i, owner), "profile_id": w.scopes[owner].id})
         return out
 
@@ -123,7 +161,7 @@ class Truth:
         """
         w = self._records
         return [{**wire.template(w, t), "profile_id": w.scopes[t.scope].id, "texts": dict(t.texts)}
-                for t in w.templates if not t.deleted]  # fmt: skip
+                for t in w.templates if not t.deleted and self._live(t.scope)]  # fmt: skip
 
     def webhooks(self) -> list[dict[str, Any]]:
         """Every webhook not deleted, with ``profile_id`` and its ``signing_secret``.
@@ -133,7 +171,7 @@ class Truth:
         """
         w = self._records
         return [{**wire.webhook(w, h, secret=True), "profile_id": w.scopes[h.scope].id}
-                for h in w.webhooks if not h.deleted]  # fmt: skip
+                for h in w.webhooks if not h.deleted and self._live(h.scope)]  # fmt: skip
 
     def messages(self) -> list[dict[str, Any]]:
         """Every message with its whole ``timeline`` (future steps included) and ``final_status``.
@@ -182,7 +220,7 @@ class Truth:
         w = self._records
         out = []
         for h in w.webhooks:
-            if h.deleted or (webhook_id is not None and h.id != webhook_id):
+            if h.deleted or not self._live(h.scope) or (webhook_id is not None and h.id != webhook_id):
                 continue
             ev = w.sorted_events(h)
             for j in range(ev.n - 1, -1, -1):

@@ -16,7 +16,7 @@ from . import _numbers, _pricing
 from ._bodies import message_body
 from ._generate import MMS_MEDIA
 from ._ids import hash_uuid, request_id
-from ._records import Records, Scope, Template, User, Webhook
+from ._records import Records, Template, User, Webhook
 from ._vocab import (
     ACTIVITY_TEXT,
     BLOCKED,
@@ -45,8 +45,8 @@ from ._vocab import (
 #: Steps that carry the message's reason (on the message, its events and the webhook).
 REASONED = (FAILED, FILTERED, BLOCKED)
 
-__all__ = ["activities", "contact", "event", "iso", "me", "message", "message_summary", "profile", "template",
-           "timeline", "user", "webhook"]
+__all__ = ["activities", "contact", "event", "iso", "message", "message_summary", "template", "timeline", "user",
+           "webhook"]
 
 
 def iso(ts: float | None) -> str | None:
@@ -379,74 +379,6 @@ def _event_payload(records: Records, w: Webhook, j: int) -> dict[str, Any]:
         if step != CANCELLED:
             payload["schedule_reason"] = SCHEDULE_REASONS[step]
     return payload
-
-
-def profile(records: Records, s: Scope) -> dict[str, Any]:
-    org = records.organization
-    return {
-        "id": s.id,
-        "organization_id": org.id,
-        "name": s.name,
-        "email": s.email,
-        "icon": f"https://cdn.sent.dm/icons/{s.short_name.lower()}.png",
-        "description": s.description,
-        "short_name": s.short_name,
-        "status": "approved",
-        "created_at": iso(s.created),
-        "updated_at": iso(s.updated),
-        "allow_contact_sharing": True,
-        "allow_template_sharing": False,
-        "inherit_contacts": True,
-        "inherit_templates": False,
-        "inherit_tcr_brand": True,
-        "inherit_tcr_campaign": False,
-        "billing_model": "organization",
-        "sending_phone_number_profile_id": None,
-        "sending_whatsapp_number_profile_id": None,
-        "sending_phone_number": s.sms_number,
-        "whatsapp_phone_number": s.whatsapp_number,
-        "allow_number_change_during_onboarding": None,
-        "waba_id": None,
-        "billing_contact": None,
-        "brand": None,
-    }
-
-
-def _settings() -> dict[str, Any]:
-    return {"allow_contact_sharing": True, "allow_template_sharing": False, "inherit_contacts": True,
-            "inherit_templates": False, "inherit_tcr_brand": True, "inherit_tcr_campaign": False,
-            "billing_model": "organization"}  # fmt: skip
-
-
-def _channels(records: Records, s: Scope) -> dict[str, Any]:
-    return {
-        "sms": {"configured": True, "phone_number": s.sms_number},
-        "whatsapp": {"configured": True, "phone_number": s.whatsapp_number, "business_name": records.organization.name},
-        "rcs": {"configured": False, "phone_number": None},
-    }
-
-
-def me(records: Records, scope: int) -> dict[str, Any]:
-    s = records.scopes[scope]
-    base = {
-        "id": s.id,
-        "name": s.name,
-        "email": s.email,
-        "icon": f"https://cdn.sent.dm/icons/{s.short_name.lower()}.png",
-        "description": s.description,
-        "created_at": iso(s.created),
-        "channels": _channels(records, s),
-    }
-    if s.kind == "organization":
-        profiles = [
-            {"id": p.id, "name": p.name, "icon": f"https://cdn.sent.dm/icons/{p.short_name.lower()}.png",
-             "description": p.description, "short_name": p.short_name, "role": "admin", "status": "approved",
-             "created_at": iso(p.created), "settings": _settings()}
-            for p in records.scopes[1:]
-        ]  # fmt: skip
-        return {"type": "organization", **base, "profiles": profiles}
-    return {"type": "profile", **base, "organization_id": records.organization.id, "short_name": s.short_name,
-            "status": "approved", "settings": _settings(), "profiles": []}  # fmt: skip
 
 
 def user(records: Records, u: User) -> dict[str, Any]:

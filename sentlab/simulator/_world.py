@@ -73,22 +73,22 @@ class World:
 
     @property
     def profile_keys(self) -> dict[str, str]:
-        """profile id -> that profile's API key.
+        """profile id -> that profile's API key (deleted profiles left out).
 
         >>> world = demo_world()
         >>> list(world.profile_keys) == world.profile_ids
         True
         """
-        return {s.id: s.key for s in self._records.scopes[1:]}
+        return {s.id: s.key for s in self._records.profiles()}
 
     @property
     def profile_ids(self) -> list[str]:
-        """The ids of the organization's profiles, in creation order.
+        """The ids of the organization's (not deleted) profiles, in creation order.
 
         >>> len(build_world(contacts=50, messages=10, profiles=2).profile_ids)
         2
         """
-        return [s.id for s in self._records.scopes[1:]]
+        return [s.id for s in self._records.profiles()]
 
     def account_for_key(self, api_key: str) -> str | None:
         """The organization id an API key belongs to (what rate limits count per), or None.
@@ -122,7 +122,7 @@ class World:
 
     def __repr__(self) -> str:
         r = self._records
-        return f"<World seed={self.seed} profiles={len(r.scopes) - 1} contacts={r.contacts.n} messages={r.messages.n}>"
+        return f"<World seed={self.seed} profiles={len(r.profiles())} contacts={r.contacts.n} messages={r.messages.n}>"
 
 
 def build_world(
