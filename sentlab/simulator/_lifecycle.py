@@ -20,6 +20,7 @@ import numpy as np
 
 from . import _pricing
 from ._ids import uuid_from_int
+from ._profiles import active_campaign
 from ._records import Records, Webhook
 from ._vocab import (
     BLOCKED,
@@ -92,6 +93,7 @@ def gate_reasons(
     params = records.params
     n = len(at)
     reason = np.full(n, -1, dtype=np.int16)
+    registered: dict[tuple[int, int], bool] = {}
 
     def stop(mask: np.ndarray, code: str) -> None:
         reason[mask & (reason < 0)] = REASON_INDEX[code]
@@ -103,9 +105,15 @@ def gate_reasons(
     stop(~approved[template], "BUSINESS_005")
     us = np.array([r == "US" for r in records.regions])[records.contacts["region"][contact]]
     sms_like = (channel == CHANNELS.index("sms")) | (channel == CHANNELS.index("mms"))
-    if (us & sms_like).any():
-        allowed = np.array([records.us_sms_allowed(int(s), float(t)) for s, t in zip(scope, at, strict=True)])
-        stop(us & sms_like & ~allowed, "BUSINESS_030")
+    need = us & sms_like
+    if need.any():
+        allowed = np.ones(n, dtype=bool)
+        for k in np.flatnonzero(need):  # by the hour: a campaign's status changes over days, not seconds
+            key = (int(scope[k]), int(at[k] // 3600))
+            if key not in registered:
+                registered[key] = active_campaign(records, key[0], float(at[k])) is not None
+            allowed[k] = registered[key]
+        stop(need & ~allowed, "BUSINESS_030")
     stop(records.contacts["opt_out"][contact].astype(bool), "BUSINESS_004")
     categories = np.array([t.category == "MARKETING" for t in records.templates] + [False])
     stop(categories[template] & (rng.random(n) < params.content_filter_share), "DELIVERY_012")

@@ -300,10 +300,6 @@ class Records:
         row = self.messages["times"][i]
         return sorted((float(row[k]), k) for k in range(len(STEPS)) if row[k] <= now)
 
-    def us_sms_allowed(self, scope: int, at: float) -> bool:
-        """Whether ``scope`` may send US SMS at ``at``: it needs an active 10DLC campaign."""
-        return True
-
     def final_step(self, i: int) -> int:
         return int(np.nanargmax(self.messages["times"][i]))
 

@@ -240,3 +240,22 @@ def test_sdk_and_docs_family_names_both_subscribe(profile_client, clock):
     clock.advance(3600)
     kinds = [{e["event_type"] for e in walk(profile_client, f"/v3/webhooks/{i}/events", "events")} for i in ids]
     assert kinds[0] == kinds[1] and "message.queued" in kinds[0]
+
+
+def test_us_sms_needs_an_active_10dlc_campaign(world):
+    from sentlab.simulator._profiles import active_campaign
+
+    ledger = world.ledger()
+    records = world._records
+    us_sms = ledger[(ledger["region_code"] == "US") & ledger["channel"].isin(["sms", "mms"])
+                    & (ledger["direction"] == "outbound")]  # fmt: skip
+    for scope in range(1, len(records.scopes)):
+        mine = us_sms[us_sms["profile_id"] == records.scopes[scope].id]
+        blocked = mine["reason_code"] == "BUSINESS_030"
+        if active_campaign(records, scope, records.history_start) is None and active_campaign(records, scope) is None:
+            assert len(mine) and blocked.all() and (mine["status"] == "BLOCKED").all() and (mine["cost"] == 0).all()
+        else:
+            assert not blocked.any()
+    assert (us_sms["reason_code"] == "BUSINESS_030").any()  # the default world has a profile without one
+    others = ledger[(ledger["region_code"] != "US") | (ledger["channel"] == "whatsapp")]
+    assert not (others["reason_code"] == "BUSINESS_030").any()
