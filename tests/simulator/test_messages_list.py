@@ -253,7 +253,10 @@ def test_us_sms_needs_an_active_10dlc_campaign(world):
         mine = us_sms[us_sms["profile_id"] == records.scopes[scope].id]
         blocked = mine["reason_code"] == "BUSINESS_030"
         if active_campaign(records, scope, records.history_start) is None and active_campaign(records, scope) is None:
-            assert len(mine) and blocked.all() and (mine["status"] == "BLOCKED").all() and (mine["cost"] == 0).all()
+            released = mine[~mine["status"].isin(["CANCELLED", "SCHEDULED"])]  # never released, never gated
+            assert len(released) and (released["status"] == "BLOCKED").all() and (released["cost"] == 0).all()
+            # a balance outage is checked first; every other release is stopped for the campaign
+            assert released["reason_code"].isin(["BUSINESS_030", "BUSINESS_003"]).all() and blocked.any()
         else:
             assert not blocked.any()
     assert (us_sms["reason_code"] == "BUSINESS_030").any()  # the default world has a profile without one
