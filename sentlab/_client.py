@@ -572,6 +572,75 @@ class AsyncSentClient:
             activities.extend(page.items)
         return [{**a, "message_id": a.get("message_id") or mid} if isinstance(a, dict) else a for a in activities]
 
+    async def messages_page(
+        self, *, page: int = 1, page_size: int = 100, contact_id: str | None = None
+    ) -> Page:
+        """One page of the messages list (``GET /v3/conversations``, or one contact's thread):
+        outbound and inbound messages of this client's scope, newest first, each with status,
+        events, price and reason; tagged ``profile_id``.
+
+        Messages created while paging push older ones to later pages: a reader may see one
+        twice (deduplicate by ``id``) but never misses one. A server without the list answers
+        ``NotFoundError``.
+
+        >>> page = await client.messages_page(page=1)
+        >>> page.items[0]["status"], page.has_more
+        """
+        check_page_size(page_size)
+        if isinstance(page, bool) or not isinstance(page, int) or page < 1:
+            raise ConfigurationError(f"page must be 1 or more, got {page!r}")
+        path = "/v3/conversations"
+        if contact_id is not None:
+            path += f"/{check_uuid(contact_id, 'contact_id')}"
+        reply = await self._call("GET", path, params={"page": page, "page_size": page_size})
+        parsed = parse_page(reply.data, "messages", page_size=page_size, meta=reply.meta)
+        if parsed.has_more is None:
+            parsed.has_more = page < parsed.total_pages if parsed.total_pages is not None else len(parsed.items) == page_size
+        parsed.items = _tagged(parsed.items, self.profile_id, None)
+        return parsed
+
+    async def message_list(
+        self, *, contact_id: str | None = None, page_size: int = 100, all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:  # fmt: skip
+        """Every message of the messages list (all pages, newest first); ``contact_id``: one
+        contact's conversation. ``all_profiles=True`` (organization keys): the organization's
+        own messages and every child profile's, each tagged ``profile_id``.
+
+        >>> messages = await client.message_list()
+        """
+        path = "/v3/conversations" + (f"/{check_uuid(contact_id, 'contact_id')}" if contact_id else "")
+        if not all_profiles:
+            return await self._list(path, "messages", params={}, page_size=page_size, all_profiles=False,
+                                    progress=progress)  # fmt: skip
+        organization = self.with_profile(None) if self.profile_id else self
+        own = await organization._list(path, "messages", params={}, page_size=page_size, all_profiles=False,
+                                       progress=progress)  # fmt: skip
+        account = organization.account or await organization.me()
+        own = _tagged(own, None, {"profile_id": account.get("id")}) if account.get("id") else own
+        return own + await self._list(path, "messages", params={}, page_size=page_size, all_profiles=True,
+                                      progress=progress)  # fmt: skip
+
+    async def cancel_message(self, message_id: str, *, sandbox: bool = False) -> Record:
+        """Call off a scheduled message that has not been released yet (free, final).
+
+        >>> (await client.cancel_message(message_id))["status"]
+        'CANCELLED'
+        """
+        path = f"/v3/messages/{check_uuid(message_id, 'message_id')}/cancel"
+        return (await self._call("POST", path, json_body=_sandbox(sandbox) or {})).data
+
+    async def resend_message(self, message_id: str, *, sandbox: bool = False, idempotency_key: str | None = None) -> Record:
+        """Put a finished message (typically BLOCKED) through the send pipeline again: a new,
+        billed attempt. FILTERED and CANCELLED messages cannot be resent.
+
+        >>> (await client.resend_message(message_id))["status"]
+        'QUEUED'
+        """
+        path = f"/v3/messages/{check_uuid(message_id, 'message_id')}/resend"
+        reply = await self._call("POST", path, json_body=_sandbox(sandbox) or {}, idempotency_key=idempotency_key)
+        return reply.data
+
     async def messages_details(self, message_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
         """Details of many messages, one request each (bounded, paced); duplicates fetched once.
 

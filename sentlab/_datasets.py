@@ -4,10 +4,12 @@ Each function takes a client (anything with the methods of ``RecordsClient``: ``
 in practice) and a store (``Store`` or ``NullStore``) and returns a typed DataFrame. The
 session (``lab.contacts()``...) is a thin layer over these.
 
-Messages follow DESIGN.md's cheapest path: the messages frame is built from webhook events
-(one request per 100 events); per-message details (one request each) are fetched only for
-ids that have no events, or for every message with ``details="all"`` (exact prices). Details
-already in the store are merged in for free either way.
+Messages follow DESIGN.md's cheapest path: the messages list (``GET /v3/conversations``, one
+request per 100 messages, prices included), synced incrementally into the store
+(``_message_log``). A server without the list falls back, once said, to the older path: the
+messages frame built from webhook events (one request per 100 events), with per-message
+details (one request each) only for ids that have no events, or for every message with
+``details="all"`` (exact prices). Details already in the store are merged in for free.
 """
 
 from __future__ import annotations
@@ -21,8 +23,15 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from sentlab._errors import ConfigurationError
-from sentlab._frames import build_frame, merge_message_details, messages_from_events
+from sentlab._errors import ConfigurationError, NotFoundError
+from sentlab._frames import (
+    build_frame,
+    conform,
+    empty_frame,
+    merge_message_details,
+    messages_from_events,
+)
+from sentlab._message_log import SETTLE_AFTER, MessageLog, sync
 from sentlab._store import NullStore, Store, message_state
 
 __all__ = [
@@ -305,23 +314,113 @@ def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None =
 # --------------------------------------------------------------------------- messages
 
 
+#: Base URLs already told that they have no messages list (the fallback is said once).
+_NO_LIST: set[str] = set()
+
+
 def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *, details: str = "auto",
              since: When = None, until: When = None, webhook_id: str | None = None,
-             all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
-    """Messages as a frame, built from webhook events; per-message details only where needed.
+             all_profiles: bool = False, refresh: bool = False, source: str = "auto",
+             settle_after: float = SETTLE_AFTER, progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+    """Messages as a frame, one row each (outbound and inbound), from the messages list.
+
+    The list (``GET /v3/conversations``) gives each message's status, events (flattened to
+    per-status times), price, reason and body: exact cost, one request per 100 messages. It is
+    synced into the store: a re-run reads only the newest pages down to what is stored and to
+    the unsettled window (``settle_after`` seconds, and pending messages), and nothing within
+    the store's ``list_ttl`` of the last sync. ``all_profiles=True`` (organization keys): the
+    organization's own messages and every child profile's, each once. ``since``/``until``
+    filter on ``created_at``; a first sync with ``since`` reads only down to it.
+
+    ``source="events"`` (or a ``webhook_id``) builds the frame from webhook events instead, as
+    happens on its own, with a one-time warning, against a server that has no messages list;
+    ``details`` (``"auto"``, ``"all"``, ``"none"``) then says which per-message details to
+    fetch for prices. On the list every message is priced already.
+
+    >>> msgs = messages(lab.api, store)                          # the whole list, synced
+    >>> recent = messages(lab.api, store, since="2026-11-01")
+    """
+    if details not in ("auto", "all", "none"):
+        raise ConfigurationError(f"details must be 'auto', 'all' or 'none', not {details!r}")
+    if source not in ("auto", "list", "events"):
+        raise ConfigurationError(f"source must be 'auto', 'list' or 'events', not {source!r}")
+    _check_window(since, until)
+    base_url = str(getattr(getattr(client, "aio", client), "base_url", ""))
+    if source == "auto" and (webhook_id is not None or base_url in _NO_LIST):
+        source = "events"
+    if source != "events":
+        try:
+            frame = _messages_from_list(client, store, since=since, all_profiles=all_profiles, refresh=refresh,
+                                        settle_after=settle_after, progress=progress)  # fmt: skip
+        except NotFoundError as error:
+            if source == "list":
+                raise
+            _NO_LIST.add(base_url)
+            warnings.warn(f"{base_url} has no messages list (GET /v3/conversations: {error.status} "
+                          f"{error.code}): messages are built from webhook events instead, with "
+                          "per-message details for prices", stacklevel=_caller_stacklevel())  # fmt: skip
+        else:
+            frame = _window(frame, "created_at", since, until)
+            if ids is not None:
+                wanted = _ids(ids)
+                frame = frame[frame["id"].isin(wanted)].reset_index(drop=True)
+                missing = [i for i in wanted if i not in set(frame["id"])]
+                if missing:  # not in the list of this scope (yet): ask for each one
+                    frame = with_details(client, store, frame, missing, refresh=refresh)
+            frame.attrs["source"] = "list"
+            return frame
+    return _messages_from_events(client, store, ids, details=details, since=since, until=until,
+                                 webhook_id=webhook_id, all_profiles=all_profiles, refresh=refresh)
+
+
+def _list_scopes(client: Any, all_profiles: bool) -> list[tuple[Any, str, str | None]]:
+    """``(scoped client, log part, profile id to tag)`` of each scope whose messages are wanted."""
+    inner = getattr(client, "aio", client)
+    if not all_profiles:
+        return [(client, "", inner.profile_id)]
+    organization = client.with_profile(None) if inner.profile_id else client
+    account = inner.account or client.me()
+    scopes = [(organization, "", account.get("id"))]
+    for profile in client.profiles():
+        if profile.get("id"):
+            scopes.append((client.with_profile(profile["id"]), profile["id"], profile["id"]))
+    return scopes
+
+
+def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles: bool, refresh: bool,
+                        settle_after: float, progress: bool | None) -> pd.DataFrame:  # fmt: skip
+    frames = []
+    down_to = _utc(since, "since").timestamp() if since is not None else None
+    for scoped, part, profile_id in _list_scopes(client, all_profiles):
+        if store.enabled:
+            log = MessageLog(store, part, clock=store.clock)
+            with scoped.aio._bar("messages", progress, unit="page") as bar:
+                sync(scoped, log, since=down_to, refresh=refresh, settle_after=settle_after,
+                     max_age=store.list_ttl, bar=bar)  # fmt: skip
+            frame = log.frame()
+        else:
+            frame = build_frame("messages", scoped.message_list(progress=progress))
+        if profile_id is not None:
+            frame["profile_id"] = frame["profile_id"].fillna(profile_id)
+        frames.append(frame)
+    if not frames:
+        return empty_frame("messages")
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    out = conform("messages", out)
+    return out.iloc[out["created_at"].to_numpy().argsort(kind="stable")[::-1]].reset_index(drop=True)
+
+
+def _messages_from_events(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *,
+                          details: str = "auto", since: When = None, until: When = None,
+                          webhook_id: str | None = None, all_profiles: bool = False,
+                          refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+    """The fallback: messages rebuilt from webhook events; per-message details only where needed.
 
     ``ids=None``: every message found in webhook events. ``details``: ``"auto"`` fetches
     details only for ids with no events (prices stay null, except those already stored),
     ``"all"`` fetches every message's details (exact prices; one request per message, never
-    repeated for messages in a final state), ``"none"`` never. ``since``/``until`` filter on
-    ``created_at``.
-
-    >>> msgs = messages(lab.api, store)                      # cheap: events only
-    >>> priced = messages(lab.api, store, details="all")     # exact cost
+    repeated for messages in a final state), ``"none"`` never.
     """
-    if details not in ("auto", "all", "none"):
-        raise ConfigurationError(f"details must be 'auto', 'all' or 'none', not {details!r}")
-    _check_window(since, until)
     events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
     try:
         template_frame = templates(client, store, all_profiles=all_profiles)  # fills template_category: one cached list call
@@ -347,6 +446,7 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
     about_messages = in_window["event_type"].astype("string").str.startswith("message.").fillna(False)
     frame.attrs["unreadable_events"] = int((about_messages & in_window["message_id"].isna()).sum())
     frame.attrs["message_events"] = int(about_messages.sum())
+    frame.attrs["source"] = "events"
     return frame
 
 

@@ -42,15 +42,22 @@ _STRING_KINDS = frozenset({"string", "empty"})
 # they still count as the latest status, they just have no column of their own.
 STATUS_TIME_COLUMNS: dict[str, str] = {
     "QUEUED": "queued_at",
+    "PROCESSED": "processed_at",
+    "ROUTED": "routed_at",
     "SENT": "sent_at",
     "DELIVERED": "delivered_at",
     "READ": "read_at",
     "FAILED": "failed_at",
+    "FILTERED": "filtered_at",
+    "BLOCKED": "blocked_at",
+    "CANCELLED": "cancelled_at",
+    "RECEIVED": "received_at",
 }
 # Order used to break ties between events with the same timestamp (later = more advanced).
 _STATUS_RANK: dict[str, int] = {
-    "SCHEDULED": 0, "QUEUED": 1, "ACCEPTED": 2, "PROCESSED": 3, "ROUTED": 4,
-    "SENT": 5, "DELIVERED": 6, "READ": 7, "FAILED": 8,
+    "QUEUED": 0, "SCHEDULED": 1, "ACCEPTED": 2, "PROCESSED": 3, "ROUTED": 4,
+    "SENT": 5, "DELIVERED": 6, "READ": 7, "FAILED": 8, "FILTERED": 8, "BLOCKED": 8, "CANCELLED": 8,
+    "RECEIVED": 8,
 }  # fmt: skip
 
 
@@ -391,14 +398,15 @@ def _prepare_webhook_events(records: list, cols: tuple[Column, ...]) -> dict[str
     return values
 
 
-def _body_columns(bodies: list) -> tuple[Any, Any, Any, Any]:
-    """(content, header, footer, buttons) columns from ``message_body`` values.
+def _body_columns(bodies: list) -> tuple[Any, Any, Any, Any, Any, Any]:
+    """(content, header, footer, buttons, subject, media) columns from ``message_body`` values.
 
-    Endpoint shape {header, content, footer, buttons}; data-models shape
-    {body, header{type, content}, footer{content}, buttons}. Non-dict bodies read as empty.
+    Endpoint shape {header, content, footer, buttons} (the SDK adds subject, media and
+    headerMedia); data-models shape {body, header{type, content}, footer{content}, buttons}.
+    Non-dict bodies read as empty.
     """
     mbs = _mappings(bodies)
-    plucked = _pluck(mbs, ["content", "header", "footer", "buttons"])  # missing key: NaN
+    plucked = _pluck(mbs, ["content", "header", "footer", "buttons", "subject", "media"])  # missing key: NaN
     content = plucked["content"]
     # Null there: no "content" key (NaN, e.g. the data-models shape) or a null value: decide
     # those rows the long way ("content" present wins over "body", even when it holds null).
@@ -408,7 +416,10 @@ def _body_columns(bodies: list) -> tuple[Any, Any, Any, Any]:
     header, footer = (
         [v.get("content") if isinstance(v, dict) else v for v in plucked[key]] for key in ("header", "footer")
     )
-    return content, header, footer, plucked["buttons"]
+    return content, header, footer, plucked["buttons"], plucked["subject"], plucked["media"]
+
+
+_BODY_COLUMNS = ("body", "body_header", "body_footer", "body_buttons", "body_subject", "body_media")
 
 
 def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
@@ -416,7 +427,7 @@ def _prepare_messages(records: list, cols: tuple[Column, ...]) -> dict[str, list
     bodies = values.pop("message_body", None)
     if bodies is not None:
         parts = _body_columns(bodies.tolist() if isinstance(bodies, np.ndarray) else bodies)
-        for name, column in zip(("body", "body_header", "body_footer", "body_buttons"), parts, strict=True):
+        for name, column in zip(_BODY_COLUMNS, parts, strict=True):
             if name in values:  # a flat field wins where present
                 column = _coalesce(values[name], column)
             values[name] = column
@@ -786,14 +797,14 @@ def _fast_webhook_events(records: list) -> dict[str, Any] | None:
 
 _MESSAGE_FLAT = ("id", "customer_id", "contact_id", "phone", "phone_international", "region_code", "channel",
                  "direction", "template_id", "template_name", "template_category", "status", "created_at",
-                 "reason_code", "reason", "source", "profile_id")  # fmt: skip
+                 "reason_code", "reason", "source", "profile_id", "scheduled_at")  # fmt: skip
 _MESSAGE_TYPE = _text_struct(*_MESSAGE_FLAT)
-_MESSAGE_BODY_TYPE = _text_struct("content", "header", "footer", "body")
+_MESSAGE_BODY_TYPE = _text_struct("content", "header", "footer", "body", "subject")
 _MESSAGE_PLUCKED = ("price", "active_contact_price")
 _MESSAGE_KNOWN = frozenset({*_MESSAGE_FLAT, *_MESSAGE_PLUCKED, "message_body", "events"})
 # Columns the flattening writes: a flat field of the same name is the general path's business.
-_MESSAGE_DERIVED = frozenset({"body", "body_header", "body_footer", "body_buttons", "updated_at",
-                              *STATUS_TIME_COLUMNS.values()})  # fmt: skip
+_MESSAGE_DERIVED = frozenset({"body", "body_header", "body_footer", "body_buttons", "body_subject", "body_media",
+                              "updated_at", *STATUS_TIME_COLUMNS.values()})  # fmt: skip
 _EVENT_LISTS = {list, type(None)}
 _EVENT_ITEMS = {dict, type(None)}
 
@@ -806,6 +817,7 @@ class _MessageChunk(NamedTuple):
     body: pa.StructArray
     bodies: list  # message_body per row
     buttons: list  # message_body.buttons per row
+    media: list  # message_body.media per row
     events: pa.ListArray
 
 
@@ -822,6 +834,7 @@ def _message_chunk(chunk: list) -> _MessageChunk | None:
         body = pa.array(bodies, type=_MESSAGE_BODY_TYPE)
         rows = bodies if all(bodies) else [_EMPTY if b is None else b for b in bodies]
         buttons = list(map(dict.get, rows, repeat("buttons")))  # TypeError: NaN, a tuple, a list of pairs
+        media = list(map(dict.get, rows, repeat("media")))
         lists = list(map(dict.get, chunk, repeat("events")))
         # Arrow reads any sequence as a list, and a tuple or a list of pairs as an object; the
         # general path only lists (anything else: no events) of dicts (anything else: skipped).
@@ -832,7 +845,7 @@ def _message_chunk(chunk: list) -> _MessageChunk | None:
         events = pa.array(lists, type=_MESSAGE_EVENTS)
     except _ARROW_ERRORS:
         return None
-    return _MessageChunk(flat, keys, plucked, numbers, body, bodies, buttons, events)
+    return _MessageChunk(flat, keys, plucked, numbers, body, bodies, buttons, media, events)
 
 
 def _float64(values: list) -> pa.Array | None:
@@ -885,6 +898,8 @@ def _fast_messages(records: list) -> dict[str, Any] | None:
         values["body_header"] = body["header"]
         values["body_footer"] = body["footer"]
         values["body_buttons"] = list(chain.from_iterable(p.buttons for p in parts))
+        values["body_subject"] = body["subject"]
+        values["body_media"] = list(chain.from_iterable(p.media for p in parts))
     if "events" in keys:
         values.update(_arrow_status_times([p.events for p in parts], len(records)))
     return values

@@ -206,25 +206,35 @@ class Lab:
         all_profiles: bool | None = None,
         refresh: bool = False,
         per_stratum: int = 2,
+        source: str = "auto",
     ) -> pd.DataFrame:
-        """Messages, one row each; ``ids=None`` takes the message ids found in webhook events.
+        """Messages, one row each (outbound and inbound), from the messages list: exact prices.
 
-        Built from webhook events where they suffice (one request per 100 events); per-message
-        details (one request each) only for messages with no events, or for all with
-        ``details="all"`` (exact prices); ``details="none"`` never fetches them.
-        ``details="sample"`` prices a stratified sample (``per_stratum`` messages of each channel
-        x region x template category; see ``sentlab.price_sample``), from which
-        ``sentlab.costs`` estimates the rest with an interval.
+        The list (``GET /v3/conversations``) is synced into the local store: the first call reads
+        every page (one request per 100 messages; down to ``since`` if given), a re-run only the
+        newest pages down to what is stored and to messages whose status may still change, and
+        nothing within the store's ``list_ttl`` of the last sync. An interrupted sync resumes.
+
+        Against a server with no messages list (or with ``source="events"``, or a
+        ``webhook_id``) messages are rebuilt from webhook events instead: then ``details`` says
+        which per-message details (one request each) to fetch for prices: ``"auto"`` only for
+        messages with no events, ``"all"`` every one (exact prices), ``"none"`` none, and
+        ``"sample"`` a stratified sample (``per_stratum`` messages of each channel x region x
+        template category; see ``sentlab.price_sample``) from which ``sentlab.costs`` estimates
+        the rest with an interval.
 
         >>> m = lab.messages(since="2026-11-01")
-        >>> m.groupby("channel", observed=True).status.value_counts()
-        >>> sentlab.costs(lab.messages(details="sample"), by="channel")
+        >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
+        >>> sentlab.costs(m, by="channel")           # exact: every message is priced
         """
         whole = self._whole_account(all_profiles)
-        window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole}
-        if details != "sample":
-            return _datasets.messages(self.api, self.cache, ids, details=details, refresh=refresh, **window)
-        frame = _datasets.messages(self.api, self.cache, ids, details="auto", refresh=refresh, **window)
+        window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole, "source": source}
+        if details not in ("auto", "all", "none", "sample"):
+            raise ConfigurationError(f"details must be 'auto', 'all', 'none' or 'sample', not {details!r}")
+        frame = _datasets.messages(self.api, self.cache, ids, details="auto" if details == "sample" else details,
+                                   refresh=refresh, **window)  # fmt: skip
+        if details != "sample" or frame.attrs.get("source") == "list":
+            return frame  # the list prices every message: nothing to sample
         return _datasets.with_details(self.api, self.cache, frame, _metrics.price_sample(frame, per_stratum))
 
     def activities(

@@ -138,29 +138,29 @@ def test_events_without_a_page_method_fall_back_to_a_full_pull(store):
 
 def test_messages_come_from_events_and_details_only_where_needed(store):
     client = FakeClient()
-    msgs = ds.messages(client, store)
+    msgs = ds.messages(client, store, source="events")
     assert set(msgs.id) == {MID, "m2"} and client.calls["messages_details"] == 0
     assert msgs.set_index("id").loc["m2", "status"] == "READ" and msgs.price.isna().all()
     assert msgs.template_category.tolist() == ["MARKETING", "MARKETING"]
-    with_unknown = ds.messages(client, store, ids=[MID, "no-events"])
+    with_unknown = ds.messages(client, store, ids=[MID, "no-events"], source="events")
     assert set(with_unknown.id) == {MID, "no-events"} and client.calls["messages_details"] == 1
     assert with_unknown.set_index("id").loc["no-events", "source"] == "details"
 
 
 def test_all_details_are_fetched_once_and_reused(store):
     client = FakeClient()
-    priced = ds.messages(client, store, details="all")
+    priced = ds.messages(client, store, details="all", source="events")
     assert priced.price.notna().all() and client.calls["messages_details"] == 1
-    ds.messages(client, store, details="all")
+    ds.messages(client, store, details="all", source="events")
     assert client.calls["messages_details"] == 1  # DELIVERED long ago: final, never re-fetched
-    assert ds.messages(client, store).price.notna().all()  # auto: stored details are free
+    assert ds.messages(client, store, source="events").price.notna().all()  # auto: stored details are free
     with pytest.raises(ValueError, match="details"):
-        ds.messages(client, store, details="some")
+        ds.messages(client, store, details="some", source="events")
 
 
 def test_failures_are_reported_not_raised(store):
     with pytest.warns(UserWarning, match="1 message details"):
-        frame = ds.messages(FakeClient(), store, ids=["bad", "fine"])
+        frame = ds.messages(FakeClient(), store, ids=["bad", "fine"], source="events")
     assert frame.attrs["failures"] == {"bad": "not found"} and frame.id.tolist() == ["fine"]
 
 

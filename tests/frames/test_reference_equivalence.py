@@ -40,13 +40,14 @@ from .test_build import json_value, records_for
 NAMES = ("messages", "webhook_events", "activities")
 
 
-def plain_body_columns(bodies: list) -> tuple[Any, Any, Any, Any]:
+def plain_body_columns(bodies: list) -> tuple[Any, Any, Any, Any, Any, Any]:
     """``message_body`` read the plain way, one value at a time: the reference."""
     mbs = _frames._mappings(bodies)
     content = [mb["content"] if "content" in mb else mb.get("body") for mb in mbs]
     header = [h.get("content") if isinstance(h, dict) else h for h in [mb.get("header") for mb in mbs]]
     footer = [f.get("content") if isinstance(f, dict) else f for f in [mb.get("footer") for mb in mbs]]
-    return content, header, footer, [mb.get("buttons") for mb in mbs]
+    plain = ([mb.get(key) for mb in mbs] for key in ("buttons", "subject", "media"))
+    return content, header, footer, *plain
 
 
 @contextmanager

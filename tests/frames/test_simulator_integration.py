@@ -41,7 +41,7 @@ def test_contacts_of_every_profile_match_the_truth(world, client, store):
 
 
 def test_messages_from_events_agree_with_the_ledger(world, client, store):
-    frame = ds.messages(client, store, all_profiles=True)
+    frame = ds.messages(client, store, all_profiles=True, source="events")
     ledger = world.ledger(as_of=world.clock.now()).set_index("message_id")
     assert has_schema(frame, "messages") and len(frame) > 100
     joined = frame.set_index("id").join(ledger, suffixes=("", "_true"), how="inner")
@@ -53,8 +53,8 @@ def test_messages_from_events_agree_with_the_ledger(world, client, store):
 
 
 def test_details_give_exact_prices_and_a_warm_rerun_makes_no_request(world, client, store):
-    ids = list(ds.messages(client, store, all_profiles=True).id[:40])
-    priced = ds.messages(client, store, ids=ids, details="all", all_profiles=True).set_index("id")
+    ids = list(ds.messages(client, store, all_profiles=True, source="events").id[:40])
+    priced = ds.messages(client, store, ids=ids, details="all", all_profiles=True, source="events").set_index("id")
     ledger = world.ledger(as_of=world.clock.now()).set_index("message_id").loc[priced.index]
     assert (priced.price.round(4) == ledger.price).all()
     assert (priced.active_contact_price.round(4) == ledger.active_contact_price).all()
@@ -62,7 +62,7 @@ def test_details_give_exact_prices_and_a_warm_rerun_makes_no_request(world, clie
     acts = ds.activities(client, store, ids=ids)
     assert set(acts.message_id) == set(ids) and has_schema(acts, "activities")
     before = client.aio.stats.requests
-    ds.messages(client, store, ids=ids, details="all", all_profiles=True)
+    ds.messages(client, store, ids=ids, details="all", all_profiles=True, source="events")
     ds.activities(client, store, ids=[i for i in ids if priced.loc[i, "status"] in ("READ", "FAILED")])
     assert client.aio.stats.requests == before
 
