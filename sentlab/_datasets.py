@@ -373,7 +373,7 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
                                  webhook_id=webhook_id, all_profiles=all_profiles, refresh=refresh)
 
 
-def _list_scopes(client: Any, all_profiles: bool) -> list[tuple[Any, str, str | None]]:
+def _list_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool) -> list[tuple[Any, str, str | None]]:
     """``(scoped client, log part, profile id to tag)`` of each scope whose messages are wanted."""
     inner = getattr(client, "aio", client)
     if not all_profiles:
@@ -381,7 +381,7 @@ def _list_scopes(client: Any, all_profiles: bool) -> list[tuple[Any, str, str | 
     organization = client.with_profile(None) if inner.profile_id else client
     account = inner.account or client.me()
     scopes = [(organization, "", account.get("id"))]
-    for profile in client.profiles():
+    for profile in _cached_list(store, "profiles", {}, client.profiles, refresh):
         if profile.get("id"):
             scopes.append((client.with_profile(profile["id"]), profile["id"], profile["id"]))
     return scopes
@@ -391,7 +391,7 @@ def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles:
                         settle_after: float, progress: bool | None) -> pd.DataFrame:  # fmt: skip
     frames = []
     down_to = _utc(since, "since").timestamp() if since is not None else None
-    for scoped, part, profile_id in _list_scopes(client, all_profiles):
+    for scoped, part, profile_id in _list_scopes(client, store, all_profiles, refresh):
         if store.enabled:
             log = MessageLog(store, part, clock=store.clock)
             with scoped.aio._bar("messages", progress, unit="page") as bar:

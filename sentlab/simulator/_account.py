@@ -532,15 +532,16 @@ class Account:
 
     def message_page(
         self, scope: int, page: int, page_size: int, *, contact: int | None = None
-    ) -> tuple[list[dict[str, Any]], int]:
-        """One page of ``scope``'s messages (one contact's, if given) that exist now, newest first."""
+    ) -> tuple[list[bytes], int]:
+        """One page of ``scope``'s messages (one contact's, if given) that exist now, newest first,
+        each as JSON (``wire.message_json``), and how many exist."""
         r = self.records
         now = r.now_ts()
         rows = r.scope_messages(scope, contact)
         visible = int(np.searchsorted(r.messages["created"][rows], now, side="right"))
         hi = visible - (page - 1) * page_size
         lo = max(hi - page_size, 0)
-        return [wire.message(r, int(rows[j]), now) for j in range(hi - 1, lo - 1, -1)], visible
+        return [wire.message_json(r, int(rows[j]), now) for j in range(hi - 1, lo - 1, -1)], visible
 
     def conversation_contact(self, scope: int, conversation_id: str) -> int:
         """The contact a conversation id names (a conversation is one contact's thread)."""

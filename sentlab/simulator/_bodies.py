@@ -164,15 +164,15 @@ def message_body(records: Records, i: int) -> str:
     if text is not None:
         return text
     m = records.messages
-    if int(m["direction"][i]) == 1:
+    if int(m.at("direction", i)) == 1:
         return reply_text(records, i)
     tpl = records.template_of(i)
     if tpl is None:
         return ""
     body = records.body_cache.get(i)
     if body is None:
-        raw = template_text(tpl, CHANNELS[int(m["channel"][i])])
-        body = render(raw, _values(records.seed, i, float(m["created"][i])))
+        raw = template_text(tpl, CHANNELS[int(m.at("channel", i))])
+        body = render(raw, _values(records.seed, i, float(m.at("created", i))))
         if len(records.body_cache) > 100_000:
             records.body_cache.clear()
         records.body_cache[i] = body

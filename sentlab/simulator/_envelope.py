@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import string
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 API_VERSION = "v3"
 DOC_URL = "https://docs.sent.dm/reference/api/error-catalog"
@@ -71,6 +72,17 @@ def error(
     return JSONResponse(
         error_body(code, message, request_id_of(request), details), status_code=status, headers=headers
     )
+
+
+def ok_items(request: Request, key: str, items: list[bytes], extra: dict[str, Any],
+             headers: dict[str, str] | None = None) -> Response:
+    """A success envelope whose ``data`` is ``{key: [items...], **extra}``, the items already JSON:
+    a long list of records serialised once each (and cached) is spliced, not encoded again."""
+    data = json.dumps(extra, separators=(",", ":"))[1:-1]
+    head = b'{"success":true,"data":{"' + key.encode() + b'":['
+    tail = ("]" + ("," + data if data else "") + '},"error":null,"meta":'
+            + json.dumps(meta(request_id_of(request)), separators=(",", ":")) + "}").encode()
+    return Response(head + b",".join(items) + tail, media_type="application/json", headers=headers)
 
 
 class ApiError(Exception):

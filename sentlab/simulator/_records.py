@@ -40,6 +40,10 @@ class Table:
     def __getitem__(self, name: str) -> np.ndarray:
         return self._data[name][: self.n]
 
+    def at(self, name: str, i: int) -> Any:
+        """Row ``i`` of column ``name`` (no slice made: for code reading one record at a time)."""
+        return self._data[name][i]
+
     def extend(self, count: int, **values: Any) -> range:
         """Append ``count`` rows (columns not given keep their fill); returns their indices."""
         need = self.n + count
@@ -247,6 +251,7 @@ class Records:
         #: earlier attempts of resent messages: row -> [(timestamp, step, reason index)], oldest first
         self.prior_attempts: dict[int, list[tuple[float, int, int]]] = {}
         self.message_version = 0  # bumped by every message change (invalidates the indexes below)
+        self.wire_cache: dict[int, bytes] = {}  # JSON of settled messages, as the lists serve them
         self._message_index: tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]] | None = None
 
     # -- scopes and time --------------------------------------------------------------------------
@@ -288,7 +293,7 @@ class Records:
     # -- messages -------------------------------------------------------------------------------
 
     def template_of(self, i: int) -> Template | None:
-        t = int(self.messages["template"][i])
+        t = int(self.messages.at("template", i))
         return self.templates[t] if t >= 0 else None
 
     def reason(self, i: int) -> tuple[str, str] | None:
@@ -297,8 +302,7 @@ class Records:
 
     def visible_steps(self, i: int, now: float) -> list[tuple[float, int]]:
         """``(timestamp, step)`` of message ``i``'s steps reached by ``now``, oldest first."""
-        row = self.messages["times"][i]
-        return sorted((float(row[k]), k) for k in range(len(STEPS)) if row[k] <= now)
+        return sorted((t, k) for k, t in enumerate(self.messages.at("times", i).tolist()) if t <= now)
 
     def final_step(self, i: int) -> int:
         return int(np.nanargmax(self.messages["times"][i]))
@@ -310,6 +314,7 @@ class Records:
         """Call after adding or changing messages: the per-scope and per-contact indexes rebuild."""
         self.message_version += 1
         self._message_index = None
+        self.wire_cache.clear()
 
     def _index(self) -> tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]]:
         if self._message_index is None or self._message_index[0] != self.message_version:
@@ -317,24 +322,31 @@ class Records:
             order = np.lexsort((np.arange(m.n), m["created"]))  # oldest first, ties by row
             scope_of = m["scope"][order]
             by_scope = {int(s): order[scope_of == s] for s in np.unique(scope_of)}
-            by_contact: dict[tuple[int, int], np.ndarray] = {}
-            for s, rows in by_scope.items():
-                contacts = m["contact"][rows]
-                grouped = np.argsort(contacts, kind="stable")
-                bounds = np.flatnonzero(np.diff(contacts[grouped])) + 1
-                for part in np.split(rows[grouped], bounds):
-                    if len(part):
-                        by_contact[(s, int(m["contact"][part[0]]))] = part
-            self._message_index = (self.message_version, by_scope, by_contact)
+            self._message_index = (self.message_version, by_scope, {})
         return self._message_index
+
+    def _contact_index(self, scope: int) -> dict[tuple[int, int], np.ndarray]:
+        """Per-contact rows of ``scope``'s messages, grouped on first use (most scopes never are)."""
+        _, by_scope, by_contact = self._index()
+        if (scope, -1) not in by_contact:
+            rows = by_scope.get(scope, np.empty(0, dtype=np.int64))
+            contacts = self.messages["contact"][rows]
+            grouped = np.argsort(contacts, kind="stable")
+            starts = np.flatnonzero(np.r_[True, np.diff(contacts[grouped]) != 0]) if len(rows) else []
+            ends = [*starts[1:], len(rows)] if len(rows) else []
+            for a, b in zip(starts, ends, strict=True):
+                part = rows[grouped[a:b]]
+                by_contact[(scope, int(self.messages["contact"][part[0]]))] = part
+            by_contact[(scope, -1)] = np.empty(0, dtype=np.int64)  # marks the scope as grouped
+        return by_contact
 
     def scope_messages(self, scope: int, contact: int | None = None) -> np.ndarray:
         """Rows of ``scope``'s messages (with ``contact`` if given), oldest first by created_at."""
-        _, by_scope, by_contact = self._index()
+        _, by_scope, _ = self._index()
         empty = np.empty(0, dtype=np.int64)
         if contact is None:
             return by_scope.get(scope, empty)
-        return by_contact.get((scope, contact), empty)
+        return self._contact_index(scope).get((scope, contact), empty)
 
     # -- webhook events ---------------------------------------------------------------------------
 

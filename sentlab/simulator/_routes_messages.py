@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from . import _validation as v
 from . import _wire as wire
-from ._envelope import ok
+from ._envelope import ok, ok_items
 from ._handler import Call, RouteSpec, pagination, sandboxed
 
 __all__ = ["ROUTES"]
@@ -21,14 +21,14 @@ __all__ = ["ROUTES"]
 def list_conversations(call: Call) -> Response:
     page, page_size = v.page_params(call.query)
     messages, total = call.account.message_page(call.scope, page, page_size)
-    return ok(call.request, {"messages": messages, "pagination": pagination(page, page_size, total)})
+    return ok_items(call.request, "messages", messages, {"pagination": pagination(page, page_size, total)})
 
 
 def list_conversation_messages(call: Call) -> Response:
     contact = call.account.conversation_contact(call.scope, call.path_id())
     page, page_size = v.page_params(call.query)
     messages, total = call.account.message_page(call.scope, page, page_size, contact=contact)
-    return ok(call.request, {"messages": messages, "pagination": pagination(page, page_size, total)})
+    return ok_items(call.request, "messages", messages, {"pagination": pagination(page, page_size, total)})
 
 
 def get_message_summary(call: Call) -> Response:

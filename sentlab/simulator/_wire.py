@@ -7,6 +7,7 @@ clock: a status or event shows once its time has come.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,21 +137,25 @@ def _reason_fields(index: int) -> dict[str, str]:
     return {"reason_code": code, "reason": text}
 
 
-def timeline(records: Records, i: int, now: float) -> list[tuple[float, int, int]]:
+def timeline(records: Records, i: int, now: float, current: list[tuple[float, int]] | None = None
+             ) -> list[tuple[float, int, int]]:  # fmt: skip
     """``(timestamp, step, reason index)`` of every step message ``i`` reached by ``now``, oldest
-    first: earlier attempts of a resent message, then its current one."""
-    reason = int(records.messages["reason"][i])
-    current = [(ts, k, reason if k in REASONED else -1) for ts, k in records.visible_steps(i, now)]
-    return [*records.prior_attempts.get(i, []), *current]
+    first: earlier attempts of a resent message, then its current one (``current``: its
+    ``visible_steps``, if already known)."""
+    reason = int(records.messages.at("reason", i))
+    steps = records.visible_steps(i, now) if current is None else current
+    out = [(ts, k, reason if k in REASONED else -1) for ts, k in steps]
+    prior = records.prior_attempts.get(i)
+    return [*prior, *out] if prior else out
 
 
 def scheduled_at(records: Records, i: int, now: float) -> float | None:
     """The instant a held message is (or was) held for, as it stands at ``now``; None if never held."""
     m = records.messages
-    times = m["times"][i]
+    times = m.at("times", i)
     if not times[SCHEDULED] <= now:
         return None
-    return float(m["release"][i] if times[RESCHEDULED] <= now else m["sched"][i])
+    return float(m.at("release", i) if times[RESCHEDULED] <= now else m.at("sched", i))
 
 
 def sender_number(records: Records, i: int) -> str:
@@ -161,9 +166,8 @@ def sender_number(records: Records, i: int) -> str:
 
 def message_body_fields(records: Records, i: int) -> dict[str, Any]:
     """``message_body`` as the API stores it: every key present, null where the channel has none."""
-    m = records.messages
     tpl = records.template_of(i)
-    channel = CHANNELS[int(m["channel"][i])]
+    channel = CHANNELS[int(records.messages.at("channel", i))]
     rich = channel in ("whatsapp", "rcs")
     media = None
     if channel == "mms":
@@ -190,33 +194,32 @@ def message(records: Records, i: int, now: float | None = None) -> dict[str, Any
     """Message ``i`` as ``GET /v3/messages/{id}`` and the conversation lists show it at ``now``."""
     m = records.messages
     now = records.now_ts() if now is None else now
-    steps = timeline(records, i, now)
     current = records.visible_steps(i, now)
+    steps = timeline(records, i, now, current)
     last = current[-1][1] if current else QUEUED
-    status = STEP_STATUS[last]
-    contact = int(m["contact"][i])
+    contact = int(m.at("contact", i))
     phone = records.contact_phones[contact]
     tpl = records.template_of(i)
-    channel = CHANNELS[int(m["channel"][i])]
+    channel = CHANNELS[int(m.at("channel", i))]
     priced = any(k in PRICED for _, k, _ in steps)
     out: dict[str, Any] = {
         "id": records.message_ids[i],
-        "customer_id": records.scopes[int(m["scope"][i])].id,
+        "customer_id": records.scopes[int(m.at("scope", i))].id,
         "contact_id": records.contact_ids[contact],
         "phone": phone,
         "phone_international": _numbers.format_international(phone),
-        "region_code": records.regions[int(records.contacts["region"][contact])],
+        "region_code": records.regions[int(records.contacts.at("region", contact))],
         "template_id": tpl.id if tpl else None,
         "template_name": tpl.name if tpl else None,
         "template_category": tpl.category if tpl else None,
         "channel": channel,
-        "direction": "inbound" if int(m["direction"][i]) else "outbound",
+        "direction": "inbound" if int(m.at("direction", i)) else "outbound",
         "message_body": message_body_fields(records, i),
-        "status": status,
-        "created_at": iso(float(m["created"][i])),
-        "price": round(float(m["price"][i]), 4) if priced else None,
-        "active_contact_price": round(float(m["markup"][i]), 4) if priced else None,
-        **(_reason_fields(int(m["reason"][i])) if last in REASONED else {}),
+        "status": STEP_STATUS[last],
+        "created_at": iso(float(m.at("created", i))),
+        "price": round(float(m.at("price", i)), 4) if priced else None,
+        "active_contact_price": round(float(m.at("markup", i)), 4) if priced else None,
+        **(_reason_fields(int(m.at("reason", i))) if last in REASONED else {}),
         "events": [
             {"status": STEP_STATUS[k], "timestamp": iso(ts), "description": _describe(records, k, channel, r),
              **_reason_fields(r)}
@@ -227,6 +230,21 @@ def message(records: Records, i: int, now: float | None = None) -> dict[str, Any
     if held is not None:
         out["scheduled_at"] = iso(held)
     return out
+
+
+def message_json(records: Records, i: int, now: float) -> bytes:
+    """:func:`message` as JSON bytes; cached once the message is settled (every step it will
+    ever reach is in the past, so it can no longer change without a cancel or resend, which
+    clear the cache)."""
+    cached = records.wire_cache.get(i)
+    if cached is not None:
+        return cached
+    encoded = json.dumps(message(records, i, now), separators=(",", ":"), ensure_ascii=False).encode()
+    if max(t for t in records.messages.at("times", i).tolist() if t == t) <= now:
+        if len(records.wire_cache) >= 200_000:
+            records.wire_cache.clear()
+        records.wire_cache[i] = encoded
+    return encoded
 
 
 def _describe(records: Records, step: int, channel: str, reason: int) -> str:
