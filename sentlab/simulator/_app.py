@@ -478,7 +478,7 @@ ROUTES: list[RouteSpec] = [
 ]
 
 #: Modules with a ``ROUTES`` list of their own, relative to this package.
-ROUTE_MODULES: tuple[str, ...] = ()
+ROUTE_MODULES: tuple[str, ...] = ("._routes_voice",)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -293,8 +293,10 @@ def add_messages(
 # ---------------------------------------------------------------------------------------------
 
 
-def populate(records: Records, contacts: int, messages: int, profiles: int) -> None:
+def populate(records: Records, contacts: int, messages: int, profiles: int, calls: int | None = None) -> None:
     """Fill empty ``records`` with a synthetic organization of ``profiles`` profiles.
+
+    ``calls`` (default ``messages // 10``) voice calls are drawn last, by ``_voice``.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> records = Records(7, WorldParams(), SimClock())
@@ -445,3 +447,7 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
         add_messages(records, scope=scope[order], contact=contact[order], channel=channel[order],
                      template=template[order], created=created[order], rng=rng)  # fmt: skip
     records.version += 1
+    # voice builds on the finished account (and _voice imports this module, hence here)
+    from ._voice import populate_voice
+
+    populate_voice(records, messages // 10 if calls is None else calls)

@@ -219,6 +219,7 @@ class Records:
         self.message_by_id: dict[str, int] = {}
         self.message_text: dict[int, str] = {}  # free text / explicit parameters of live sends
         self.body_cache: dict[int, str] = {}  # rendered bodies of historical messages
+        self.voice: Any = None  # _voice.Voice: voice numbers and calls, drawn by _voice.populate_voice
 
     # -- scopes and time --------------------------------------------------------------------------
 
