@@ -14,7 +14,7 @@ import hmac
 import ipaddress
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +56,8 @@ _IDENTITY = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
 _AREA_CODE = re.compile(r"^[2-9]\d{2}$")
 _OFFSET_SPACE = re.compile(r" (\d{2}:?\d{2})$")  # a '+' offset decoded as a space in a query string
 _DEFAULT_TTL, _MAX_TTL = 600, 3600
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _TEST_CALLER = "+14155550123"  # the caller of a test question (a reserved-looking US number)
 
 
@@ -90,8 +92,8 @@ def _call_row(c: Call, name: str = "id") -> int:
     return i
 
 
-def _instant(c: Call, field: str) -> float | None:
-    """An ISO 8601 instant from the query (naive = UTC), as epoch seconds; 400 VALIDATION_001 otherwise."""
+def _instant(c: Call, field: str) -> int | None:
+    """An ISO 8601 instant from the query (naive = UTC), as epoch microseconds; 400 VALIDATION_001 otherwise."""
     raw = c.query.get(field)
     if raw is None or raw.strip() == "":
         return None
@@ -100,7 +102,7 @@ def _instant(c: Call, field: str) -> float | None:
         when = datetime.fromisoformat(text)
     except ValueError:
         raise _invalid(field, f"'{raw}' is not an ISO 8601 date-time (e.g. 2026-04-08T12:00:00Z)") from None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+    return ((when if when.tzinfo else when.replace(tzinfo=UTC)) - _EPOCH) // _MICROSECOND
 
 
 def list_calls(c: Call) -> Response:
@@ -119,9 +121,11 @@ def list_calls(c: Call) -> Response:
     if since is not None and until is not None and since > until:
         raise _invalid("from", "from must not be after to")
     voice, now = _voice(c), c.records.now_ts()
-    rows, started = voice.scope_index(c.scope)
-    hi = int(np.searchsorted(started, now if until is None else min(now, until), side="right"))
-    lo = int(np.searchsorted(started, since, side="left")) if since is not None else 0
+    rows, started, micros = voice.scope_index(c.scope)
+    hi = int(np.searchsorted(started, now, side="right"))
+    if until is not None:  # inclusive, at the microseconds the API shows
+        hi = min(hi, int(np.searchsorted(micros, until, side="right")))
+    lo = int(np.searchsorted(micros, since, side="left")) if since is not None else 0
     matched = rows[lo:hi][::-1]  # newest first
     calls = voice.calls
     if direction is not None:

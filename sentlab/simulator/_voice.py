@@ -191,7 +191,7 @@ class Voice:
         self.call_by_id: dict[str, int] = {}
         self.legs: dict[int, list[int]] = {}  # conference call -> its participant legs
         self.recordings: dict[int, list[Recording]] = {}
-        self._index: list[tuple[np.ndarray, np.ndarray]] | None = None
+        self._index: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self.n_scopes = n_scopes
 
     # -- numbers ----------------------------------------------------------------------------------
@@ -232,13 +232,20 @@ class Voice:
         self._index = None
         return rows
 
-    def scope_index(self, scope: int) -> tuple[np.ndarray, np.ndarray]:
-        """``scope``'s call rows ordered by start (oldest first; ties by row), and their start times."""
+    def scope_index(self, scope: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``scope``'s call rows ordered by start (oldest first; ties by row), their start times, and
+        those in whole microseconds as the API shows them (what ``from``/``to`` filters compare)."""
         if self._index is None:
             started = self.calls["times"][:, INITIATED]
             order = np.lexsort((np.arange(self.calls.n), started))
             scopes = self.calls["scope"][order]
-            self._index = [(order[scopes == s], started[order[scopes == s]]) for s in range(self.n_scopes)]
+            self._index = []
+            for s in range(self.n_scopes):
+                rows = order[scopes == s]
+                t = started[rows]
+                whole = np.floor(t)
+                micros = whole.astype(np.int64) * 1_000_000 + np.round((t - whole) * 1e6).astype(np.int64)
+                self._index.append((rows, t, micros))
         return self._index[scope]
 
     def status_at(self, rows: np.ndarray, now: float) -> np.ndarray:
