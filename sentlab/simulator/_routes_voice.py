@@ -37,6 +37,7 @@ from ._voice import (
     Voice,
     VoiceNumber,
     call,
+    calls,
     dial_leg,
     participant,
     recordings,
@@ -127,16 +128,16 @@ def list_calls(c: Call) -> Response:
         hi = min(hi, int(np.searchsorted(micros, until, side="right")))
     lo = int(np.searchsorted(micros, since, side="left")) if since is not None else 0
     matched = rows[lo:hi][::-1]  # newest first
-    calls = voice.calls
+    table = voice.calls
     if direction is not None:
-        matched = matched[calls["direction"][matched] == DIRECTIONS.index(direction)]
+        matched = matched[table["direction"][matched] == DIRECTIONS.index(direction)]
     if number is not None:
         owned = [k for k, n in enumerate(voice.numbers) if n.scope == c.scope and n.number == number]
-        matched = matched[np.isin(calls["number"][matched], owned)]
+        matched = matched[np.isin(table["number"][matched], owned)]
     if status is not None and len(matched):
         matched = matched[voice.status_at(matched, now) == CALL_STATUSES.index(status.upper())]
     start = (page - 1) * page_size
-    data = [call(voice, int(i), now) for i in matched[start : start + page_size]]
+    data = calls(voice, matched[start : start + page_size], now)
     return ok(c.request, {"calls": data, "pagination": pagination(page, page_size, len(matched))})
 
 

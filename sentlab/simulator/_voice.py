@@ -47,6 +47,7 @@ __all__ = [
     "VoiceNumber",
     "call",
     "call_ledger",
+    "calls",
     "combined_ledger",
     "dial_leg",
     "participant",
@@ -254,8 +255,9 @@ class Voice:
         return np.argmax(np.where(times <= now, times, -np.inf), axis=1)
 
     def end_time(self, i: int) -> float:
-        """When call ``i`` ends (its final status; NaN never happens: every call ends)."""
-        return float(np.nanmax(self.calls["times"][i][list(FINAL)]))
+        """When call ``i`` ends (its final status: every call has one, reached or ahead)."""
+        row = self.calls["times"][i].tolist()
+        return max(row[k] for k in FINAL if row[k] == row[k])
 
     def is_live(self, i: int, now: float) -> bool:
         return float(self.calls["times"][i][INITIATED]) <= now < self.end_time(i)
@@ -283,11 +285,7 @@ class Voice:
 
     def billable(self, i: int) -> int:
         """Billable seconds of call ``i`` once ended: connected time, 0 if it never connected."""
-        row = self.calls["times"][i]
-        if math.isnan(row[COMPLETED]):
-            return 0
-        connected = row[ANSWERED] if not math.isnan(row[ANSWERED]) else row[RINGING]
-        return math.ceil(max(0.0, float(row[COMPLETED] - connected)) - 1e-9)
+        return _billable(self.calls["times"][i].tolist())
 
     def price(self, i: int) -> float:
         return call_price(self.billable(i), float(self.calls["rate"][i]))
@@ -335,6 +333,15 @@ class Voice:
                 r.stopped = now
                 return True
         return False
+
+
+def _billable(row: list[float]) -> int:
+    """Billable seconds of a call's final timeline: whole seconds connected (answered, or ringing
+    for a call between app users, whose answer Sent never sees), 0 if it never completed."""
+    if math.isnan(row[COMPLETED]):
+        return 0
+    connected = row[ANSWERED] if not math.isnan(row[ANSWERED]) else row[RINGING]
+    return math.ceil(max(0.0, row[COMPLETED] - connected) - 1e-9)
 
 
 _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
@@ -690,36 +697,61 @@ def dial_leg(voice: Voice, root: int, kind: int, value: str, number: int, rate: 
 # ---------------------------------------------------------------------------------------------
 
 
+_ISO_CACHE: dict[float, str | None] = {}
+
+
+def _iso(ts: float) -> str | None:
+    """``_wire.iso``, cached: a call's timestamps are read again on every page that shows it."""
+    text = _ISO_CACHE.get(ts)
+    if text is None:
+        if len(_ISO_CACHE) > 200_000:
+            _ISO_CACHE.clear()
+        text = _ISO_CACHE[ts] = iso(ts)
+    return text
+
+
 def _party(kind: int, value: str | None) -> dict[str, Any]:
     return {"kind": KINDS[kind], "value": None if kind == ANONYMOUS else value}
 
 
 def call(voice: Voice, i: int, now: float, *, timeline: bool = False) -> dict[str, Any]:
     """Call ``i`` as it reads at ``now`` (``timeline`` only when reading one call, as the SDK says)."""
+    return calls(voice, [i], now, timeline=timeline)[0]
+
+
+def calls(voice: Voice, rows: Any, now: float, *, timeline: bool = False) -> list[dict[str, Any]]:
+    """Calls ``rows`` (all started by ``now``) as they read then: one page, columns read at once."""
     c = voice.calls
-    row = c["times"][i]
-    steps = sorted((float(row[k]), k) for k in range(len(CALL_STATUSES)) if row[k] <= now)
-    last = steps[-1][1]
-    ended = last in FINAL
-    r = int(c["reason"][i])
-    out = {
-        "id": voice.call_ids[i],
-        "direction": DIRECTIONS[int(c["direction"][i])],
-        "mode": "inapp",
-        "number": voice.numbers[int(c["number"][i])].number,
-        "from": _party(int(c["from_kind"][i]), voice.from_values[i]),
-        "to": _party(int(c["to_kind"][i]), voice.to_values[i]),
-        "status": CALL_STATUSES[last],
-        "failure_reason": FAILURE_REASONS[r] if ended and last != COMPLETED and r >= 0 else None,
-        "started_at": iso(float(row[INITIATED])),
-        "answered_at": iso(float(row[ANSWERED])) if row[ANSWERED] <= now else None,
-        "ended_at": iso(steps[-1][0]) if ended else None,
-        "duration_seconds": voice.billable(i) if ended else None,
-        "price": voice.price(i) if ended else None,
-        "recording_available": voice.recording_available(i, now),
-    }
-    if timeline:
-        out["timeline"] = [{"status": CALL_STATUSES[k], "timestamp": iso(ts)} for ts, k in steps]
+    rows = np.asarray(rows, dtype=np.int64)
+    times = c["times"][rows].tolist()
+    columns = zip(rows.tolist(), times, c["direction"][rows].tolist(), c["number"][rows].tolist(),
+                  c["from_kind"][rows].tolist(), c["to_kind"][rows].tolist(), c["reason"][rows].tolist(),
+                  c["rate"][rows].tolist(), strict=True)  # fmt: skip
+    out = []
+    for i, row, direction, number, from_kind, to_kind, r, rate in columns:
+        steps = sorted((t, k) for k, t in enumerate(row) if t <= now)  # NaN (never) compares False
+        end, last = steps[-1]
+        ended = last in FINAL
+        billable = _billable(row) if ended else None
+        item = {
+            "id": voice.call_ids[i],
+            "direction": DIRECTIONS[direction],
+            "mode": "inapp",
+            "number": voice.numbers[number].number,
+            "from": _party(from_kind, voice.from_values[i]),
+            "to": _party(to_kind, voice.to_values[i]),
+            "status": CALL_STATUSES[last],
+            "failure_reason": FAILURE_REASONS[r] if ended and last != COMPLETED and r >= 0 else None,
+            "started_at": _iso(row[INITIATED]),
+            "answered_at": _iso(row[ANSWERED]) if row[ANSWERED] <= now else None,
+            "ended_at": _iso(end) if ended else None,
+            "duration_seconds": billable,
+            "price": call_price(billable, rate) if billable is not None else None,
+            "recording_available": i in voice.recordings and voice.recording_available(i, now),
+        }
+        if timeline:
+            item["timeline"] = [{"status": CALL_STATUSES[k], "timestamp": _iso(ts)} for ts, k in steps]
+        out.append(item)
     return out
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import math
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sentlab.simulator import SimClock, build_world
 from sentlab.simulator._app import core_app
@@ -568,3 +572,60 @@ def test_combined_ledger_and_default_unchanged(vworld):
     assert set(both.loc[both["kind"] == "call", "channel"]) == {"voice"}
     assert both["created_at"].is_monotonic_increasing
     assert both["cost"].sum() == pytest.approx(messages["cost"].sum() + vworld.call_ledger()["cost"].sum())
+
+
+# -- malformed input never gets a 500 ------------------------------------------------------------
+
+_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | _text,
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_text, inner, max_size=3),
+                     max_leaves=8)  # fmt: skip
+_FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def live_room():
+    """A world whose clock is inside a live conference call: (world, app, the call as it finally reads)."""
+    world = build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
+    root = _go_live(world, lambda c: c["to"]["kind"] == "conference")
+    return world, core_app(world), root
+
+
+def _clean(response) -> None:
+    assert response.status_code < 500, response.text
+    if response.status_code != 204:
+        body = response.json()
+        assert set(body) == {"success", "data", "error", "meta"}
+        assert body["success"] or (body["error"]["code"] and "Traceback" not in response.text)
+
+
+@_FUZZ
+@given(query=st.dictionaries(st.sampled_from(["page", "page_size", "direction", "status", "number", "from", "to"]),
+                             st.one_of(_text, st.sampled_from(["2026-04-08", "2026-04-08T12:00:00+25:00", "+1", "0"])),
+                             max_size=5), segment=_text)  # fmt: skip
+def test_voice_queries_and_ids_never_500(live_room, query, segment):
+    world, app, root = live_room
+    segment = quote(segment, safe="") or "x"
+    with sim_client(app, {"x-api-key": world.org_key, **_headers_for(world, root)}) as client:
+        _clean(client.get("/v3/voice/calls", params=query))
+        for path in (f"/v3/voice/calls/{segment}", f"/v3/voice/calls/{segment}/participants",
+                     f"/v3/channels/voice/{segment}", f"/v3/voice/calls/{root['id']}/participants/{segment}"):  # fmt: skip
+            _clean(client.get(path) if "participants/" not in path else client.patch(path, json={"muted": True}))
+
+
+@_FUZZ
+@given(target=st.sampled_from(["hangup", "recordings", "participants", "tokens", "numbers", "number", "test"]),
+       body=st.dictionaries(st.sampled_from(["action", "to", "caller_id", "muted", "identity", "number", "ttl",
+                                             "callback_url", "area_code", "default_for_app_calls", "status"]),
+                            _json, max_size=5))  # fmt: skip
+def test_voice_bodies_never_500(live_room, target, body):
+    world, app, root = live_room
+    body = {**body, "sandbox": True}  # fuzzing must not change the shared world
+    call_url = f"/v3/voice/calls/{root['id']}"
+    with sim_client(app, {"x-api-key": world.org_key, **_headers_for(world, root)}) as client:
+        number = client.get("/v3/channels/voice").json()["data"][0]["number"].replace("+", "%2B")
+        method, path = {"hangup": ("POST", f"{call_url}/hangup"), "recordings": ("POST", f"{call_url}/recordings"),
+                        "participants": ("POST", f"{call_url}/participants"), "tokens": ("POST", "/v3/voice/tokens"),
+                        "numbers": ("POST", "/v3/channels/voice"), "number": ("PATCH", f"/v3/channels/voice/{number}"),
+                        "test": ("POST", f"/v3/channels/voice/{number}/test")}[target]  # fmt: skip
+        _clean(client.request(method, path, content=json.dumps(body)))
