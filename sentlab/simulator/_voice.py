@@ -407,6 +407,14 @@ def _draw_numbers(records: Records, voice: Voice) -> None:
             voice.bindings[(s.index, ident)] = default
 
 
+def _regions_of(contact_regions: np.ndarray, contact: np.ndarray) -> np.ndarray:
+    """The region index of each contact row (-1 where there is none)."""
+    region = np.full(len(contact), -1, dtype=np.int16)
+    has = contact >= 0
+    region[has] = contact_regions[contact[has]]
+    return region
+
+
 def _pick(rng: np.random.Generator, shares: tuple[float, ...], size: int) -> np.ndarray:
     p = np.asarray(shares, dtype=float)
     return rng.choice(len(p), size=size, p=p / p.sum())
@@ -542,7 +550,7 @@ def populate_voice(records: Records, calls: int) -> None:
     orphan = phone_end & (contact < 0)  # a world without contacts: withheld callers, app users dialling app users
     from_kind[orphan & inbound] = ANONYMOUS
     to_kind[orphan & ~inbound] = USER
-    region = np.where(contact >= 0, c["region"][np.maximum(contact, 0)], -1).astype(np.int16)
+    region = _regions_of(c["region"], contact)
     rate = np.where(inbound, INBOUND_RATE, APP_RATE)
     rate = np.where(inbound & (to_kind == NUMBER) & ~before_ring, INBOUND_RATE + outbound_rate("US"), rate)
     out_rates = np.array([outbound_rate(r) for r in records.regions])
@@ -632,7 +640,7 @@ def _draw_legs(records: Records, voice: Voice, rng: np.random.Generator, primary
                 contact[mask] = pool[rng.integers(0, len(pool), int(mask.sum()))]
             else:
                 to_user[mask] = True
-    region = np.where(contact >= 0, records.contacts["region"][np.maximum(contact, 0)], -1).astype(np.int16)
+    region = _regions_of(records.contacts["region"], contact)
     out_rates = np.array([outbound_rate(r) for r in records.regions])
     rate = np.where(to_user, APP_RATE, out_rates[np.maximum(region, 0)])
     agent = rng.integers(0, 1 << 30, m)

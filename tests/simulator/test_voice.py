@@ -89,6 +89,9 @@ def test_world_has_the_requested_calls_deterministically(vworld):
     again = build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
     assert again.truth.calls() == vworld.truth.calls()
     assert len(build_world(contacts=100, messages=300, clock=SimClock.frozen(START)).truth.calls()) == 30
+    bare = build_world(contacts=0, messages=0, calls=50, profiles=1, clock=SimClock.frozen(START))
+    assert len(bare.call_ledger()) == 50 and bare.call_ledger()["region_code"].isna().all()  # no contacts to call
+    assert build_world(contacts=10, messages=10, calls=0, clock=SimClock.frozen(START)).truth.calls() == []
 
 
 def test_status_mix_parties_and_prices_are_realistic(vworld):
