@@ -1,4 +1,4 @@
-"""How the simulator scales: build time, 100-row page latency over loopback, peak memory.
+"""How the simulator scales: build time, 100-row page latency over loopback (contacts, webhook events, voice calls), peak memory.
 
     .venv/bin/python benchmarks/simulator_scale.py                 # 100,000 contacts and messages
     .venv/bin/python benchmarks/simulator_scale.py --contacts 20000 --messages 50000
@@ -26,16 +26,17 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def time_pages(client: httpx.Client, path: str, items_key: str, requests: int) -> tuple[list[float], list[float]]:
+def time_pages(client: httpx.Client, path: str, items_key: str, requests: int,
+               headers: dict[str, str] | None = None) -> tuple[list[float], list[float]]:  # fmt: skip
     """Client-side and server-side milliseconds for ``requests`` 100-row pages of ``path``."""
-    first = client.get(path, params={"page": 1, "page_size": 100})
+    first = client.get(path, params={"page": 1, "page_size": 100}, headers=headers)
     first.raise_for_status()
     total_pages = max(1, first.json()["data"]["pagination"]["total_pages"])
     client_ms, server_ms = [], []
     for i in range(requests):
         page = 1 + (i * 7919) % total_pages  # a stride that visits pages all over the list
         started = time.perf_counter()
-        response = client.get(path, params={"page": page, "page_size": 100})
+        response = client.get(path, params={"page": page, "page_size": 100}, headers=headers)
         client_ms.append((time.perf_counter() - started) * 1000)
         response.raise_for_status()
         rows = response.json()["data"][items_key]
@@ -54,14 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=None, help="voice calls (default: messages // 10)")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    world = build_world(seed=args.seed, contacts=args.contacts, messages=args.messages)
+    world = build_world(seed=args.seed, contacts=args.contacts, messages=args.messages, calls=args.calls)
     build_s = time.perf_counter() - started
-    print(f"world: {args.contacts:,} contacts, {args.messages:,} messages, seed {args.seed}")
+    calls = len(world.call_ledger())
+    print(f"world: {args.contacts:,} contacts, {args.messages:,} messages, {calls:,} calls, seed {args.seed}")
     print(f"build time                 {build_s:6.2f} s")
 
     with running_server(world, SimulatorConfig(rate_limits=None)) as server, httpx.Client(
@@ -75,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                                                          params={"page_size": 1}).json()["data"]["pagination"]["total_count"])
         events_path = f"/v3/webhooks/{busiest['id']}/events"
         report("webhook events (100 rows)", *time_pages(client, events_path, "events", args.requests))
+        busiest_profile = {"x-profile-id": world.profile_ids[0]}  # the profile with most calls
+        report("voice calls (100 rows)", *time_pages(client, "/v3/voice/calls", "calls", args.requests, busiest_profile))
 
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     peak_mib = peak_kib / 1024 / (1024 if sys.platform == "darwin" else 1)

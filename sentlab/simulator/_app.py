@@ -492,7 +492,7 @@ ROUTES: list[RouteSpec] = [
 ]
 
 #: Modules with a ``ROUTES`` list of their own, relative to this package.
-ROUTE_MODULES: tuple[str, ...] = ("._routes_messages", "._routes_profiles")
+ROUTE_MODULES: tuple[str, ...] = ("._routes_messages", "._routes_profiles", "._routes_voice")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -87,8 +87,10 @@ def new_secret(records: Records) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-def populate(records: Records, contacts: int, messages: int, profiles: int) -> None:
+def populate(records: Records, contacts: int, messages: int, profiles: int, calls: int | None = None) -> None:
     """Fill empty ``records`` with a synthetic organization of ``profiles`` profiles.
+
+    ``calls`` (default ``messages // 10``) voice calls are drawn last, by ``_voice``.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> records = Records(7, WorldParams(), SimClock())
@@ -207,6 +209,10 @@ def populate(records: Records, contacts: int, messages: int, profiles: int) -> N
     if messages:
         _outbound_history(records, rng, messages, weights)
         _inbound_history(records, rng)
+    # voice builds on the finished account (and _voice imports this module, hence here)
+    from ._voice import populate_voice
+
+    populate_voice(records, messages // 10 if calls is None else calls)
     records.version += 1
 
 

@@ -438,7 +438,9 @@ class RequestLimits:
 
 
 _EPSILON = 1e-6  # float maths on Unix times (~2e-7 s apart): 0.3 s at 200/min is one token
-_SENSITIVE = re.compile(r"^/v3/(?:webhooks/[^/]+/rotate-secret|users|profiles/[^/]+/complete)/?$")
+_SENSITIVE = re.compile(
+    r"^/v3/(?:webhooks/[^/]+/rotate-secret|users|profiles/[^/]+/complete|channels/voice/[^/]+/rotate-secret)/?$"
+)
 _SEND = re.compile(r"^/v3/messages/?$")
 
 

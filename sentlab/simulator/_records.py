@@ -253,6 +253,7 @@ class Records:
         self.message_version = 0  # bumped by every message change (invalidates the indexes below)
         self.wire_cache: dict[int, bytes] = {}  # JSON of settled messages, as the lists serve them
         self._message_index: tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]] | None = None
+        self.voice: Any = None  # _voice.Voice: voice numbers and calls, drawn by _voice.populate_voice
 
     # -- scopes and time --------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from ._bodies import message_body
 from ._params import Outcome
 from ._records import Records
 from ._vocab import CHANNELS, REASONS, STEP_STATUS, STEPS
+from ._voice import truth_calls
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -227,6 +228,18 @@ class Truth:
                 out.append({**wire.event(w, h, j, now=math.inf), "webhook_id": h.id,
                             "profile_id": w.scopes[h.scope].id})  # fmt: skip
         return out
+
+    def calls(self, as_of: datetime | None = None) -> list[dict[str, Any]]:
+        """Every voice call, newest first, with ``profile_id`` and its ``timeline``.
+
+        ``as_of`` None: as each call will finally read (future calls included); a datetime: the
+        calls started by then, as ``GET /v3/voice/calls/{id}`` reads them then.
+
+        >>> truth = build_world(contacts=100, messages=500).truth
+        >>> {c["status"] for c in truth.calls()} <= {"COMPLETED", "FAILED", "NO_ANSWER", "REJECTED"}
+        True
+        """
+        return truth_calls(self._records, as_of)
 
     def outcome(self, channel: str, region_code: str) -> Outcome:
         """The true outcome probabilities for ``channel`` in ``region_code`` (``WorldParams.outcome``).

@@ -24,6 +24,7 @@ from ._generate import populate
 from ._params import Outcome, WorldParams
 from ._records import Records
 from ._truth import Truth, ledger
+from ._voice import call_ledger, combined_ledger
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,15 +111,34 @@ class World:
         """
         return Truth(self._records)
 
-    def ledger(self, as_of: datetime | None = None) -> pd.DataFrame:
+    def ledger(self, as_of: datetime | None = None, calls: bool = False) -> pd.DataFrame:
         """One row per message with its true outcome and cost (``cost = price + active_contact_price``).
 
-        ``status`` is the final status (or the status at ``as_of``).
+        ``status`` is the final status (or the status at ``as_of``). ``calls=True`` adds one row
+        per call (:meth:`call_ledger`) in the same frame, oldest first, with a ``kind`` column
+        (``"message"``/``"call"``), ``id`` for the message or call id, ``created_at`` = when the
+        call started and ``channel`` ``"voice"`` for calls.
 
         >>> bool(build_world(contacts=100, messages=50).ledger()["cost"].sum() > 0)
         True
+        >>> sorted(set(build_world(contacts=100, messages=200).ledger(calls=True)["kind"]))
+        ['call', 'message']
         """
-        return ledger(self._records, as_of)
+        frame = ledger(self._records, as_of)
+        return combined_ledger(frame, call_ledger(self._records, as_of)) if calls else frame
+
+    def call_ledger(self, as_of: datetime | None = None) -> pd.DataFrame:
+        """One row per voice call: ``call_id, profile_id, direction, status, failure_reason,
+        number, from_kind, from, to_kind, to, region_code`` (of the far end's phone, None without
+        one), ``started_at, duration_seconds, price, cost`` (``= price``).
+
+        ``as_of``: only the calls started by then, as they read then (NaN price while live).
+
+        >>> calls = build_world(contacts=100, messages=500).call_ledger()
+        >>> len(calls) >= 50, bool((calls["cost"] >= 0).all())
+        (True, True)
+        """
+        return call_ledger(self._records, as_of)
 
     def __repr__(self) -> str:
         r = self._records
@@ -132,8 +152,11 @@ def build_world(
     profiles: int = 3,
     params: WorldParams | None = None,
     clock: SimClock | None = None,
+    calls: int | None = None,
 ) -> World:
     """A synthetic organization with ``profiles`` child profiles, deterministic for its arguments.
+
+    ``calls`` voice calls (default ``messages // 10``) are drawn besides the messages.
 
     On a frozen clock the same arguments give the same records; on the wall
     clock the history ends at today's midnight UTC.
@@ -145,7 +168,7 @@ def build_world(
     if profiles < 1:
         raise ValueError("a world needs at least one profile")
     world = World(seed, params or WorldParams(), clock or SimClock())
-    populate(world._records, contacts, messages, profiles)
+    populate(world._records, contacts, messages, profiles, calls)
     return world
 
 

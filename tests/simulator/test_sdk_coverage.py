@@ -39,19 +39,34 @@ def sdk_methods(obj: object, prefix: tuple[str, ...] = ()) -> set[tuple[str, ...
     return found
 
 
+def _chain(node: ast.AST) -> tuple[tuple[str, ...], str | None]:
+    """``a.b.c`` as ``(("b", "c"), "a")``: the attributes and the name they hang from."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return tuple(reversed(parts)), node.id if isinstance(node, ast.Name) else None
+
+
 def called_chains(source: str) -> set[tuple[str, ...]]:
     """Attribute chains called in ``source``, or handed to a call to make (``check(name, sent.me.retrieve)``):
-    ``a.b.c(...)`` gives ``("a", "b", "c")``."""
+    ``a.b.c(...)`` gives ``("a", "b", "c")``. A local alias (``parts = sent.voice.calls.participants``)
+    is followed: ``parts.add(...)`` gives ``("sent", "voice", "calls", "participants", "add")``."""
+    tree = ast.parse(source)
+    aliases: dict[str, tuple[str, ...]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            attrs, root = _chain(node.value)
+            if attrs and root is not None:
+                aliases[node.targets[0].id] = (root, *attrs)
     chains: set[tuple[str, ...]] = set()
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         for target in (node.func, *node.args):
-            parts: list[str] = []
-            while isinstance(target, ast.Attribute):
-                parts.append(target.attr)
-                target = target.value
-            chains.add(tuple(reversed(parts)))
+            attrs, root = _chain(target)
+            if root is not None:
+                chains.add((*aliases.get(root, (root,)), *attrs))
     return chains
 
 
