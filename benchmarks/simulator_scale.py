@@ -78,8 +78,14 @@ def main(argv: list[str] | None = None) -> int:
                                                          params={"page_size": 1}).json()["data"]["pagination"]["total_count"])
         events_path = f"/v3/webhooks/{busiest['id']}/events"
         report("webhook events (100 rows)", *time_pages(client, events_path, "events", args.requests))
-        busiest_profile = {"x-profile-id": world.profile_ids[0]}  # the profile with most calls
+        busiest_profile = {"x-profile-id": world.profile_ids[0]}  # the profile with most calls and messages
         report("voice calls (100 rows)", *time_pages(client, "/v3/voice/calls", "calls", args.requests, busiest_profile))
+        # the messages list: every page visited is new (cold: built and encoded), then again (warm:
+        # a settled message's JSON is cached)
+        report("messages list, 1st visit", *time_pages(client, "/v3/conversations", "messages", args.requests,
+                                                        busiest_profile))  # fmt: skip
+        report("messages list, again", *time_pages(client, "/v3/conversations", "messages", args.requests,
+                                                    busiest_profile))  # fmt: skip
 
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux, bytes on macOS
     peak_mib = peak_kib / 1024 / (1024 if sys.platform == "darwin" else 1)

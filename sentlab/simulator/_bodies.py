@@ -9,7 +9,7 @@ segment count at build time, vectorized.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 import numpy as np
@@ -78,22 +78,43 @@ def _row_digits(seed: int, row: int) -> dict[str, int]:
     return out
 
 
-def _values(seed: int, row: int, created: float) -> dict[str, str]:
-    """The template parameters of historical message ``row``."""
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+#: How each template parameter is written from the message's digits (and its creation time).
+_VALUE_TEXT: dict[str, Callable[[dict[str, int], float], str]] = {
+    "name": lambda d, _: FIRST_NAMES[d["name"]],
+    "discount": lambda d, _: f"{_DISCOUNTS[d['discount']]}%",
+    "link": lambda d, _: f"https://sent.dm/l/{d['link']:06x}",
+    "product": lambda d, _: _PRODUCTS[d["product"]],
+    "points": lambda d, _: str(50 + d["points"]),
+    "date": lambda d, created: _day(created + 86400 * (1 + d["day"])),
+    "time": lambda d, _: f"{8 + d['hour']}:{('00', '15', '30', '45')[d['minute']]}",
+    "order_id": lambda d, _: f"#{10000 + d['order_id']}",
+    "amount": lambda d, _: f"${5 + d['dollars']}.{d['cents']:02d}",
+    "code": lambda d, _: f"{d['code']:06d}",
+}
+
+
+def _day(ts: float) -> str:
+    day = datetime.fromtimestamp(ts, tz=UTC)
+    return f"{_MONTHS[day.month - 1]} {day.day:02d}"  # strftime("%b %d"), locale-free
+
+
+def _values(seed: int, row: int, created: float, names: Iterable[str] | None = None) -> dict[str, str]:
+    """The template parameters of historical message ``row`` (only ``names``, if given)."""
     d = _row_digits(seed, row)
-    day = datetime.fromtimestamp(created + 86400 * (1 + d["day"]), tz=UTC)
-    return {
-        "name": FIRST_NAMES[d["name"]],
-        "discount": f"{_DISCOUNTS[d['discount']]}%",
-        "link": f"https://sent.dm/l/{d['link']:06x}",
-        "product": _PRODUCTS[d["product"]],
-        "points": str(50 + d["points"]),
-        "date": day.strftime("%b %d"),
-        "time": f"{8 + d['hour']}:{('00', '15', '30', '45')[d['minute']]}",
-        "order_id": f"#{10000 + d['order_id']}",
-        "amount": f"${5 + d['dollars']}.{d['cents']:02d}",
-        "code": f"{d['code']:06d}",
-    }
+    return {name: _VALUE_TEXT[name](d, created) for name in (names or _VALUE_TEXT) if name in _VALUE_TEXT}
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(text: str) -> tuple[str, tuple[str, ...]]:
+    """A template text as a ``str.format`` pattern over its known variables, and their names
+    (unknown placeholders stay as written, like :func:`render`)."""
+    names = tuple(n for n in variables(text) if n in _VALUE_TEXT)
+    pattern = text.replace("{", "{{").replace("}", "}}")
+    for name in names:
+        pattern = pattern.replace("{{{{" + name + "}}}}", "{" + name + "}")
+    return pattern, names
 
 
 def _ndigits(x: np.ndarray) -> np.ndarray:
@@ -171,8 +192,8 @@ def message_body(records: Records, i: int) -> str:
         return ""
     body = records.body_cache.get(i)
     if body is None:
-        raw = template_text(tpl, CHANNELS[int(m.at("channel", i))])
-        body = render(raw, _values(records.seed, i, float(m.at("created", i))))
+        pattern, names = _compiled(template_text(tpl, CHANNELS[int(m.at("channel", i))]))
+        body = pattern.format_map(_values(records.seed, i, float(m.at("created", i)), names))
         if len(records.body_cache) > 100_000:
             records.body_cache.clear()
         records.body_cache[i] = body

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -55,9 +55,16 @@ def error_body(
     }
 
 
+class FastJSONResponse(JSONResponse):
+    """A JSON response encoded by orjson: a page of 100 records encodes in a fraction of the time."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
 def ok(request: Request, data: Any, status: int = 200, headers: dict[str, str] | None = None) -> JSONResponse:
     """A success envelope around ``data``."""
-    return JSONResponse(ok_body(data, request_id_of(request)), status_code=status, headers=headers)
+    return FastJSONResponse(ok_body(data, request_id_of(request)), status_code=status, headers=headers)
 
 
 def error(
@@ -78,10 +85,9 @@ def ok_items(request: Request, key: str, items: list[bytes], extra: dict[str, An
              headers: dict[str, str] | None = None) -> Response:
     """A success envelope whose ``data`` is ``{key: [items...], **extra}``, the items already JSON:
     a long list of records serialised once each (and cached) is spliced, not encoded again."""
-    data = json.dumps(extra, separators=(",", ":"))[1:-1]
+    data = orjson.dumps(extra)[1:-1]
     head = b'{"success":true,"data":{"' + key.encode() + b'":['
-    tail = ("]" + ("," + data if data else "") + '},"error":null,"meta":'
-            + json.dumps(meta(request_id_of(request)), separators=(",", ":")) + "}").encode()
+    tail = b"]" + (b"," + data if data else b"") + b'},"error":null,"meta":' + orjson.dumps(meta(request_id_of(request))) + b"}"
     return Response(head + b",".join(items) + tail, media_type="application/json", headers=headers)
 
 

@@ -7,11 +7,11 @@ clock: a status or event shows once its time has come.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import orjson
 
 from . import _numbers, _pricing
 from ._bodies import message_body
@@ -239,7 +239,7 @@ def message_json(records: Records, i: int, now: float) -> bytes:
     cached = records.wire_cache.get(i)
     if cached is not None:
         return cached
-    encoded = json.dumps(message(records, i, now), separators=(",", ":"), ensure_ascii=False).encode()
+    encoded = orjson.dumps(message(records, i, now))
     if max(t for t in records.messages.at("times", i).tolist() if t == t) <= now:
         if len(records.wire_cache) >= 200_000:
             records.wire_cache.clear()
