@@ -405,9 +405,11 @@ def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles:
         frames.append(frame)
     if not frames:
         return empty_frame("messages")
-    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    out = conform("messages", out)
-    return out.iloc[out["created_at"].to_numpy().argsort(kind="stable")[::-1]].reset_index(drop=True)
+    if len(frames) == 1:
+        return frames[0]  # one scope: the log's frame is typed and newest first already
+    out = conform("messages", pd.concat(frames, ignore_index=True))
+    order = out["created_at"].array.asi8.argsort(kind="stable")[::-1]  # int64: no Timestamp objects
+    return out.iloc[order].reset_index(drop=True)
 
 
 def _messages_from_events(client: RecordsClient, store: Store, ids: Iterable[str] | None = None, *,

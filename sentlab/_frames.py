@@ -985,6 +985,11 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     >>> conform("messages", pd.DataFrame({"id": ["m1"]})).shape[1] >= 29
     """
     cols = columns(name)
+    names = [c.name for c in cols]
+    if list(frame.columns[: len(names)]) == names and all(
+        str(frame.dtypes.iloc[k]) == c.dtype for k, c in enumerate(cols)
+    ):
+        return frame  # already conformed: nothing to convert or reorder
     n = len(frame)
     data: dict[str, Any] = {}
     for column in cols:

@@ -6,8 +6,9 @@ A :class:`MessageLog` keeps one scope's copy:
 - **pages as they arrive**: each page fetched is committed to SQLite at once (with the sync's
   progress in the same transaction), so an error, Ctrl-C or SIGKILL loses nothing fetched and
   the next sync resumes where the last one stopped;
-- **the frame in Parquet**: pages are folded into Parquet parts of the built messages frame
-  (merged when they pile up), so a warm read is a columnar read, not a JSON re-parse;
+- **the frame in Arrow files**: pages are folded into parts of the built messages frame (Arrow
+  IPC, memory-mapped on read; merged when they pile up), so a warm read is a columnar read, not
+  a JSON re-parse;
 - **what a sync reads**: the first sync reads every page (or down to ``since``); later syncs read
   from the newest page down to the newest message already stored and to the *unsettled window*
   (messages younger than ``settle_after``, and held or pending ones, whose status may still
@@ -32,9 +33,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from sentlab._frames import build_frame, conform, empty_frame
+from sentlab._schemas import columns as schema_columns
 from sentlab._store import Store
 
 __all__ = ["MessageLog", "SyncReport", "sync"]
@@ -45,9 +48,9 @@ PAGE_SIZE = 100
 SETTLE_AFTER = 48 * 3600.0
 #: A held send waits at most 30 days: pending messages older than this are not looked at again.
 PENDING_HORIZON = 31 * 86400.0
-#: Fold pending pages into a Parquet part every this many pages (and at the end of a sync).
+#: Fold pending pages into a part every this many pages (and at the end of a sync).
 FOLD_EVERY = 100
-#: Merge the Parquet parts into one when there are more than this many.
+#: Merge the parts into one when there are more than this many.
 MAX_PARTS = 8
 _PENDING = ("QUEUED", "ACCEPTED", "SCHEDULED", "PROCESSED", "ROUTED")
 _FETCHED = "_fetched_at"
@@ -113,7 +116,7 @@ class SyncReport:
 
 
 class MessageLog:
-    """One scope's messages list in ``store``: sync state and pages in SQLite, frames in Parquet.
+    """One scope's messages list in ``store``: sync state and pages in SQLite, frames in Arrow files.
 
     ``part`` names whose messages these are within the store's scope: ``""`` for the scope's
     own, a profile id for a child profile pulled with an organization key.
@@ -175,10 +178,10 @@ class MessageLog:
         with self.store._lock:
             return conn.execute("SELECT COUNT(*) FROM message_pages WHERE log = ?", (self.key,)).fetchone()[0]
 
-    # -- Parquet: the frame -------------------------------------------------------------------
+    # -- Arrow parts: the frame ---------------------------------------------------------------
 
     def _parts(self) -> list[Path]:
-        return sorted(self.directory.glob("part-*.parquet")) if self.directory.exists() else []
+        return sorted(self.directory.glob("part-*.arrow")) if self.directory.exists() else []
 
     def _pending_frame(self, rows: list[tuple[str, int, float, str]]) -> pd.DataFrame:
         records: list[dict[str, Any]] = []
@@ -192,7 +195,13 @@ class MessageLog:
         return frame
 
     def _read_parts(self, parts: list[Path], columns: list[str] | None = None) -> list[pd.DataFrame]:
-        return [pd.read_parquet(p, columns=columns) for p in parts]
+        frames = []
+        for path in parts:
+            try:
+                frames.append(read_part(path, columns))
+            except FileNotFoundError:  # another process merged the parts meanwhile: read them again
+                return self._read_parts(self._parts(), columns)
+        return frames
 
     def frame(self) -> pd.DataFrame:
         """Every stored message, once (its newest fetch), newest first: a typed messages frame.
@@ -200,12 +209,13 @@ class MessageLog:
         >>> log.frame().shape
         """
         frames = self._read_parts(self._parts())
+        parts = len(frames)
         pending = self._pending()
         if pending:
             frames.append(self._pending_frame(pending))
         if not frames:
             return empty_frame("messages")
-        return _finish(_newest_fetch(frames))
+        return _finish(_newest_fetch(frames, parts=parts))
 
     def _times(self) -> pd.DataFrame:
         """id, created_at and status of every stored message (its newest fetch): a cheap read."""
@@ -222,8 +232,8 @@ class MessageLog:
         return int((times["created_at"].astype("int64") / 1e9 >= low).sum()) if len(times) else 0
 
     def fold(self) -> None:
-        """Write the pending pages into a new Parquet part (merging the parts when there are
-        many), then drop them from SQLite. A kill between the two folds them twice: harmless."""
+        """Write the pending pages into a new part (merging the parts when there are many), then
+        drop them from SQLite. A kill between the two folds them twice: harmless."""
         pending = self._pending()
         parts = self._parts()
         if not pending and len(parts) <= MAX_PARTS:
@@ -244,14 +254,14 @@ class MessageLog:
 
     def _write(self, frame: pd.DataFrame) -> Path:
         sequence = max((int(p.stem.split("-")[1]) for p in self._parts()), default=0) + 1
-        path = self.directory / f"part-{sequence:08d}.parquet"
+        path = self.directory / f"part-{sequence:08d}.arrow"
         tmp = path.with_suffix(f".tmp{os.getpid()}")
-        frame.to_parquet(tmp, index=False)
+        write_part(frame, tmp)
         os.replace(tmp, path)  # atomic: a reader sees the whole part or none of it
         return path
 
     def clear(self) -> None:
-        """Forget this log: its state, pending pages and Parquet parts."""
+        """Forget this log: its state, pending pages and parts."""
         with self.store._transaction(self._conn()) as conn:
             conn.execute("DELETE FROM message_pages WHERE log = ?", (self.key,))
             conn.execute("DELETE FROM message_sync WHERE log = ?", (self.key,))
@@ -273,13 +283,79 @@ class MessageLog:
         return horizon
 
 
-def _newest_fetch(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One frame of ``frames``, each message id once: the row fetched last."""
+# ---------------------------------------------------------------------------------------------
+# the columnar parts
+# ---------------------------------------------------------------------------------------------
+# A part is an Arrow IPC file (Feather v2), uncompressed: a warm read memory-maps it, no decoding.
+# Strings repeated across rows (ids of the scope, templates, contacts, reasons) are stored
+# dictionary-encoded and become plain strings again on read; the list columns (buttons, media:
+# JSON values) are stored as JSON text and parsed back, so a read returns exactly what was written.
+
+_LIST_COLUMNS = ("body_buttons", "body_media")
+
+
+def write_part(frame: pd.DataFrame, path: Path) -> None:
+    """Write a messages frame (plus ``_fetched_at``), newest first, as one part file."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    order = _created_ns(frame).argsort(kind="stable")[::-1]
+    frame = frame.iloc[order].reset_index(drop=True) if len(frame) else frame
+    lists = [c for c in _LIST_COLUMNS if c in frame.columns]
+    table = pa.Table.from_pandas(frame.drop(columns=lists), preserve_index=False)
+    for column in lists:
+        text = [None if v is None or (isinstance(v, float) and v != v) else orjson.dumps(v).decode()
+                for v in frame[column].tolist()]  # fmt: skip
+        table = table.append_column(column, pa.array(text, type=pa.large_string()))
+    for i, spec in enumerate(table.schema):
+        if pa.types.is_large_string(spec.type) or pa.types.is_string(spec.type):
+            column = table.column(i)
+            if len(column) and pa.compute.count_distinct(column).as_py() * 4 < len(column):
+                table = table.set_column(i, spec.name, pa.compute.dictionary_encode(column))
+    feather.write_feather(table, path, compression="uncompressed")
+
+
+def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read one part file back as a typed messages frame (with ``_fetched_at``)."""
+    import orjson
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    table = feather.read_table(path, columns=columns, memory_map=True)
+    kinds = {c.name: c.kind for c in schema_columns("messages")}
+    for i, spec in enumerate(table.schema):
+        text = pa.types.is_dictionary(spec.type) and (pa.types.is_large_string(spec.type.value_type)
+                                                       or pa.types.is_string(spec.type.value_type))  # fmt: skip
+        if text and kinds.get(spec.name) != "category":  # stored encoded, read as plain text
+            table = table.set_column(i, spec.name, table.column(i).cast(spec.type.value_type))
+    frame = table.to_pandas()
+    for column, kind in kinds.items():
+        if kind == "money" and column in frame.columns and str(frame[column].dtype) != "Float64":
+            frame[column] = frame[column].astype("Float64")
+    for column in _LIST_COLUMNS:
+        if column in frame.columns:
+            text = frame[column].to_numpy(dtype=object, na_value=None)
+            # few distinct values (a template's buttons, a creative): each parsed once, and rows
+            # with equal content share the parsed list (treat these values as read-only)
+            parsed = {v: orjson.loads(v) for v in set(text.tolist()) if v is not None}
+            frame[column] = pd.Series([parsed.get(v) for v in text.tolist()], index=frame.index, dtype=object)
+    return conform("messages", frame) if columns is None else frame
+
+
+def _created_ns(frame: pd.DataFrame) -> np.ndarray:
+    """``created_at`` as int64 nanoseconds (NaT the smallest): sorts without building Timestamps."""
+    return frame["created_at"].array.asi8 if len(frame) else np.empty(0, dtype=np.int64)
+
+
+def _newest_fetch(frames: list[pd.DataFrame], *, parts: int = 0) -> pd.DataFrame:
+    """One frame of ``frames``, each message id once: the row fetched last. ``parts``: how many
+    of them are part files (written with each id once), so that one alone needs no check."""
     kept = [f for f in frames if len(f)]
     if not kept:
         return frames[0] if frames else empty_frame("messages").assign(**{_FETCHED: pd.Series(dtype="float64")})
     frames = kept
-    if len(frames) == 1 and not frames[0]["id"].duplicated().any():
+    if len(frames) == 1 and (parts == 1 or not frames[0]["id"].duplicated().any()):
         return frames[0]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     for column in frame.columns:  # concat of categoricals with different categories gives object
@@ -292,7 +368,9 @@ def _newest_fetch(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.drop(columns=[_FETCHED], errors="ignore")
-    frame = frame.iloc[frame["created_at"].to_numpy().argsort(kind="stable")[::-1]].reset_index(drop=True)
+    created = _created_ns(frame)
+    if len(created) > 1 and (np.diff(created) > 0).any():  # parts are written newest first
+        frame = frame.iloc[created.argsort(kind="stable")[::-1]].reset_index(drop=True)
     return conform("messages", frame)
 
 

@@ -269,3 +269,16 @@ def test_a_sync_killed_at_90_percent_resumes_with_only_the_missing_pages(tmp_pat
     assert report.resumed
     assert redone <= pages - kept + 3, (pages, kept, redone)  # the missing pages and a page of new ones
     assert set(log.frame()["id"]) == set(truth.loc[truth["profile_id"] == profile_id, "message_id"])
+
+
+def test_a_part_reads_back_exactly_what_was_written(world, client, tmp_path):
+    from sentlab._message_log import read_part, write_part
+
+    frame = ds.messages(client, ds.open_store(client, enabled=False), all_profiles=True)
+    frame["_fetched_at"] = 1.0
+    assert frame["body_buttons"].notna().any() and frame["body_media"].notna().any()
+    write_part(frame, tmp_path / "part.arrow")
+    back = read_part(tmp_path / "part.arrow")
+    expected = frame.iloc[frame["created_at"].array.asi8.argsort(kind="stable")[::-1]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, expected, check_categorical=False)
+    assert back["body_buttons"].dropna().map(type).eq(list).all()
