@@ -173,7 +173,7 @@ class MessageLog:
                                 "ORDER BY fetched_at", (self.key,)).fetchall()  # fmt: skip
 
     def pending_pages(self) -> int:
-        """How many fetched pages are not folded into Parquet yet."""
+        """How many fetched pages are not folded into a part file yet."""
         conn = self._conn()
         with self.store._lock:
             return conn.execute("SELECT COUNT(*) FROM message_pages WHERE log = ?", (self.key,)).fetchone()[0]

@@ -264,13 +264,16 @@ class Lab:
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
+        source: str = "auto",
     ) -> Any:
         """The delivery & cost report of the messages created in a window (``.save(path)`` for HTML).
 
-        ``prices``: ``"sample"`` prices a stratified sample and estimates the rest (a few hundred
-        requests at most), ``"all"`` fetches every message's details (exact; one request per
-        message, once), ``"none"`` reports no cost. Rates and latency never need more than
-        the webhook events.
+        Messages come from the messages list (see :meth:`messages`): every message is priced, so
+        the cost is exact. ``prices`` matters only on a server without the list (or with
+        ``source="events"``), where messages are rebuilt from webhook events: ``"sample"`` prices
+        a stratified sample and estimates the rest with an interval (a few hundred requests at
+        most), ``"all"`` fetches every message's details (exact; one request per message, once).
+        ``"none"`` reports no cost, whatever the source.
 
         >>> report = lab.report(since="2026-11-01")
         >>> report.save("report.html")
@@ -281,7 +284,7 @@ class Lab:
         if details is None:
             raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
         messages = self.messages(details=details, since=since, until=until, webhook_id=webhook_id,
-                                 all_profiles=all_profiles, refresh=refresh, per_stratum=per_stratum)
+                                 all_profiles=all_profiles, refresh=refresh, per_stratum=per_stratum, source=source)
         if prices == "none":
             messages = messages.assign(price=pd.NA, active_contact_price=pd.NA).astype(
                 {"price": "Float64", "active_contact_price": "Float64"})

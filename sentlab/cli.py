@@ -174,8 +174,9 @@ def _add_report(subcommands: Subcommands) -> None:
     parser.add_argument("--since", help="messages created at or after this time (ISO 8601, UTC)")
     parser.add_argument("--until", help="messages created before this time (ISO 8601, UTC)")
     parser.add_argument("--prices", choices=["sample", "all", "none"], default="sample",
-                        help="cost from a stratified sample of prices (default), from every "
-                        "message (one request each), or no cost")
+                        help="with the messages list every message is priced (exact cost) and "
+                        "only 'none' (no cost) changes anything; on a server without it: a "
+                        "stratified sample of prices (default) or every message's details")
     parser.add_argument("--per-stratum", type=int, default=2, metavar="N",
                         help="priced messages per channel x region x category (default 2)")
     _add_connection_options(parser)
