@@ -390,6 +390,26 @@ _SHAPES: dict[tuple[str, int], str | None] = {}
 _SHAPE_PREFIX = 8  # "+" and seven digits: the calling code and the national digits that pick a pattern
 
 
+_CALLING_CODES = frozenset(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+
+
+def _international(e164: str) -> str:
+    """libphonenumber's international format of an E.164 number, without parsing it (calling
+    codes are prefix-free: the first 1–3 digits that are one split the number)."""
+    for k in (1, 2, 3):
+        code = int(e164[1 : 1 + k])
+        if code in _CALLING_CODES:
+            break
+    else:
+        return _formats(e164)[2]
+    rest = e164[1 + k :]
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(rest))
+    if rest.startswith("0"):  # Italian-style national numbers keep their leading zeros
+        number.italian_leading_zero = True
+        number.number_of_leading_zeros = len(rest) - len(rest.lstrip("0"))
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+
+
 def format_international(e164: str) -> str | None:
     """``number_formats(e164)["format_international"]``, fast for numbers shaped like ones seen.
 
@@ -402,14 +422,14 @@ def format_international(e164: str) -> str | None:
     key = (e164[:_SHAPE_PREFIX], len(e164))
     shape = _SHAPES.get(key)
     if shape is None:
-        formatted = _formats(e164)[2]
+        formatted = _international(e164)
         digits = "".join(ch for ch in formatted if ch.isdigit())
         shape = "".join("#" if ch.isdigit() else ch for ch in formatted) if digits == e164[1:] else ""
         if len(_SHAPES) < 100_000:
             _SHAPES[key] = shape
         return formatted
     if not shape:  # a layout that does not keep every digit in order: format this one properly
-        return _formats(e164)[2]
+        return _international(e164)
     it = iter(e164[1:])
     return "".join(next(it) if ch == "#" else ch for ch in shape)
 

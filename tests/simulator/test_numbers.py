@@ -256,3 +256,16 @@ def test_lookup_invalid_but_parseable() -> None:
 def test_lookup_unparseable_raises(junk: str) -> None:
     with pytest.raises(ValueError):
         lookup(junk)
+
+
+def test_the_fast_international_format_equals_libphonenumbers():
+    import random
+
+    from sentlab.simulator import _numbers, _pricing
+
+    rng = random.Random(11)
+    numbers = [_numbers.make_number(r, rng) for r in _pricing.REGIONS for _ in range(200)]
+    numbers += [_numbers.make_landline(r, rng) for r in _pricing.REGIONS for _ in range(20)]
+    numbers += ["+390612345678", "+12025550123", "+5493876390686", "+447911123456", "+819012345678"]
+    for e164 in numbers:
+        assert _numbers.format_international(e164) == _numbers.number_formats(e164)["format_international"], e164
