@@ -105,8 +105,11 @@ def cold(args: argparse.Namespace) -> None:
               f"{len(listed):,} messages vs {len(ledger[ledger['created_at'] <= datetime.now(UTC)]):,} in the ledger")
         sampled, report_s, made_s, seconds_s = run("webhook events + priced sample", source="events", details="sample")
         h = report_s.headline
+        truth_s = ledger.loc[sampled["id"][sampled["status"].astype(str) != "SCHEDULED"], "cost"].sum()
+        inside = h.get("total_low", math.inf) - 1e-6 <= truth_s <= h.get("total_high", -math.inf) + 1e-6
         print(f"   estimate {h.get('total', float('nan')):,.2f} ({h.get('total_low', float('nan')):,.2f}–"
-              f"{h.get('total_high', float('nan')):,.2f}), method {h.get('method')}; "
+              f"{h.get('total_high', float('nan')):,.2f}), method {h.get('method')}; truth {truth_s:,.2f} "
+              f"{'inside' if inside else 'OUTSIDE'} the interval; {len(sampled):,} of the account's messages; "
               f"{made_s / made:.1f}x the list's requests, {seconds_s / seconds:.1f}x its time")
         if args.full:
             _, _, made_a, seconds_a = run("webhook events + every detail", source="events", details="all")
@@ -114,15 +117,18 @@ def cold(args: argparse.Namespace) -> None:
         else:
             with tempfile.TemporaryDirectory() as store, sentlab.connect(key, base_url=base_url, progress=False,
                                                                            cache_dir=store) as lab:  # fmt: skip
+                before = lab.api.stats.requests
                 events = lab.messages(source="events", details="none")
+                event_requests = lab.api.stats.requests - before
                 ids = list(events["id"][:600])
                 started = time.perf_counter()
                 lab.messages(ids, source="events", details="all")
                 per = (time.perf_counter() - started) / len(ids)
-            total = len(events) + made_s - len(sampled)  # every detail + the event pages
-            print(f"{'webhook events + every detail':<36} ~{len(events):,} detail requests: {per * 1000:.0f} ms each "
-                  f"measured over 600 at the limit -> ~{per * len(events) / 60:.0f} min "
-                  f"(extrapolated; --full measures it), ~{total / made:.0f}x the list's requests")
+            total = event_requests + len(events)  # the event pages, then one request per message
+            print(f"{'webhook events + every detail':<36} ~{total:,} requests ({event_requests:,} event pages measured, "
+                  f"{len(events):,} details at {per * 1000:.0f} ms each measured over 600 at the limit) -> "
+                  f"~{(event_requests / RATE + per * len(events) / 60):.0f} min (extrapolated; --full measures it): "
+                  f"~{total / made:.0f}x the list's requests")
 
 
 def warm(args: argparse.Namespace) -> None:
