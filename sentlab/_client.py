@@ -14,6 +14,7 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -33,7 +34,7 @@ from ._config import (
     check_phone,
     check_uuid,
 )
-from ._errors import ConfigurationError, SentError
+from ._errors import ConfigurationError, NotFoundError, SentError
 from ._http import Reply, Requester, Stats
 from ._pagination import Page, bounded_map, fetch_all_pages, parse_page
 from ._progress import Bar, wants_progress
@@ -311,12 +312,77 @@ class AsyncSentClient:
         """
         return await self._get(f"/v3/profiles/{check_uuid(profile_id, 'profile_id')}")
 
-    async def users(self) -> list[Record]:
-        """The account's users (id, email, name, role, status…).
+    async def users(self, *, all_profiles: bool = False, progress: bool | None = None) -> list[Record]:
+        """The users of this client's scope (id, customer_id, email, name, role, status…).
+
+        ``all_profiles=True`` (organization keys): the organization's own users and every child
+        profile's, each tagged ``profile_id`` (the organization's id for its own).
 
         >>> [u["email"] for u in await client.users()]
         """
+        if all_profiles:
+            async def pull(scoped: AsyncSentClient, bar: Bar | None) -> list[Record]:
+                users = _tagged(_items(await scoped._get("/v3/users"), "users"), scoped.profile_id, None)
+                if bar is not None:
+                    bar.update(1)
+                return users
+
+            return await self._with_organization(pull, "users (all profiles)", progress)
         return _items(await self._get("/v3/users"), "users")
+
+    async def campaigns(self, profile_id: str | None = None, *, all_profiles: bool = False,
+                        progress: bool | None = None) -> list[Record]:  # fmt: skip
+        """The 10DLC campaigns of a profile (``GET /v3/profiles/{id}/campaigns``), newest first,
+        each tagged ``profile_id`` with the profile it was listed for (``customerId`` says who
+        owns it: a profile inheriting the organization's campaigns lists those).
+
+        ``profile_id`` defaults to this client's profile (a profile key: its own). With
+        ``all_profiles=True`` (organization keys) every child profile's campaigns, in profile
+        order; a profile without a brand has none (the API answers it 404 RESOURCE_009).
+
+        >>> [(c["name"], c["status"]) for c in await client.campaigns(all_profiles=True)]
+        """
+        if all_profiles:
+            async def pull(pid: str, bar: Bar) -> list[Record]:
+                try:
+                    return await self._campaigns_of(pid)
+                except NotFoundError as error:
+                    if error.code == "RESOURCE_009":  # no brand yet: no campaigns
+                        return []
+                    raise
+                finally:
+                    bar.update(1)
+
+            return await self._across_profiles(pull, "campaigns (all profiles)", progress)
+        pid = profile_id or self.profile_id
+        if pid is None:
+            account = self.account or await self.me()
+            if account.get("type") != "profile" or not account.get("id"):
+                raise ConfigurationError(
+                    "campaigns() needs a profile: pass profile_id=..., use client.with_profile(profile_id), "
+                    "or all_profiles=True for every profile of the organization"
+                )
+            pid = account["id"]
+        return await self._campaigns_of(check_uuid(pid, "profile_id"))
+
+    async def _campaigns_of(self, profile_id: str) -> list[Record]:
+        data = await self._get(f"/v3/profiles/{profile_id}/campaigns")
+        return _tagged(_items(data, "campaigns"), profile_id, None)
+
+    async def _with_organization(
+        self,
+        pull: Callable[[AsyncSentClient, Bar | None], Awaitable[list[Record]]],
+        description: str,
+        progress: bool | None,
+    ) -> list[Record]:
+        """The organization's own records (tagged with its id) and then every child profile's."""
+        organization = self.with_profile(None) if self.profile_id else self
+        account = organization.account or await organization.me()
+        own = await pull(organization, None)
+        if account.get("id"):
+            own = _tagged(own, None, {"profile_id": account["id"]})
+        rest = await self._across_profiles(lambda pid, bar: pull(self.with_profile(pid), bar), description, progress)
+        return own + rest
 
     # -- contacts -------------------------------------------------------------------------------
 
@@ -375,6 +441,29 @@ class AsyncSentClient:
         """
         path = f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}"
         await self._call("DELETE", path, json_body=_sandbox(sandbox) or None)
+
+    async def message_summary(self, contact_id: str) -> Record:
+        """What this scope exchanged with one contact (``GET /v3/contacts/{id}/message-summary``):
+        message_count, first/last_message_at, channels_used, and channel_scores (per channel, the
+        % of messages that succeeded and failed); tagged ``profile_id`` when pulled for a profile.
+
+        >>> (await client.message_summary("6ba7b810-9dad-11d1-80b4-00c04fd430c8"))["channel_scores"]
+        [{'channel': 'sms', 'success_score': 96, 'fail_score': 4}]
+        """
+        data = await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}/message-summary")
+        return _tagged([data], self.profile_id, None)[0] if isinstance(data, dict) else data
+
+    async def message_summaries(self, contact_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+        """Message summaries of many contacts: one request each (bounded, paced, with a progress
+        bar); malformed ids fail locally, without a request.
+
+        >>> out = await client.message_summaries(contact_ids)
+        >>> out.results[contact_ids[0]]["message_count"], out.failures
+        """
+        return await self._fan_out(
+            contact_ids, lambda c: check_uuid(c, "contact_id"),
+            self.message_summary, "message summaries", progress,
+        )
 
     # -- templates ------------------------------------------------------------------------------
 
@@ -726,6 +815,51 @@ class AsyncSentClient:
             lambda e164: self._get(f"/v3/numbers/lookup/{quote(e164)}"), "number lookups", progress,
         )
 
+    # -- voice ----------------------------------------------------------------------------------
+
+    async def calls(
+        self,
+        *,
+        direction: str | None = None,
+        status: str | None = None,
+        number: str | None = None,
+        since: str | datetime | date | None = None,
+        until: str | datetime | date | None = None,
+        page_size: int = 100,
+        all_profiles: bool = False,
+        progress: bool | None = None,
+    ) -> list[Record]:
+        """Every voice call of this scope (``GET /v3/voice/calls``, all pages), newest first.
+
+        The filters are the API's, applied server-side: ``direction`` (inbound, outbound),
+        ``status`` (initiated, ringing, answered, completed, failed, no_answer, rejected),
+        ``number`` (your line, E.164), and ``since``/``until``, sent as the API's ``from``/``to``:
+        calls started at or after / at or before (both inclusive). They are checked before any
+        request. ``all_profiles=True`` (organization keys): the organization's own calls and every
+        child profile's, each tagged ``profile_id`` (an organization key alone sees only its own).
+
+        >>> live = await client.calls(status="answered")
+        >>> today = await client.calls(since="2026-11-30", direction="inbound")
+        """
+        check_page_size(page_size)
+        params = check_call_filters(direction=direction, status=status, number=number, since=since, until=until)
+        if all_profiles:
+            async def pull(scoped: AsyncSentClient, bar: Bar | None) -> list[Record]:
+                return await scoped._list("/v3/voice/calls", "calls", params=params, page_size=page_size,
+                                          all_profiles=False, progress=progress, bar=bar)  # fmt: skip
+
+            return await self._with_organization(pull, "calls (all profiles)", progress)
+        return await self._list("/v3/voice/calls", "calls", params=params, page_size=page_size,
+                                all_profiles=False, progress=progress)  # fmt: skip
+
+    async def call(self, call_id: str) -> Record:
+        """One call, with its ``timeline`` (when it entered each status, oldest first).
+
+        >>> [step["status"] for step in (await client.call(call_id))["timeline"]]
+        ['INITIATED', 'RINGING', 'ANSWERED', 'COMPLETED']
+        """
+        return await self._get(f"/v3/voice/calls/{check_uuid(call_id, 'call_id')}")
+
 
 def describe(client: AsyncSentClient) -> str:
     """``base_url=… account=… profile=…`` for reprs; never the key."""
@@ -753,6 +887,70 @@ def _tagged(records: list[Any], profile_id: str | None, tag: dict[str, Any] | No
     if profile_id:
         extra["profile_id"] = profile_id
     return [{**record, **extra} if isinstance(record, dict) else record for record in records]
+
+
+#: The calls list's filter values (the SDK's CallListParams), compared ignoring case.
+CALL_DIRECTIONS = ("inbound", "outbound")
+CALL_STATUSES = ("initiated", "ringing", "answered", "completed", "failed", "no_answer", "rejected")
+
+
+def check_call_filters(
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    number: str | None = None,
+    since: str | datetime | date | None = None,
+    until: str | datetime | date | None = None,
+) -> dict[str, str | None]:
+    """The calls list's query (``direction, status, number, from, to``), checked locally:
+    a ``ConfigurationError`` that says what to fix, before any request.
+
+    >>> check_call_filters(status="NO_ANSWER", since="2026-11-01")["from"]
+    '2026-11-01T00:00:00.000000Z'
+    """
+    query: dict[str, str | None] = {"direction": None, "status": None, "number": None, "from": None, "to": None}
+    if direction is not None:
+        value = str(direction).strip().lower()
+        if value not in CALL_DIRECTIONS:
+            raise ConfigurationError(f"direction must be one of {', '.join(CALL_DIRECTIONS)}, not {direction!r}")
+        query["direction"] = value
+    if status is not None:
+        value = str(status).strip().lower().replace("-", "_").replace(" ", "_")
+        if value not in CALL_STATUSES:
+            raise ConfigurationError(f"status must be one of {', '.join(CALL_STATUSES)} (any case), not {status!r}")
+        query["status"] = value
+    if number is not None:
+        try:
+            query["number"] = check_phone(number)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"number (the line that owns the calls): {error}") from None
+    start, end = _instant(since, "since"), _instant(until, "until")
+    if start is not None and end is not None and end < start:
+        raise ConfigurationError(f"until ({end.isoformat()}) must not be before since ({start.isoformat()})")
+    query["from"] = start.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if start is not None else None
+    query["to"] = end.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if end is not None else None
+    return query
+
+
+def _instant(value: str | datetime | date | None, name: str) -> datetime | None:
+    """``value`` as an aware UTC datetime (naive means UTC; a date is its midnight)."""
+    if value is None:
+        return None
+    when: datetime | None = None
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            when = None
+    if when is None:
+        raise ConfigurationError(
+            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' (or a datetime), not {value!r}"
+        )
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ details (one request each) only for ids that have no events, or for every messag
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -23,6 +24,9 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from sentlab._call_log import iso_micros, sync_calls
+from sentlab._client import check_call_filters
+from sentlab._config import check_uuid
 from sentlab._errors import ConfigurationError, NotFoundError
 from sentlab._frames import (
     build_frame,
@@ -35,8 +39,8 @@ from sentlab._message_log import SETTLE_AFTER, MessageLog, sync
 from sentlab._store import NullStore, Store, message_state
 
 __all__ = [
-    "activities", "contacts", "lookup_numbers", "messages", "open_store", "profiles",
-    "templates", "users", "webhook_events", "webhooks", "with_details",
+    "activities", "calls", "campaigns", "contact_summaries", "contacts", "conversations", "lookup_numbers",
+    "messages", "open_store", "profiles", "templates", "users", "webhook_events", "webhooks", "with_details",
 ]  # fmt: skip
 
 Record = dict[str, Any]
@@ -241,12 +245,18 @@ def profiles(client: RecordsClient, store: Store, *, refresh: bool = False) -> p
     return build_frame("profiles", _cached_list(store, "profiles", {}, client.profiles, refresh))
 
 
-def users(client: RecordsClient, store: Store, *, refresh: bool = False) -> pd.DataFrame:
+def users(client: RecordsClient, store: Store, *, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:
     """Users of the account as a frame, through the store.
+
+    ``all_profiles=True`` (organization keys): the organization's own users and every child
+    profile's, ``profile_id`` saying whose (the organization's id for its own).
 
     >>> users(lab.api, store)[["email", "role"]]
     """
-    return build_frame("users", _cached_list(store, "users", {}, client.users, refresh))
+    if not all_profiles:
+        return build_frame("users", _cached_list(store, "users", {}, client.users, refresh))
+    fetch = lambda: client.users(all_profiles=True)  # noqa: E731
+    return build_frame("users", _cached_list(store, "users", {"all_profiles": True}, fetch, refresh))
 
 
 # --------------------------------------------------------------------------- webhook events
@@ -505,3 +515,225 @@ def lookup_numbers(client: RecordsClient, store: Store, numbers: Iterable[str] |
     found, failures = _cached_by_id(store, "lookup", _ids(numbers), client.lookup_numbers, refresh)
     rows = [{**r, "phone_number": r.get("phone_number") or number} for number, r in found.items()]
     return _report_failures(build_frame("number_lookups", rows), failures, "number lookups")
+
+
+# --------------------------------------------------------------------------- the rest of the account
+# Voice calls, per-contact message summaries, 10DLC campaigns and one contact's conversation.
+
+
+def _account_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool) -> list[tuple[Any, str, str | None]]:
+    """``(scoped client, part, profile id to tag)`` of each scope of the account that is wanted:
+    this client's scope, or (``all_profiles``) the organization's own and every child profile."""
+    inner = getattr(client, "aio", client)
+    if not all_profiles:
+        return [(client, "", None)]
+    organization = client.with_profile(None) if inner.profile_id else client
+    account = inner.account or client.me()
+    scopes = [(organization, "", account.get("id"))]
+    for profile in _cached_list(store, "profiles", {}, client.profiles, refresh):
+        if profile.get("id"):
+            scopes.append((client.with_profile(profile["id"]), profile["id"], profile["id"]))
+    return scopes
+
+
+def _tag(records: list[Record], profile_id: str | None) -> list[Record]:
+    if profile_id is None:
+        return records
+    return [{**r, "profile_id": r.get("profile_id") or profile_id} for r in records]
+
+
+def _micros(when: When, name: str) -> int | None:
+    return None if when is None else _utc(when, name).value // 1000  # ns -> µs, floored
+
+
+def _newest_first(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    # stable: rows of one start time keep the server's order
+    return frame.sort_values(column, ascending=False, kind="stable", na_position="last").reset_index(drop=True)
+
+
+def calls(client: Any, store: Store, *, since: When = None, until: When = None, direction: str | None = None,
+          status: str | None = None, number: str | None = None, all_profiles: bool = False,
+          refresh: bool = False, progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+    """Voice calls as a frame, one row per call, newest first; see ``sentlab.schema("calls")``.
+
+    ``direction`` (inbound/outbound), ``status``, ``number`` (your line) and ``since``/``until``
+    (on ``started_at``: ``since <= started_at < until``) are the API's own filters, applied
+    server-side and checked before any request. ``all_profiles=True`` (organization keys): the
+    organization's own calls and every child profile's, each once.
+
+    Through the store (``sentlab._call_log``): a re-run reads only the calls that can still
+    change (started within ``SETTLE_AFTER``, 12 h, of the last read) and those started since,
+    and nothing at all within the store's ``list_ttl`` or for a window of settled calls.
+
+    >>> calls(lab.api, store, since="2026-11-01", direction="inbound").status.value_counts()
+    """
+    _check_window(since, until)
+    query = check_call_filters(direction=direction, status=status, number=number)
+    filters = {"direction": query["direction"], "status": query["status"], "number": query["number"]}
+    since_us, until_us = _micros(since, "since"), _micros(until, "until")
+    records: list[Record] = []
+    for scoped, part, tag in _account_scopes(client, store, all_profiles, refresh):
+        def fetch(lo: int | None, hi: int | None, scoped: Any = scoped) -> list[Record]:
+            return scoped.calls(**filters, since=iso_micros(lo), until=iso_micros(hi), progress=progress)
+
+        got = sync_calls(fetch, store, {**filters, "part": part or None}, since_us=since_us, until_us=until_us,
+                         refresh=refresh)  # fmt: skip
+        records.extend(_tag(got, tag))
+    return _newest_first(build_frame("calls", records), "started_at")
+
+
+def _scope_contacts(client: Any, store: Store, scopes: list[tuple[Any, str, str | None]], all_profiles: bool,
+                    refresh: bool) -> dict[str, list[str]]:  # fmt: skip
+    """Contact ids each scope sees (its own and the inherited ones), by part, from the contacts
+    lists through the store (the same entries ``contacts()`` reads)."""
+    if not all_profiles:
+        return {"": [r["id"] for r in _cached_list(store, "contacts", {}, client.contacts, refresh) if r.get("id")]}
+    organization = scopes[0][0]
+    seen: dict[str, list[str]] = {part: [] for _, part, _ in scopes}
+    seen[""] = [r["id"] for r in _cached_list(store, "contacts", {}, organization.contacts, refresh) if r.get("id")]
+    fetch = lambda: client.contacts(all_profiles=True)  # noqa: E731
+    for r in _cached_list(store, "contacts", {"all_profiles": True}, fetch, refresh):
+        if r.get("id") and r.get("profile_id") in seen:
+            seen[r["profile_id"]].append(r["id"])
+    return seen
+
+
+def contact_summaries(client: Any, store: Store, ids: Iterable[str] | str | None = None, *,
+                      all_profiles: bool = False, refresh: bool = False,
+                      progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+    """Per-contact message summaries, one row per contact x channel; see
+    ``sentlab.schema("contact_summaries")``.
+
+    **One request per contact** (``GET /v3/contacts/{id}/message-summary``): at the API's 200
+    requests a minute, 10,000 contacts take 50 minutes. ``ids=None`` asks for every contact of
+    the scope (from the contacts list) and warns with the count first; pass ``ids=`` for a chosen
+    set. Answers are stored for ``record_ttl`` (1 h: any new message with a contact changes its
+    summary), so a re-run asks only for those older or missing; ``refresh=True`` asks again.
+
+    ``all_profiles=True`` (organization keys): each contact is summarised in every scope that
+    sees it (its profile; an organization contact by the organization and by each profile,
+    which count their own messages with it). Failures never raise: ``frame.attrs["failures"]``
+    (keyed by contact id, or ``profile_id/contact_id`` for the whole account) with a warning.
+
+    >>> contact_summaries(lab.api, store, ids=contacts.id[:50])
+    """
+    wanted = _ids(ids) if ids is not None else None
+    scopes = _account_scopes(client, store, all_profiles, refresh)
+    if wanted is None or all_profiles:
+        seen = _scope_contacts(client, store, scopes, all_profiles, refresh)
+    if wanted is None:
+        per_scope = {part: list(dict.fromkeys(seen.get(part, []))) for _, part, _ in scopes}
+    elif not all_profiles:
+        per_scope = {"": wanted}
+    else:
+        sets = {part: set(seen.get(part, [])) for _, part, _ in scopes}
+        per_scope = {part: [i for i in wanted if i in sets[part]] for _, part, _ in scopes}
+        unseen = [i for i in wanted if not any(i in s for s in sets.values())]
+        per_scope[scopes[0][1]] = [*per_scope[scopes[0][1]], *unseen]  # let the API say what it is
+    keyed = {part: {f"{part}/{cid}": cid for cid in cids} for part, cids in per_scope.items()}
+    found: dict[str, Any] = {}
+    if not refresh:
+        for mapping in keyed.values():
+            found.update(store.get_records("contact_summary", list(mapping)))
+    missing = {part: [k for k in mapping if k not in found] for part, mapping in keyed.items()}
+    count = sum(map(len, missing.values()))
+    if wanted is None and count:
+        warnings.warn(f"contact_summaries(): one request per contact: {count:,} requests for the contacts "
+                      f"with no stored summary (about {math.ceil(count / 200)} min at the API's 200 requests "
+                      "a minute); pass ids= for a chosen set", stacklevel=_caller_stacklevel())  # fmt: skip
+    failures: dict[str, Any] = {}
+    rows: list[Record] = []
+    for scoped, part, tag in scopes:
+        mapping = keyed[part]
+        if missing[part]:
+            out = scoped.message_summaries([mapping[k] for k in missing[part]], progress=progress)
+            fetched = {f"{part}/{cid}": record for cid, record in out.results.items()}
+            store.put_records("contact_summary", fetched)
+            found.update(fetched)
+            for cid, error in out.failures.items():
+                failures[f"{tag}/{cid}" if all_profiles else cid] = error
+        rows.extend(_tag([found[k] for k in mapping if isinstance(found.get(k), dict)], tag))
+    return _report_failures(build_frame("contact_summaries", rows), failures, "contact summaries")
+
+
+def _one_row_per_campaign(records: list[Record]) -> list[Record]:
+    """Each campaign once, owned by its ``customerId`` (the organization's for inherited ones),
+    with ``profile_ids``: the profiles that listed it."""
+    listed: dict[str, list[str]] = {}
+    first: dict[str, Record] = {}
+    for r in records:
+        key = r.get("id")
+        if key is None:
+            continue
+        first.setdefault(key, r)
+        if r.get("profile_id") and r["profile_id"] not in listed.setdefault(key, []):
+            listed[key].append(r["profile_id"])
+    rows = []
+    for key, r in first.items():
+        owner = r.get("customerId", r.get("customer_id")) or r.get("profile_id")
+        rows.append({**r, "profile_id": owner, "profile_ids": listed.get(key, [])})
+    return rows
+
+
+def campaigns(client: Any, store: Store, *, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:
+    """10DLC campaigns as a frame, one row per campaign (newest first within each profile);
+    see ``sentlab.schema("campaigns")``. Through the store (``list_ttl``).
+
+    ``all_profiles=True`` (organization keys): every child profile's campaigns; one the
+    organization owns and profiles inherit is one row (``profile_id`` the organization's,
+    ``profile_ids`` the profiles using it). Otherwise this client's profile's (an organization
+    key must choose one: ``ConfigurationError``). A profile without a brand has none.
+
+    >>> campaigns(lab.api, store)[["name", "status", "billed_date", "profile_ids"]]
+    """
+    def fetch() -> list[Record]:
+        try:
+            return client.campaigns(all_profiles=all_profiles)
+        except NotFoundError as error:
+            if error.code == "RESOURCE_009":  # no brand: no campaigns
+                return []
+            raise
+
+    records = _cached_list(store, "campaigns", {"all_profiles": all_profiles or None}, fetch, refresh)
+    return build_frame("campaigns", _one_row_per_campaign(records))
+
+
+def conversations(client: Any, store: Store, contact_id: str, *, all_profiles: bool = False,
+                  refresh: bool = False, progress: bool | None = None) -> pd.DataFrame:  # fmt: skip
+    """One contact's thread (``GET /v3/conversations/{contact_id}``): every message exchanged
+    with it, outbound and inbound, newest first, as a messages frame. Through the store
+    (``list_ttl``).
+
+    ``all_profiles=True`` (organization keys): the thread in every scope that sees the contact
+    (its profile; for an organization contact, the organization and each profile), each message
+    tagged ``profile_id``; one request per scope (a scope that does not see the contact answers
+    404 and adds nothing). A contact no scope sees is a ``NotFoundError``.
+
+    >>> thread = conversations(lab.api, store, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+    >>> thread[["created_at", "direction", "channel", "status", "body"]]
+    """
+    cid = check_uuid(contact_id, "contact_id")
+
+    def fetch() -> list[Record]:
+        if not all_profiles:
+            return client.message_list(contact_id=cid, progress=progress)
+        records: list[Record] = []
+        missing: NotFoundError | None = None
+        answered = False
+        for scoped, _, tag in _account_scopes(client, store, True, refresh):
+            try:
+                records.extend(_tag(scoped.message_list(contact_id=cid, progress=progress), tag))
+                answered = True
+            except NotFoundError as error:  # not a contact this scope sees
+                missing = error
+        if not answered and missing is not None:
+            raise missing
+        return records
+
+    records = _cached_list(store, "conversation", {"contact_id": cid, "all_profiles": all_profiles or None},
+                           fetch, refresh)  # fmt: skip
+    frame = build_frame("messages", records)
+    frame["source"] = pd.Categorical(["list"] * len(frame))
+    frame = _newest_first(frame, "created_at")
+    frame.attrs["source"] = "list"
+    return frame

@@ -536,10 +536,149 @@ def _prepare_activities(records: list, cols: tuple[Column, ...]) -> dict[str, li
     return values
 
 
+def _dig(value: Any, path: tuple[str, ...]) -> Any:
+    """``value[path[0]][path[1]]...``, None where a level is missing or not a dict."""
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def _set_flat(values: dict[str, Any], column: str, derived: list) -> None:
+    # A flat field of the same name wins where it holds a value.
+    values[column] = _coalesce(values[column], derived) if column in values else derived
+
+
+# ProfileDetail.brand (SDK 0.46) -> flat profile columns
+_BRAND_PATHS: dict[str, tuple[str, ...]] = {
+    "brand_status": ("status",), "brand_identity_status": ("identity_status",),
+    "brand_tcr_brand_id": ("tcr_brand_id",), "brand_is_inherited": ("is_inherited",),
+    "brand_submitted_to_tcr": ("submitted_to_tcr",), "brand_submitted_at": ("submitted_at",),
+    "brand_legal_name": ("business", "legal_name"), "brand_entity_type": ("business", "entity_type"),
+    "brand_country": ("business", "country"), "brand_vertical": ("compliance", "vertical"),
+    "brand_relationship": ("compliance", "brand_relationship"),
+}  # fmt: skip
+
+
+def _country_ids(countries: Any) -> list | None:
+    if not isinstance(countries, list):
+        return None
+    return [d.get("id") for d in countries if isinstance(d, dict)]
+
+
 def _prepare_profiles(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
     values = _plain(records, cols)
-    if "brand" in values and "brand_id" not in values:
-        values["brand_id"] = [b.get("id") for b in _mappings(values["brand"])]
+    if "brand" in values:
+        brands = _mappings(values["brand"])
+        if "brand_id" not in values:
+            values["brand_id"] = [b.get("id") for b in brands]
+        for column, path in _BRAND_PATHS.items():
+            _set_flat(values, column, [_dig(b, path) for b in brands])
+        _set_flat(values, "brand_destination_countries",
+                  [_country_ids(_dig(b, ("compliance", "destination_countries"))) for b in brands])  # fmt: skip
+    if "billing_contact" in values:
+        contacts = _mappings(values["billing_contact"])
+        for key in ("name", "email"):
+            _set_flat(values, f"billing_contact_{key}", [c.get(key) for c in contacts])
+    return values
+
+
+def _party(values: Any) -> tuple[list, list]:
+    """(kinds, values) of a call's ``from`` or ``to`` column: ``{kind, value}`` dicts (a bare
+    string reads as the value, of unknown kind)."""
+    kinds, names = [], []
+    for v in values:
+        if isinstance(v, dict):
+            kinds.append(v.get("kind"))
+            names.append(v.get("value"))
+        else:
+            kinds.append(None)
+            names.append(v if isinstance(v, str) else None)
+    return kinds, names
+
+
+def _far_end_regions(direction: Any, from_kind: list, from_: list, to_kind: list, to: list) -> list:
+    """The region of each call's far end: the caller of an inbound call, the callee of an
+    outbound one, when that end is a phone number (each distinct number parsed once)."""
+    ends = [(f if fk == "number" else None) if d == "inbound" else (t if tk == "number" else None) if d == "outbound"
+            else None for d, fk, f, tk, t in zip(direction, from_kind, from_, to_kind, to, strict=True)]  # fmt: skip
+    regions = {n: region_of(n) for n in set(ends) if isinstance(n, str)}
+    return [regions.get(n) if isinstance(n, str) else None for n in ends]
+
+
+def _prepare_calls(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
+    values = _plain(records, cols)
+    n = len(records)
+    for end in ("from", "to"):
+        kinds, names = _party(values[end]) if end in values else ([None] * n, [None] * n)
+        _set_flat(values, f"{end}_kind", kinds)
+        values[end] = names
+    direction = values.get("direction", [None] * n)
+    regions = _far_end_regions(direction, values["from_kind"], values["from"], values["to_kind"], values["to"])
+    _set_flat(values, "region_code", regions)  # the API's own region_code, if it ever sends one, wins
+    return values
+
+
+def _prepare_contact_summaries(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
+    # One row per contact x channel score; a contact with no scores (no messages) keeps one row.
+    rows: list[Mapping[str, Any]] = []
+    for r in records:
+        scores = r.get("channel_scores")
+        if scores is None:
+            rows.append(r)
+            continue
+        base = {k: v for k, v in r.items() if k != "channel_scores"}
+        items = [s for s in scores if isinstance(s, dict)] if isinstance(scores, list) else []
+        rows.extend([{**base, **s} for s in items] if items else [base])
+    return _plain(rows, cols)
+
+
+# BrandCampaign's camelCase (the SDK's aliases) -> the SDK's snake_case attribute names
+_CAMPAIGN_ALIASES: dict[str, str] = {
+    "billedDate": "billed_date", "brandId": "brand_id", "createdAt": "created_at", "customerId": "customer_id",
+    "dcaElectionsComplete": "dca_elections_complete", "dcaElectionsCompletedAt": "dca_elections_completed_at",
+    "hasSubmissionTransaction": "has_submission_transaction", "helpKeywords": "help_keywords",
+    "helpMessage": "help_message", "messageFlow": "message_flow", "optinKeywords": "optin_keywords",
+    "optinMessage": "optin_message", "optoutKeywords": "optout_keywords", "optoutMessage": "optout_message",
+    "privacyPolicyLink": "privacy_policy_link", "submittedAt": "submitted_at", "submittedToTCR": "submitted_to_tcr",
+    "tcrCampaignId": "tcr_campaign_id", "tcrSyncError": "tcr_sync_error",
+    "termsAndConditionsLink": "terms_and_conditions_link", "updatedAt": "updated_at", "useCases": "use_cases",
+}  # fmt: skip
+
+
+def _use_case_columns(raw: Any) -> tuple[list, list, list]:
+    """(first use case, every use case, every sample message) from ``useCases`` lists of
+    ``{messagingUseCaseUs, sampleMessages...}`` (a list of names reads as the names)."""
+    first, names, samples = [], [], []
+    for v in raw:
+        if not isinstance(v, list):
+            first.append(None)
+            names.append(None)
+            samples.append(None)
+            continue
+        row_names, row_samples = [], []
+        for u in v:
+            if isinstance(u, dict):
+                name = u.get("messagingUseCaseUs", u.get("messaging_use_case_us"))
+                texts = u.get("sampleMessages", u.get("sample_messages"))
+                if isinstance(texts, list):
+                    row_samples.extend(t for t in texts if isinstance(t, str))
+            else:
+                name = u
+            if isinstance(name, str):
+                row_names.append(name)
+        first.append(row_names[0] if row_names else None)
+        names.append(row_names)
+        samples.append(row_samples)
+    return first, names, samples
+
+
+def _prepare_campaigns(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
+    values = _plain(records, cols, _CAMPAIGN_ALIASES)
+    if "use_cases" in values:
+        first, names, samples = _use_case_columns(values.pop("use_cases"))
+        _set_flat(values, "use_case", first)
+        values["use_cases"] = names
+        _set_flat(values, "sample_messages", samples)
     return values
 
 
@@ -549,6 +688,9 @@ _PREPARERS = {
     "messages": _prepare_messages,
     "activities": _prepare_activities,
     "profiles": _prepare_profiles,
+    "calls": _prepare_calls,
+    "contact_summaries": _prepare_contact_summaries,
+    "campaigns": _prepare_campaigns,
 }
 
 

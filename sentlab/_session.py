@@ -338,12 +338,79 @@ class Lab:
         """
         return _datasets.profiles(self.api, self.cache, refresh=refresh)
 
-    def users(self, *, refresh: bool = False) -> pd.DataFrame:
-        """Users of the account, one row each.
+    def users(self, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
+        """Users of the account, one row each (an organization key: its own and every profile's).
 
-        >>> lab.users()[["email", "role"]]
+        >>> lab.users()[["email", "role", "status", "profile_id"]]
         """
-        return _datasets.users(self.api, self.cache, refresh=refresh)
+        return _datasets.users(self.api, self.cache, all_profiles=self._whole_account(all_profiles), refresh=refresh)
+
+    # -- the rest of the account: voice, contact summaries, campaigns, conversations ---------------
+
+    def calls(
+        self,
+        *,
+        since: _datasets.When = None,
+        until: _datasets.When = None,
+        direction: str | None = None,
+        status: str | None = None,
+        number: str | None = None,
+        all_profiles: bool | None = None,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """Voice calls, one row per call, newest first; see ``sentlab.schema("calls")``.
+
+        The filters are the API's, applied server-side and checked before any request:
+        ``since``/``until`` on ``started_at`` (``since <= started_at < until``), ``direction``
+        (inbound/outbound), ``status`` (initiated, ringing, answered, completed, failed,
+        no_answer, rejected; any case), ``number`` (your line, E.164). An organization key with no
+        profile chosen gets the whole account: its own calls and every profile's, each once.
+
+        Through the local store: a re-run reads only calls that may still change (started
+        within 12 h of the last read) and the new ones, nothing within ``list_ttl``, and never
+        again a window of calls that are over.
+
+        >>> calls = lab.calls(since="2026-11-01")
+        >>> calls.groupby(["direction", "status"], observed=True).size()
+        """
+        return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
+                               number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
+
+    def contact_summaries(self, ids: Iterable[str] | str | None = None, *, all_profiles: bool | None = None,
+                          refresh: bool = False) -> pd.DataFrame:  # fmt: skip
+        """Per-contact message summaries, one row per contact x channel (count, first and last
+        message, success and fail scores); see ``sentlab.schema("contact_summaries")``.
+
+        **One request per contact** (the API has no bulk summary): 10,000 contacts take about
+        50 minutes at 200 requests a minute. ``ids=None`` means every contact and warns with the
+        count first; pass ``ids=`` (e.g. ``lab.contacts().id[:100]``) for a chosen set. A progress
+        bar shows the requests; answers are stored for an hour, so a re-run asks again only for
+        what is older or missing (``refresh=True``: all of them).
+
+        >>> top = lab.contact_summaries(ids=lab.contacts().id[:50])
+        >>> top.pivot_table(index="contact_id", columns="channel", values="success_score", observed=True)
+        """
+        return _datasets.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
+                                           refresh=refresh)  # fmt: skip
+
+    def campaigns(self, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
+        """10DLC campaigns, one row per campaign (status, dates, use case, brand); see
+        ``sentlab.schema("campaigns")``. An organization key: every profile's, an inherited
+        organization campaign once (``profile_ids`` lists the profiles using it).
+
+        >>> lab.campaigns()[["name", "status", "use_case", "billed_date", "profile_ids"]]
+        """
+        return _datasets.campaigns(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
+                                   refresh=refresh)  # fmt: skip
+
+    def conversations(self, contact_id: str, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
+        """One contact's thread: every message exchanged with it, outbound and inbound, newest
+        first, as a messages frame (``sentlab.schema("messages")``).
+
+        >>> lab.conversations(contact_id)[["created_at", "direction", "channel", "status", "body"]]
+        """
+        return _datasets.conversations(self.api, self.cache, contact_id,
+                                       all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
     def __enter__(self) -> Lab:
         return self
@@ -355,6 +422,7 @@ class Lab:
 FRAME_METHODS = (
     "contacts", "templates", "webhooks", "webhook_events", "messages", "activities",
     "lookup_numbers", "profiles", "users",
+    "calls", "contact_summaries", "campaigns", "conversations",
 )
 
 

@@ -248,6 +248,18 @@ class Store:
                 (self.scope, kind, _params_key(params), body, self.clock()),
             )
 
+    def stored_list(self, kind: str, params: Mapping[str, Any] | None = None) -> list[Any] | None:
+        """The stored records of a list resource however old, or None when absent: for logs
+        that keep their own freshness rules (the calls log, ``sentlab._call_log``).
+
+        >>> store.stored_list("calls", {"status": "completed"})
+        """
+        rows = self._read(
+            "SELECT body FROM lists WHERE scope = ? AND kind = ? AND params = ?",
+            (self.scope, kind, _params_key(params)),
+        )
+        return json.loads(rows[0][0]) if rows else None
+
     # -- per-id records (message details, activities, number lookups) --------------------------
 
     def _fresh(self, fetched_at: float, status: str | None, status_at: float | None, now: float) -> bool:
@@ -424,6 +436,9 @@ class NullStore(Store):
         return None
 
     def put_list(self, kind: str, records: list[Any], params: Mapping[str, Any] | None = None) -> None:
+        return None
+
+    def stored_list(self, kind: str, params: Mapping[str, Any] | None = None) -> None:
         return None
 
     def get_records(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:

@@ -131,8 +131,55 @@ USERS = [
      "updated_at": "2026-04-06T15:54:51.3313813+00:00"},
 ]  # fmt: skip
 
+# No 2024 docs for these: the SDK's shapes (sentdm 0.46: Call, ContactMessageSummary, BrandCampaign).
+CALL = {
+    "id": "2daf05c6-d028-4a2a-8576-bc2505cee22c", "direction": "outbound", "mode": "inapp",
+    "number": "+17043900812", "from": {"kind": "user", "value": "ana_sup"},
+    "to": {"kind": "number", "value": "+919301889973"}, "status": "COMPLETED", "failure_reason": None,
+    "started_at": "2026-12-01T19:14:42.400578+00:00", "answered_at": "2026-12-01T19:14:50.515375+00:00",
+    "ended_at": "2026-12-01T19:15:46.935776+00:00", "duration_seconds": 57, "price": 0.045,
+    "recording_available": False,
+}  # fmt: skip
+CALL_INBOUND_ANONYMOUS = {
+    **CALL, "id": "3daf05c6-d028-4a2a-8576-bc2505cee22c", "direction": "inbound",
+    "from": {"kind": "anonymous", "value": None}, "to": {"kind": "user", "value": "ana_sup"},
+    "status": "NO_ANSWER", "failure_reason": "no_answer", "answered_at": None, "duration_seconds": 0, "price": 0.0,
+}  # fmt: skip
+
+CONTACT_SUMMARIES = [
+    {"contact_id": "6ba7b810-9dad-11d1-80b4-00c04fd430c8", "message_count": 7,
+     "first_message_at": "2026-03-10T08:00:00+00:00", "last_message_at": "2026-04-07T18:30:00+00:00",
+     "channels_used": ["sms", "whatsapp"],
+     "channel_scores": [{"channel": "sms", "success_score": 100, "fail_score": 0},
+                        {"channel": "whatsapp", "success_score": 75, "fail_score": 25}]},
+    {"contact_id": "7ba7b810-9dad-11d1-80b4-00c04fd430c8", "message_count": 0, "first_message_at": None,
+     "last_message_at": None, "channels_used": [], "channel_scores": []},
+]  # fmt: skip
+
+CAMPAIGN = {
+    "id": "ea47a6a2-1cfd-4e55-8ba7-7a17c13c99a5", "billedDate": "2025-10-03T08:50:03.300054+00:00",
+    "brandId": "0dcb67d2-1a3a-43e0-8eca-540ab04b5e52", "cost": 10.0, "createdAt": "2025-09-28T07:45:40.651451+00:00",
+    "customerId": "6513270e-269e-4d37-b2a7-4de452e6b438", "dcaElectionsComplete": True,
+    "dcaElectionsCompletedAt": "2025-10-05T02:47:38.375304+00:00", "description": "Order confirmations",
+    "hasSubmissionTransaction": True, "helpKeywords": "HELP, INFO", "helpMessage": "Acme: help at acme.example",
+    "messageFlow": "Customers opt in at checkout", "name": "Account notifications", "optinKeywords": "START",
+    "optinMessage": "Subscribed", "optoutKeywords": "STOP", "optoutMessage": "Unsubscribed",
+    "privacyPolicyLink": "https://acme.example/privacy", "status": "ACTIVE",
+    "submittedAt": "2025-09-28T12:22:21.400465+00:00", "submittedToTCR": True, "tcrCampaignId": "CBYV4AU",
+    "tcrSyncError": None, "termsAndConditionsLink": "https://acme.example/terms", "type": "App",
+    "updatedAt": "2025-09-28T08:02:04.185828+00:00",
+    "useCases": [{"id": "11c29797-d693-417d-aabd-3f07c451df87", "campaignId": "ea47a6a2-1cfd-4e55-8ba7-7a17c13c99a5",
+                  "createdAt": "2025-09-28T07:45:40.651451+00:00", "customerId": "6513270e-269e-4d37-b2a7-4de452e6b438",
+                  "messagingUseCaseUs": "ACCOUNT_NOTIFICATION", "sampleMessages": ["Acme: order #10234 confirmed."],
+                  "updatedAt": None}],
+    "volume": "5000",
+}  # fmt: skip
+
 EXAMPLES = {
     "contacts": [CONTACT], "templates": [TEMPLATE], "webhooks": [WEBHOOK],
     "webhook_events": [EVENT_DEGENERATE, event()], "messages": [MESSAGE], "activities": [ACTIVITIES],
     "number_lookups": [NUMBER_LOOKUP], "profiles": [PROFILE], "users": USERS,
+    "calls": [CALL, CALL_INBOUND_ANONYMOUS], "contact_summaries": CONTACT_SUMMARIES, "campaigns": [CAMPAIGN],
 }  # fmt: skip
+#: Frames with more rows than records: activities (one per activity), summaries (one per channel).
+EXAMPLE_ROWS = {"activities": 4, "contact_summaries": 3}
