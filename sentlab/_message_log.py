@@ -46,6 +46,8 @@ PAGE_SIZE = 100
 #: Messages younger than this are re-read by every sync (a DELIVERED may still turn READ, a
 #: SENT get its receipt); older ones only if still pending.
 SETTLE_AFTER = 48 * 3600.0
+#: Statuses read less than this long ago are not read again by the next sync (seconds).
+RECHECK_AFTER = 60.0
 #: A held send waits at most 30 days: pending messages older than this are not looked at again.
 PENDING_HORIZON = 31 * 86400.0
 #: Fold pending pages into a part every this many pages (and at the end of a sync).
@@ -513,8 +515,11 @@ async def sync_async(client: Any, log: MessageLog, *, since: float | None = None
         _start(state, "full", 1, since, now)
         await execute()
     elif report.resumed or max_age is None or state.synced_at is None or now - state.synced_at >= max_age:
-        # the newest pages, down to what is stored and settled (a resumed run ended in the past)
-        stop = min(filter(None, (state.top, log.unsettled_from(now, settle_after))), default=None)
+        # the newest pages, down to what is stored and settled (a resumed run ended in the past);
+        # statuses read moments ago cannot have moved: then only what is newer than the store
+        fresh = state.synced_at is not None and now - state.synced_at < RECHECK_AFTER
+        horizon = None if fresh else log.unsettled_from(now, settle_after)
+        stop = min(filter(None, (state.top, horizon)), default=None)
         _start(state, "top", 1, stop, now)
         await execute()
     if since is not None and state.low is not None and state.low > since:
