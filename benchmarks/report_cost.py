@@ -71,11 +71,14 @@ def main() -> None:
 
         estimate = sentlab.costs(sampled).iloc[0]
         exact_total = sentlab.costs(exact).iloc[0].total
-        true_total = truth.cost.sum()
+        # The cost covers every message but those not billed yet (pending, with no price).
+        waiting = sampled.status.astype(str).isin(["QUEUED", "ACCEPTED", "SCHEDULED"]) & sampled.price.isna()
+        true_total = truth[truth.message_id.isin(set(sampled.id[~waiting]))].cost.sum()
         error = (estimate.total - true_total) / true_total
         inside = estimate.total_low - 1e-6 <= true_total <= estimate.total_high + 1e-6
         print(f"cost, sampled estimate: {estimate.total:,.2f}  95% interval {estimate.total_low:,.2f}–"
-              f"{estimate.total_high:,.2f}  ({estimate.priced:,} priced messages)")
+              f"{estimate.total_high:,.2f}  ({estimate.priced:,} priced messages, method {estimate.method}, "
+              f"{estimate.unpriced:,} left out: {estimate.not_yet_billed:,} not billed yet)")
         print(f"cost, every message:    {exact_total:,.2f}   truth (ledger): {true_total:,.2f}")
         print(f"estimate error {error:+.3%}; truth inside the interval: {inside}")
         print(f"message-detail requests for cost: sample {r_sample:,} vs every message {r_all + r_sample:,} "
