@@ -46,6 +46,7 @@ _EXPORTS: dict[str, str] = {
     "latency": "sentlab._metrics",
     "price_sample": "sentlab._metrics",
     "wilson_interval": "sentlab._metrics",
+    "DuplicateMessagesError": "sentlab._metrics",
     # plots (each takes a metric frame and returns a matplotlib Figure)
     "plot_rates": "sentlab._plots",
     "plot_costs": "sentlab._plots",

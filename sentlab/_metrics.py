@@ -1,23 +1,29 @@
-"""Delivery, read and failure rates, cost and latency of a messages frame: pure functions, no I/O.
+"""Delivery, read, failure and blocked rates, cost and latency of a messages frame: pure functions, no I/O.
 
 The definitions are the contract of DESIGN.md (and ``docs/metrics.md``):
 
-- a message's outcome is its latest ``status``; SENT, DELIVERED, READ and FAILED have *left the
-  queue*; QUEUED, ACCEPTED, PROCESSED, ROUTED and SCHEDULED are *pending*;
+- a message's outcome is its latest ``status``. Outbound statuses fall in classes: *pending*
+  (QUEUED, ACCEPTED, PROCESSED, ROUTED, SCHEDULED), *left the queue* (SENT, DELIVERED, READ,
+  FAILED), *stopped by the platform* (BLOCKED, FILTERED), *called off* (CANCELLED); RECEIVED, and
+  any row whose ``direction`` is ``inbound``, is inbound and never in an outbound rate; any other
+  status is *unknown*, counted in its own column;
 - ``delivery_rate = (DELIVERED + READ) / left the queue``, ``failure_rate = FAILED / left the
-  queue``, ``read_rate = READ / (DELIVERED + READ)``; pending messages (and any status the API
-  adds later) are counted in their own columns, never in a denominator; every rate carries a 95%
-  Wilson interval and its ``n``;
+  queue``, ``read_rate = READ / (DELIVERED + READ)``, ``blocked_rate = (BLOCKED + FILTERED) /
+  (left the queue + BLOCKED + FILTERED)``; ``dashboard_deliverability = (SENT + DELIVERED + READ)
+  / (outbound but BLOCKED and FILTERED)``, the Sent dashboard's figure; every rate carries a 95%
+  Wilson interval, its numerator and its denominator;
 - a message's cost is ``price + active_contact_price``, each counted once per message (activities
-  repeat the price on every status after QUEUED: never sum them);
-- latency runs from QUEUED (else ``created_at``) to SENT, DELIVERED and READ, as percentiles.
+  repeat the price on every status after QUEUED: never sum them); BLOCKED, FILTERED, CANCELLED and
+  inbound messages are never billed (0); QUEUED, ACCEPTED and SCHEDULED ones are not billed yet;
+- latency runs from QUEUED (else ``created_at``) to SENT, DELIVERED and READ, as percentiles;
+- a frame holds each message once: duplicate ids are refused (``DuplicateMessagesError``).
 
 Every function groups by any columns of the frame (``channel``, ``region_code``,
 ``template_name``, ``template_category``, ``profile_id``...) and by the time buckets ``"day"``,
 ``"week"`` (starting Monday) and ``"month"`` of ``created_at`` (UTC).
 
 >>> m = lab.messages()
->>> sentlab.delivery_rates(m, by="channel")[["channel", "n", "delivery_rate"]]
+>>> sentlab.delivery_rates(m, by="channel")[["channel", "n", "delivery_rate", "blocked_rate"]]
 >>> m.sent.costs(by=["channel", "day"])          # the same functions, as a DataFrame accessor
 """
 
@@ -33,18 +39,61 @@ import pandas as pd
 from sentlab._errors import ConfigurationError
 
 __all__ = [
-    "LEFT_QUEUE", "PENDING", "TIME_BUCKETS", "SentAccessor", "costs", "delivery_rates", "latency",
-    "price_sample", "wilson_interval",
+    "CALLED_OFF", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED", "NOT_YET_BILLED", "PENDING", "RATES",
+    "RATE_COUNTS", "RATE_PARTS", "STOPPED", "TIME_BUCKETS", "DuplicateMessagesError", "SentAccessor", "costs",
+    "delivery_rates", "latency", "price_sample", "wilson_interval",
 ]  # fmt: skip
 
-LEFT_QUEUE = ("SENT", "DELIVERED", "READ", "FAILED")
+#: Outbound status classes (DESIGN.md); statuses are compared upper-cased.
 PENDING = ("QUEUED", "ACCEPTED", "PROCESSED", "ROUTED", "SCHEDULED")
+LEFT_QUEUE = ("SENT", "DELIVERED", "READ", "FAILED")
+STOPPED = ("BLOCKED", "FILTERED")  # stopped by the platform: an account precondition, or a filter
+CALLED_OFF = ("CANCELLED",)  # a scheduled send called off
+INBOUND = ("RECEIVED",)  # a contact's message to the account: never in an outbound rate
+KNOWN_STATUSES = (*PENDING, *LEFT_QUEUE, *STOPPED, *CALLED_OFF, *INBOUND)
+#: Never billed: price and markup are 0 (inbound messages too, whatever their status).
+NEVER_BILLED = (*STOPPED, *CALLED_OFF, *INBOUND)
+#: Not billed yet: the price is null until the message is processed.
+NOT_YET_BILLED = ("QUEUED", "ACCEPTED", "SCHEDULED")
+
+#: ``delivery_rates`` counts, in their column order.
+RATE_COUNTS = ("messages", "inbound", "outbound", "pending", "cancelled", "blocked", "filtered", "unknown", "n",
+               "sent", "delivered", "read", "failed")  # fmt: skip
+#: Each rate of ``delivery_rates`` and what it is: numerator / denominator.
+RATES: dict[str, str] = {
+    "delivery_rate": "(DELIVERED + READ) / left the queue",
+    "failure_rate": "FAILED / left the queue",
+    "read_rate": "READ / (DELIVERED + READ)",
+    "blocked_rate": "(BLOCKED + FILTERED) / (left the queue + BLOCKED + FILTERED)",
+    "dashboard_deliverability": "(SENT + DELIVERED + READ) / (outbound but BLOCKED and FILTERED)",
+}
+RATE_PARTS = ("", "_low", "_high", "_numerator", "_denominator")
+#: ``costs`` columns after the group keys, in order.
+COST_COLUMNS = ("messages", "inbound", "delivered", "priced", "never_billed", "estimated", "unpriced",
+                "not_yet_billed", "unpriced_share", "channel_cost", "markup", "total", "total_low", "total_high",
+                "cost_per_message", "cost_per_delivered", "method")  # fmt: skip
 TIME_BUCKETS = ("day", "week", "month")
 PRICE_STRATA = ("channel", "region_code", "template_category")
 LATENCY_STAGES = {"sent": "sent_at", "delivered": "delivered_at", "read": "read_at"}
 
 By = str | Sequence[str] | None
 ArrayLike = float | int | np.ndarray | pd.Series
+
+
+class DuplicateMessagesError(ConfigurationError):
+    """A frame holds some message more than once (two pulls put together, activities joined to messages).
+
+    Every metric counts each message once, so it refuses such a frame rather than count a
+    message twice. ``duplicates`` is the number of rows whose id repeats an earlier row's.
+
+    >>> sentlab.delivery_rates(pd.concat([m, m]))
+    Traceback (most recent call last):
+    DuplicateMessagesError: 900 rows repeat the id of another row ...
+    """
+
+    def __init__(self, message: str, duplicates: int) -> None:
+        super().__init__(message)
+        self.duplicates = duplicates
 
 
 def _z(confidence: float) -> float:
@@ -100,15 +149,37 @@ def _bucket(created_at: pd.Series, unit: str) -> pd.Series:
     return day - pd.to_timedelta(day.dt.day - 1, unit="D")  # month
 
 
-def _keyed(frame: pd.DataFrame, by: By, needs: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
-    """The columns ``by`` names, time buckets derived from ``created_at``; a clear error otherwise."""
-    names = _by(by)
+def _once_per_message(frame: pd.DataFrame, *, duplicates: bool = True) -> None:
+    """Refuse a frame that is not one row per message: activities, events, or (``duplicates``) a message twice."""
     if "message_id" in frame.columns and "id" not in frame.columns:
         # One row per status, the price repeated on each: summing it over-counts every message.
         raise ConfigurationError(
             "this frame has a row per status (message_id, no id: activities or webhook events), which "
             "repeats a message's price on each; metrics count each message once: pass lab.messages(...)"
         )
+    if not duplicates or "id" not in frame.columns:
+        return  # without ids nothing names the messages: each row is taken as one
+    ids = frame["id"]
+    repeated = ids.duplicated(keep="first") & ids.notna()
+    if repeated.any():
+        count = int(repeated.sum())
+        example = ids[repeated].iloc[0]
+        joined = [c for c in ("message_id", "timestamp", "description", "event_type") if c in frame.columns]
+        hint = (f" It has {', '.join(joined)} columns: activities or events joined to messages are not a "
+                "messages frame; pass lab.messages(...) itself, or aggregate to one row per id first."
+                if joined else "")  # fmt: skip
+        raise DuplicateMessagesError(
+            f"{count:,} rows repeat the id of another row (e.g. {example!r}); metrics count each message "
+            "once. If two pulls were put together, keep each message's latest row: "
+            "frame.drop_duplicates('id', keep='last') (newest pull last)." + hint,
+            count,
+        )
+
+
+def _keyed(frame: pd.DataFrame, by: By, needs: Iterable[str], *, once: bool = True) -> tuple[pd.DataFrame, list[str]]:
+    """The columns ``by`` names, time buckets derived from ``created_at``; a clear error otherwise."""
+    names = _by(by)
+    _once_per_message(frame, duplicates=once)
     missing = [c for c in needs if c not in frame.columns]
     if missing:
         raise ConfigurationError(
@@ -138,62 +209,116 @@ def _grouped_sum(values: pd.DataFrame, keys: pd.DataFrame, names: list[str]) -> 
     return joined.groupby(names, observed=True, dropna=False, sort=True).sum().reset_index()
 
 
-def _statuses(frame: pd.DataFrame) -> pd.Series:
-    return frame["status"].astype("string").str.upper()
+class _Values:
+    """A column as codes into its distinct values, normalised (upper- or lower-cased): cheap to test."""
+
+    def __init__(self, column: pd.Series, normal: str = "upper") -> None:
+        self.codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        self.names = [getattr(str(u), normal)() for u in uniques]
+
+    def isin(self, names: Iterable[str]) -> np.ndarray:
+        wanted = set(names)
+        lookup = np.array([n in wanted for n in self.names] + [False])  # the last for a null (code -1)
+        return lookup[self.codes]
+
+
+def _inbound(frame: pd.DataFrame, status: _Values | None = None) -> np.ndarray:
+    """Rows of inbound messages: ``direction`` inbound, or status RECEIVED (a frame may lack either column)."""
+    inbound = np.zeros(len(frame), dtype=bool)
+    if status is None and "status" in frame.columns:
+        status = _Values(frame["status"])
+    if status is not None:
+        inbound |= status.isin(INBOUND)
+    if "direction" in frame.columns:
+        inbound |= _Values(frame["direction"], "lower").isin(("inbound",))
+    return inbound
+
+
+def _outcomes(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each row's class, as boolean arrays: inbound, then the outbound classes of the contract.
+
+    A row is inbound when its ``direction`` is ``inbound`` or its status RECEIVED; without a
+    ``direction`` column (or with a null one) every other row is outbound.
+    """
+    status = _Values(frame["status"])
+    inbound = _inbound(frame, status)
+    out = ~inbound
+    classes = {"inbound": inbound, "outbound": out}
+    for name, statuses in (("pending", PENDING), ("cancelled", CALLED_OFF), ("blocked", ("BLOCKED",)),
+                           ("filtered", ("FILTERED",)), ("n", LEFT_QUEUE), ("sent", ("SENT",)),
+                           ("delivered", ("DELIVERED", "READ")), ("read", ("READ",)),
+                           ("failed", ("FAILED",))):  # fmt: skip
+        classes[name] = out & status.isin(statuses)
+    classes["unknown"] = out & ~status.isin(KNOWN_STATUSES)  # a status the contract does not know, or none
+    classes["not_yet_billed"] = out & status.isin(NOT_YET_BILLED)
+    classes["never_billed"] = inbound | (out & status.isin(NEVER_BILLED))
+    return classes
 
 
 # -- rates ------------------------------------------------------------------------------------
 
 
 def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float = 0.95) -> pd.DataFrame:
-    """Delivery, read and failure rates, one row per group, each with its Wilson interval and n.
+    """Delivery, failure, read and blocked rates and the dashboard's figure, per group, with intervals.
 
-    Columns: the ``by`` keys; ``messages``; ``pending`` (still queued); ``other`` (a status the
-    contract does not know); ``n`` (left the queue: the denominator of delivery and failure);
-    ``sent`` (stuck at SENT), ``delivered`` (DELIVERED + READ), ``read``, ``failed``;
-    ``delivery_rate``, ``failure_rate``, ``read_rate`` (over ``delivered``), each with ``_low``
-    and ``_high`` bounds.
+    Columns: the ``by`` keys; the counts ``messages`` (every row), ``inbound`` (never in a rate),
+    ``outbound``, and the outbound classes ``pending``, ``cancelled``, ``blocked``, ``filtered``,
+    ``unknown`` (a status the contract does not know, or none), ``n`` (left the queue), ``sent``
+    (stuck at SENT), ``delivered`` (DELIVERED + READ), ``read``, ``failed``; then for each of
+    ``delivery_rate``, ``failure_rate``, ``read_rate``, ``blocked_rate`` and
+    ``dashboard_deliverability`` the rate, its Wilson bounds ``_low`` and ``_high``, and its
+    ``_numerator`` and ``_denominator``.
 
     >>> r = sentlab.delivery_rates(lab.messages(), by="channel")
-    >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high"]]
+    >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high", "blocked_rate"]]
     """
     _z(confidence)  # checked before any work
     keys, names = _keyed(messages, by, ["status"])
-    status = _statuses(messages)
-    left = status.isin(LEFT_QUEUE)
-    delivered = status.isin(("DELIVERED", "READ"))
-    counts = pd.DataFrame(
-        {
-            "messages": 1,
-            "pending": status.isin(PENDING),
-            "other": ~status.isin(LEFT_QUEUE + PENDING),
-            "n": left,
-            "sent": status.eq("SENT"),
-            "delivered": delivered,
-            "read": status.eq("READ"),
-            "failed": status.eq("FAILED"),
-        },
-        index=messages.index,
-    ).fillna(False).astype("int64")
+    classes = _outcomes(messages)
+    counts = pd.DataFrame({"messages": np.ones(len(messages), dtype="int64"),
+                           **{c: classes[c].astype("int64") for c in RATE_COUNTS[1:]}},
+                          index=messages.index)  # fmt: skip
     out = _grouped_sum(counts, keys, names)
-    for rate, k, n in (("delivery_rate", "delivered", "n"), ("failure_rate", "failed", "n"),
-                       ("read_rate", "read", "delivered")):  # fmt: skip
+    stopped = out["blocked"] + out["filtered"]
+    parts = {
+        "delivery_rate": (out["delivered"], out["n"]),
+        "failure_rate": (out["failed"], out["n"]),
+        "read_rate": (out["read"], out["delivered"]),
+        "blocked_rate": (stopped, out["n"] + stopped),
+        "dashboard_deliverability": (out["sent"] + out["delivered"], out["outbound"] - stopped),
+    }
+    for rate, (k, n) in parts.items():
         with np.errstate(invalid="ignore", divide="ignore"):
-            out[rate] = np.where(out[n] > 0, out[k] / out[n].where(out[n] > 0), np.nan)
-        out[f"{rate}_low"], out[f"{rate}_high"] = wilson_interval(out[k], out[n], confidence)
+            out[rate] = np.where(n > 0, k / n.where(n > 0), np.nan)
+        out[f"{rate}_low"], out[f"{rate}_high"] = wilson_interval(k, n, confidence)
+        out[f"{rate}_numerator"], out[f"{rate}_denominator"] = k.astype("int64"), n.astype("int64")
     return out
 
 
 # -- cost -------------------------------------------------------------------------------------
 
 
+def _billing(messages: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each row's billing state: never billed, not billed yet (no price), or billable (with or without one)."""
+    classes = _outcomes(messages)
+    has_price = messages["price"].notna().to_numpy(dtype=bool)
+    never = classes["never_billed"]
+    waiting = classes["not_yet_billed"] & ~has_price
+    billable = ~never & ~classes["not_yet_billed"]  # PROCESSED on, and unknown statuses
+    return {"inbound": classes["inbound"], "delivered": classes["delivered"], "never_billed": never,
+            "not_yet_billed": waiting, "has_price": has_price, "sample": has_price & billable,
+            "todo": ~has_price & billable}  # fmt: skip
+
+
 def price_sample(messages: pd.DataFrame, per_stratum: int = 2, *, strata: Sequence[str] = PRICE_STRATA,
                  seed: int = 0) -> list[str]:  # fmt: skip
     """Ids of a stratified random sample of unpriced messages, whose details give a price table.
 
-    Takes up to ``per_stratum`` messages of each ``channel x region_code x template_category``
-    (fewer where priced messages already cover the stratum), reproducibly for a given ``seed``
-    whatever the order of the rows. Fetch their details (``lab.messages(ids, details="all")``)
+    Takes up to ``per_stratum`` billable messages of each ``channel x region_code x
+    template_category`` (fewer where priced messages already cover the stratum), reproducibly for
+    a given ``seed`` whatever the order of the rows. Messages that are never billed (BLOCKED,
+    FILTERED, CANCELLED, inbound) or not billed yet (QUEUED, ACCEPTED, SCHEDULED) are never drawn:
+    their details hold no price to learn. Fetch the details (``lab.messages(ids, details="all")``)
     and ``costs()`` estimates the rest; ``lab.messages(details="sample")`` does both.
 
     >>> ids = sentlab.price_sample(lab.messages(), per_stratum=2)
@@ -201,12 +326,15 @@ def price_sample(messages: pd.DataFrame, per_stratum: int = 2, *, strata: Sequen
     """
     if isinstance(per_stratum, bool) or not isinstance(per_stratum, Integral) or per_stratum < 1:
         raise ConfigurationError(f"per_stratum must be a whole number of at least 1, not {per_stratum!r}")
-    keys, names = _keyed(messages, list(strata), ["id", "price"])
+    # Drawing ids counts nothing: a message present twice is simply drawn at most once.
+    keys, names = _keyed(messages, list(strata), ["id", "status", "price"], once=False)
     stratum = _cell_ids(keys)[-1] if names else np.zeros(len(keys), dtype=np.int64)
-    priced = messages["price"].notna().to_numpy(dtype=bool)
+    billing = _billing(messages)
     ids = messages["id"].astype(object).to_numpy()
-    covered = np.bincount(stratum[priced], minlength=stratum.max(initial=-1) + 1)
-    pool = pd.DataFrame({"stratum": stratum, "id": ids})[~priced & pd.notna(ids)].drop_duplicates()
+    known = pd.DataFrame({"stratum": stratum, "id": ids})[billing["sample"]].drop_duplicates()
+    covered = np.bincount(known["stratum"].to_numpy(dtype=np.int64), minlength=stratum.max(initial=-1) + 1)
+    pool = pd.DataFrame({"stratum": stratum, "id": ids})[billing["todo"] & pd.notna(ids)].drop_duplicates()
+    pool = pool[~pool["id"].isin(known["id"])]  # priced in another row of the same message
     pool = pool.sort_values(["id", "stratum"], kind="stable", ignore_index=True)
     # A uniform random order of the pool (a key per id, drawn in id order, so the same messages and
     # seed give the same sample), then the first ``wanted`` of each stratum.
@@ -227,55 +355,116 @@ def _cell_ids(keys: pd.DataFrame) -> list[np.ndarray]:
     return out
 
 
-def _cell_stats(cell: np.ndarray, priced: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per cell: ``n`` priced messages, the mean of each of ``values`` and the variance of ``cost``."""
-    at = cell[priced]
+def _cell_stats(cell: np.ndarray, sample: np.ndarray, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per cell: ``n`` sampled messages, the mean of each of ``values``, and of ``cost`` its ``ss`` and variance."""
+    at = cell[sample]
     size = cell.max(initial=-1) + 1
     n = np.bincount(at, minlength=size).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        stats = {name: np.bincount(at, weights=v[priced], minlength=size) / n for name, v in values.items()}
-        spread = (values["cost"][priced] - stats["cost"][at]) ** 2
-        stats["s2"] = np.where(n > 1, np.bincount(at, weights=spread, minlength=size) / (n - 1), np.nan)
+        stats = {name: np.bincount(at, weights=v[sample], minlength=size) / n for name, v in values.items()}
+        spread = (values["cost"][sample] - stats["cost"][at]) ** 2
+        stats["ss"] = np.bincount(at, weights=spread, minlength=size)
+        stats["s2"] = np.where(n > 1, stats["ss"] / (n - 1), np.nan)
     stats["n"] = n
     return stats
 
 
-def _estimate(messages: pd.DataFrame, strata: list[str], price: np.ndarray, markup: np.ndarray,
-              priced: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
-    """For each unpriced message, the price cell that prices it: its stratum, else a coarser one.
+def _pooled(group: np.ndarray, ss: np.ndarray, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: ``sum(ss) / sum(df)`` (NaN where the group has no degree of freedom) and ``sum(df)``."""
+    size = group.max(initial=-1) + 1
+    total_df = np.bincount(group, weights=df, minlength=size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total_df > 0, np.bincount(group, weights=ss, minlength=size) / total_df, np.nan), total_df
 
-    Returns arrays, one value per row: ``depth`` of the cell (0 where nothing prices it, and for
-    priced rows), whether it is ``coarse`` (coarser than the stratum), ``cell`` (an id, -1 for
-    none), the finest ``stratum``; the cell's ``n`` priced messages, mean ``price`` and
+
+def _stratum_variance(keys: pd.DataFrame, ids: list[np.ndarray],
+                      finest: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Per stratum: the variance of one message's cost, its degrees of freedom, and an id of its estimate.
+
+    With two sampled messages a stratum's own variance rests on one degree of freedom and is 0
+    whenever both cost the same, which prices taking few values (SMS segments, RCS basic or rich)
+    make common: a falsely narrow interval. So a stratum's variance is pooled, the larger of
+
+    - the *relative* spread of the strata that differ from it only by region (e.g. its channel x
+      category), pooled as ``sum(ss / mean^2) / sum(n - 1)`` and scaled by its mean squared: the
+      content (segments, rich or basic) sets how much prices spread, the destination their level;
+    - the *absolute* spread of the strata of its coarser cell (e.g. its channel x region),
+      pooled as ``sum(ss) / sum(n - 1)``.
+
+    Each sums squared deviations from each stratum's own mean, over strata with two or more
+    sampled messages; NaN where none has. Source ids number the relative pools from 0, the
+    coarse ones after them.
+    """
+    count, mean, ss = finest["n"], finest["cost"], finest["ss"]
+    strata = len(count)
+    names = list(keys.columns)
+
+    def per_stratum(row_group: np.ndarray) -> np.ndarray:
+        out = np.zeros(strata, dtype=np.int64)
+        out[ids[-1]] = row_group  # a function of the stratum: every row of one stratum agrees
+        return out
+
+    spread = count > 1
+    df = np.where(spread, count - 1, 0.0)
+    alike = [k for k in names if k != "region_code"]
+    relative_group = per_stratum(_cell_ids(keys[alike])[-1] if "region_code" in names and alike else ids[0])
+    scaled = spread & (mean > 0)
+    relative = np.where(scaled, ss / np.where(scaled, mean, 1.0) ** 2, 0.0)
+    cv2, cv2_df = _pooled(relative_group, relative, np.where(scaled, df, 0.0))
+    s2_relative, df_relative = cv2[relative_group] * mean**2, cv2_df[relative_group]
+    coarse_group = per_stratum(ids[-2])
+    s2_coarse, df_coarse = _pooled(coarse_group, np.where(spread, ss, 0.0), df)
+    s2_coarse, df_coarse = s2_coarse[coarse_group], df_coarse[coarse_group]
+    coarse = np.nan_to_num(s2_coarse, nan=-1.0) > np.nan_to_num(s2_relative, nan=-1.0)
+    return (np.where(coarse, s2_coarse, s2_relative), np.where(coarse, df_coarse, df_relative),
+            np.where(coarse, strata + coarse_group, relative_group))  # fmt: skip
+
+
+def _estimate(messages: pd.DataFrame, strata: list[str], price: np.ndarray, markup: np.ndarray,
+              sample: np.ndarray, todo: np.ndarray) -> dict[str, np.ndarray]:  # fmt: skip
+    """For each row to estimate (``todo``), the price cell that prices it: its stratum, else a coarser one.
+
+    ``sample`` marks the priced billable rows, the sample the cells' figures come from. Returns
+    arrays, one value per row: ``depth`` of the cell (0 where nothing prices it, and for rows not
+    estimated), whether it is ``coarse`` (coarser than the stratum), ``cell`` (an id, -1 for
+    none), the finest ``stratum``; the cell's ``n`` sampled messages, mean ``price`` and
     ``markup``; ``s2``, the variance of a message's cost within the cell, with its degrees of
-    freedom ``df`` and ``source`` (an id of that variance estimate). A cell of one priced message
-    has no variance of its own and borrows its channel's (then the whole sample's, then its
-    squared mean with 1 df: wide rather than falsely narrow).
+    freedom ``df`` and ``source`` (an id of that variance estimate).
+
+    A stratum's variance is pooled across similar strata (``_stratum_variance``); a coarser cell
+    keeps its own, which includes the spread between the strata it joins. Where neither exists
+    the channel's variance is borrowed, then the whole sample's, then the cell's squared mean with
+    1 df: wide rather than falsely narrow.
     """
     rows, depths = len(messages), len(strata)
-    keys, _ = _keyed(messages, strata, [])
+    keys, _ = _keyed(messages, strata, [], once=False)
     est = {"depth": np.zeros(rows, dtype=np.int64), "coarse": np.zeros(rows, dtype=bool),
            "cell": np.full(rows, -1, dtype=np.int64), "source": np.zeros(rows, dtype=np.int64),
            "stratum": np.zeros(rows, dtype=np.int64),
            **{name: np.full(rows, np.nan) for name in ("n", "price", "markup", "s2", "df")}}  # fmt: skip
-    todo = ~priced
-    if not todo.any() or not priced.any() or not depths:
+    todo = todo.copy()
+    if not todo.any() or not sample.any() or not depths:
         return est
     ids = _cell_ids(keys)
     est["stratum"] = ids[-1]
     values = {"price": price, "markup": markup, "cost": price + markup}
-    stride = rows + 1  # cell ids are below it: depth * stride + id names a cell of any depth
-    sampled = int(priced.sum())
-    overall_s2 = float(np.var(values["cost"][priced], ddof=1)) if sampled > 1 else np.nan
-    channel = _cell_stats(ids[0], priced, values)
+    stride = 2 * (rows + 1)  # cell and pool ids are below it: k * stride + id names one of any kind k
+    sampled = int(sample.sum())
+    overall_s2 = float(np.var(values["cost"][sample], ddof=1)) if sampled > 1 else np.nan
+    channel = _cell_stats(ids[0], sample, values)
+    finest = _cell_stats(ids[-1], sample, values)
+    if depths > 1:
+        pooled_s2, pooled_df, pooled_source = _stratum_variance(keys, ids, finest)
     for depth in range(depths, 0, -1):
         cell = ids[depth - 1]
-        stats = _cell_stats(cell, priced, values)
+        stats = finest if depth == depths else _cell_stats(cell, sample, values)
         at = np.flatnonzero(todo & (stats["n"][cell] > 0))
-        c = cell[at]
-        s2, df, source = stats["s2"][c], stats["n"][c] - 1, depth * stride + c
+        c, ch = cell[at], ids[0][at]
+        if depth == depths and depths > 1:
+            s2, df, source = pooled_s2[c], pooled_df[c], (depths + 3) * stride + pooled_source[c]
+        else:
+            s2, df, source = stats["s2"][c], stats["n"][c] - 1, depth * stride + c
         # No variance of its own: borrow the channel's, the whole sample's, or guess.
-        ch = ids[0][at]
         own = ~np.isnan(s2)
         s2, df = np.where(own, s2, channel["s2"][ch]), np.where(own, df, channel["n"][ch] - 1)
         source = np.where(own, source, (depths + 1) * stride + ch)
@@ -297,43 +486,57 @@ def costs(messages: pd.DataFrame, by: By = None, *, strata: Sequence[str] = PRIC
           confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
     """Cost per group: channel cost, markup, total, per message and per delivered message.
 
-    A message's cost is ``price + active_contact_price``, once per message. Where every message
-    has its price (``lab.messages(details="all")``) the figures are exact (``method="exact"``).
-    Otherwise the priced messages act as a stratified sample (``channel x region_code x
-    template_category``): each unpriced message gets its stratum's mean price and markup, and
-    ``total_low``/``total_high`` bound the total at ``confidence`` (``method="estimate"``;
-    Student t with Satterthwaite's degrees of freedom, see docs/metrics.md). A stratum with no
-    priced message borrows a coarser one's figures (channel x region, then channel);
-    ``unpriced`` counts the messages nothing could price (left out of the totals and of both
-    per-message figures).
+    A message's cost is ``price + active_contact_price``, once per message. BLOCKED, FILTERED,
+    CANCELLED and inbound messages are never billed: they cost 0 (``never_billed``), price or
+    not. QUEUED, ACCEPTED and SCHEDULED messages without a price are not billed yet
+    (``not_yet_billed``): left out of the money, as ``unpriced``. Other messages without a price
+    are estimated: the priced billable ones act as a stratified sample (``channel x region_code x
+    template_category``), each unpriced message gets its stratum's mean price and markup, and
+    ``total_low``/``total_high`` bound the total at ``confidence`` (Student t with
+    Satterthwaite's degrees of freedom, see docs/metrics.md). A stratum with no priced message
+    borrows a coarser one's figures (channel x region, then channel); a message nothing can price
+    is ``unpriced``. ``method`` is ``"exact"`` (every message priced), ``"estimate"`` (some
+    estimated, none left out), ``"partial"`` (``unpriced`` messages, ``unpriced_share`` of the
+    group, are left out of every money figure) or ``"none"`` (no message that can be billed has a
+    price or an estimate: every money figure is NaN, unknown rather than 0).
 
     >>> c = sentlab.costs(lab.messages(details="sample"), by="channel")
-    >>> c[["channel", "total", "total_low", "total_high", "cost_per_delivered", "method"]]
+    >>> c[["channel", "total", "total_low", "total_high", "unpriced_share", "method"]]
     """
     _z(confidence)  # checked before any work
     keys, names = _keyed(messages, by, ["status", "price", "active_contact_price"])
+    bill = _billing(messages)
     price = messages["price"].astype("Float64").astype(float).to_numpy()
     markup = messages["active_contact_price"].astype("Float64").astype(float).to_numpy()
-    priced = ~np.isnan(price)
+    priced = bill["has_price"] | bill["never_billed"]
+    price = np.where(bill["never_billed"] & np.isnan(price), 0.0, price)  # never billed: 0, price or not
     markup = np.where(priced & np.isnan(markup), 0.0, markup)  # a price without its markup: markup 0
-    est = _estimate(messages, list(strata), price, markup, priced)
+    est = _estimate(messages, list(strata), price, markup, bill["sample"], bill["todo"])
     estimated = est["depth"] > 0
-    delivered = _statuses(messages).isin(("DELIVERED", "READ")).fillna(False).to_numpy(dtype=bool)
+    counted = priced | estimated
+    delivered = bill["delivered"]
     values = pd.DataFrame(
         {
-            "messages": 1,
+            "messages": np.ones(len(messages), dtype="int64"),
+            "inbound": bill["inbound"].astype("int64"),
             "delivered": delivered.astype("int64"),
             "priced": priced.astype("int64"),
+            "never_billed": bill["never_billed"].astype("int64"),
             "estimated": estimated.astype("int64"),
-            "unpriced": (~priced & ~estimated).astype("int64"),
+            "unpriced": (~counted).astype("int64"),
+            "not_yet_billed": bill["not_yet_billed"].astype("int64"),
             "channel_cost": np.where(priced, price, np.nan_to_num(est["price"])),
             "markup": np.where(priced, markup, np.nan_to_num(est["markup"])),
-            "_delivered_counted": (delivered & (priced | estimated)).astype("int64"),
+            "_outbound_counted": (counted & ~bill["inbound"]).astype("int64"),
+            "_billed_counted": ((priced & ~bill["never_billed"]) | estimated).astype("int64"),
+            "_delivered_counted": (delivered & counted).astype("int64"),
             "_known": np.where(priced, price + markup, 0.0),
         },
         index=messages.index,
     )
     out = _grouped_sum(values, keys, names)
+    out.insert(out.columns.get_loc("channel_cost"), "unpriced_share",
+               out["unpriced"] / out["messages"].where(out["messages"] > 0))  # fmt: skip
     out["total"] = out["channel_cost"] + out["markup"]
     # Each row's group, numbered as the rows of ``out`` (the same grouping, sorted the same way).
     group = (keys.groupby(names, observed=True, dropna=False, sort=True).ngroup().to_numpy()
@@ -343,14 +546,19 @@ def costs(messages: pd.DataFrame, by: By = None, *, strata: Sequence[str] = PRIC
     known = np.minimum(out.pop("_known"), out["total"])  # the known prices are paid whatever the rest costs
     out["total_low"] = np.maximum(out["total"] - half, known)
     out["total_high"] = out["total"] + half
-    counted = (out["messages"] - out["unpriced"]).where(lambda s: s > 0)
-    out["cost_per_message"] = out["total"] / counted
+    outbound_counted = out.pop("_outbound_counted")
+    out["cost_per_message"] = out["total"] / outbound_counted.where(outbound_counted > 0)
     delivered_counted = out.pop("_delivered_counted")
     out["cost_per_delivered"] = out["total"] / delivered_counted.where(delivered_counted > 0)
-    out["method"] = np.where(out["estimated"] > 0, "estimate", np.where(out["priced"] > 0, "exact", "none"))
-    nothing = out["method"].eq("none")  # no price at all: unknown, not zero
-    out.loc[nothing, ["channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message",
-                      "cost_per_delivered"]] = np.nan  # fmt: skip
+    # A money figure needs a price or an estimate for some message that can be billed; a group of
+    # never-billed messages only costs exactly 0.
+    billed_counted = out.pop("_billed_counted")
+    some = (billed_counted > 0) | ((out["messages"] > 0) & (out["never_billed"] == out["messages"]))
+    out["method"] = np.where(~some, "none", np.where(out["unpriced"] > 0, "partial",
+                                                     np.where(out["estimated"] > 0, "estimate", "exact")))
+    # No money figure at all: unknown, not zero.
+    out.loc[~some, ["channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message",
+                    "cost_per_delivered"]] = np.nan  # fmt: skip
     return out
 
 
@@ -364,13 +572,13 @@ def _total_variance(group: np.ndarray, groups: int, est: dict[str, np.ndarray],
                     estimated: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Variance of each group's estimated total, and its Satterthwaite degrees of freedom.
 
-    The M unpriced messages of a group priced by one cell's mean (of n priced messages, cost
+    The M unpriced messages of a group priced by one cell's mean (of n sampled messages, cost
     variance s2) carry two errors: the mean's own, shared by all M (M^2 s2 / n), and each
     message's spread around it (M s2). A stratum priced by a coarser cell carries a third: its
     own mean may differ from the cell's by about the cell's spread, an error shared by its m
-    messages (m^2 s2). Cells are independent samples, so their variances add. Each variance is a
-    sum of terms a * s2 whose s2 are estimates with few degrees of freedom: Satterthwaite's df of
-    the sum picks the Student t quantile of the interval.
+    messages (m^2 s2). Cells are independent samples, so their variances add. Each variance term
+    rests on a variance estimate with few degrees of freedom; terms resting on the same estimate
+    are summed into one, and Satterthwaite's df of the sum picks the Student t quantile.
     """
     if not estimated.any():
         return np.zeros(groups), np.full(groups, np.nan)
@@ -387,10 +595,10 @@ def _total_variance(group: np.ndarray, groups: int, est: dict[str, np.ndarray],
         terms.append((coarse[first], count.astype(float) ** 2))
     row = np.concatenate([r for r, _ in terms])
     a = np.concatenate([c for _, c in terms])
-    # Terms sharing one variance estimate are one term of the Satterthwaite sum.
+    # Terms resting on one variance estimate are one term of the Satterthwaite sum.
     source = np.unique(part["source"][row], return_inverse=True)[1].reshape(-1)
     first, _, slot = _first_per(g[row] * (source.max() + 1) + source)
-    v = np.bincount(slot, weights=a) * part["s2"][row[first]]
+    v = np.bincount(slot, weights=a * part["s2"][row])
     owner = g[row[first]]
     variance = np.bincount(owner, weights=v, minlength=groups)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -425,9 +633,9 @@ def _t_quantile(confidence: float, nu: float) -> float:
 def latency(messages: pd.DataFrame, by: By = None, *, percentiles: Sequence[float] = (50, 90, 99)) -> pd.DataFrame:
     """Seconds from QUEUED (else ``created_at``) to SENT, DELIVERED and READ, as percentiles.
 
-    One row per group and ``stage`` (sent, delivered, read), with ``n`` (messages that reached
-    the stage: 0, with NaN percentiles, where none did) and a ``p50``/``p90``/``p99`` column per
-    percentile, in seconds.
+    One row per group and ``stage`` (sent, delivered, read), with ``n`` (outbound messages that
+    reached the stage: 0, with NaN percentiles, where none did) and a ``p50``/``p90``/``p99``
+    column per percentile, in seconds. Inbound messages have no such stages and are left out.
 
     >>> sentlab.latency(lab.messages(), by="channel")
     """
@@ -441,10 +649,11 @@ def latency(messages: pd.DataFrame, by: By = None, *, percentiles: Sequence[floa
     created = pd.to_datetime(messages["created_at"], utc=True)
     start = created if "queued_at" not in messages else pd.to_datetime(messages["queued_at"], utc=True).fillna(created)
     stages = pd.Categorical(list(LATENCY_STAGES), categories=list(LATENCY_STAGES), ordered=True)
+    outbound = ~_inbound(messages)
     parts = []
     for code, column in enumerate(LATENCY_STAGES.values()):
         seconds = (pd.to_datetime(messages[column], utc=True) - start).dt.total_seconds()
-        reached = seconds.notna().to_numpy()
+        reached = seconds.notna().to_numpy() & outbound
         stage = pd.Categorical.from_codes(np.full(int(reached.sum()), code), dtype=stages.dtype)
         parts.append(keys[reached].assign(stage=stage, seconds=seconds[reached]))
     long = pd.concat(parts, ignore_index=True)

@@ -20,24 +20,21 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sentlab._errors import ConfigurationError
-from sentlab._metrics import TIME_BUCKETS
+from sentlab._metrics import COST_COLUMNS, RATE_COUNTS, RATE_PARTS, RATES, TIME_BUCKETS
 
 __all__ = ["plot_costs", "plot_latency", "plot_rates", "plot_volume"]
 
 # Columns each metric function adds; whatever else a metric frame holds is a group key.
-_RATE_VALUES = frozenset({
-    "messages", "pending", "other", "n", "sent", "delivered", "read", "failed",
-    *(f"{r}{s}" for r in ("delivery_rate", "failure_rate", "read_rate") for s in ("", "_low", "_high")),
-})  # fmt: skip
-_COST_VALUES = frozenset({
-    "messages", "delivered", "priced", "estimated", "unpriced", "channel_cost", "markup", "total",
-    "total_low", "total_high", "cost_per_message", "cost_per_delivered", "method",
-})  # fmt: skip
+_RATE_VALUES = frozenset({*RATE_COUNTS, *(f"{r}{part}" for r in RATES for part in RATE_PARTS)})
+_COST_VALUES = frozenset(COST_COLUMNS)
 _LATENCY_VALUES = frozenset({"stage", "n"})
 
 # Outcome colours, kept the same in every figure (colour-blind-safe Okabe-Ito hues).
 OUTCOME_COLOURS = {"read": "#009E73", "delivered": "#56B4E9", "sent": "#E69F00", "failed": "#D55E00",
-                   "pending": "#999999", "other": "#CC79A7"}  # fmt: skip
+                   "blocked": "#CC79A7", "pending": "#999999", "other": "#F0E442"}  # fmt: skip
+_RATE_COLOURS = {"delivery_rate": OUTCOME_COLOURS["delivered"], "failure_rate": OUTCOME_COLOURS["failed"],
+                 "read_rate": OUTCOME_COLOURS["read"], "blocked_rate": OUTCOME_COLOURS["blocked"],
+                 "dashboard_deliverability": "#0072B2"}  # fmt: skip
 _SERIES = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 _MAX_BARS = 25
 
@@ -109,16 +106,17 @@ def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes |
                title: str | None = None) -> Figure:  # fmt: skip
     """Bars of a rate per group with its 95% interval, or lines over time if grouped by day/week/month.
 
-    ``metric`` is ``delivery_rate``, ``failure_rate`` or ``read_rate``; bars are labelled with
-    their n, the largest 25 groups by n are shown.
+    ``metric`` is ``delivery_rate``, ``failure_rate``, ``read_rate``, ``blocked_rate`` or
+    ``dashboard_deliverability``; bars are labelled with their n (the rate's denominator), the
+    largest 25 groups by n are shown.
 
     >>> sentlab.plot_rates(sentlab.delivery_rates(m, by="channel"))
     >>> sentlab.plot_rates(sentlab.delivery_rates(m, by=["day", "channel"]), "failure_rate")
     """
-    if metric not in ("delivery_rate", "failure_rate", "read_rate"):
-        raise ConfigurationError(f"metric must be delivery_rate, failure_rate or read_rate, not {metric!r}")
+    if metric not in RATES:
+        raise ConfigurationError(f"metric must be one of {', '.join(RATES)}, not {metric!r}")
     keys = _keys(rates, _RATE_VALUES, "delivery_rates")
-    n_col = "delivered" if metric == "read_rate" else "n"
+    n_col = f"{metric}_denominator"
     time, others = _split_time(keys)
     pretty = metric.replace("_", " ")
     if time is not None:
@@ -143,12 +141,12 @@ def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes |
         value = shown[metric].to_numpy(dtype=float)
         err = np.vstack([value - shown[f"{metric}_low"].to_numpy(dtype=float),
                          shown[f"{metric}_high"].to_numpy(dtype=float) - value])  # fmt: skip
-        colour = {"delivery_rate": OUTCOME_COLOURS["delivered"], "failure_rate": OUTCOME_COLOURS["failed"],
-                  "read_rate": OUTCOME_COLOURS["read"]}[metric]  # fmt: skip
+        colour = _RATE_COLOURS[metric]
         ax.barh(y, np.nan_to_num(value), xerr=np.clip(np.nan_to_num(err), 0, None), color=colour, ecolor="#333333", capsize=3)
         ax.set_yticks(y, labels)
         highs = shown[f"{metric}_high"].to_numpy(dtype=float)
-        top = 1.0 if metric != "failure_rate" or not np.isfinite(highs).any() else min(1.0, np.nanmax(highs) * 1.35)
+        small = metric in ("failure_rate", "blocked_rate")  # rates near 0: zoom in
+        top = 1.0 if not small or not np.isfinite(highs).any() else min(1.0, np.nanmax(highs) * 1.35)
         top = max(top, 0.01)
         ax.set_xlim(0, top)
         for yi, v, hi, n in zip(y, value, highs, shown[n_col], strict=True):
@@ -199,14 +197,14 @@ def plot_costs(costs: pd.DataFrame, *, ax: Axes | None = None, title: str | None
         ax.barh(y, channel_cost, color="#0072B2", label="channel cost (price)")
         ax.barh(y, markup, left=channel_cost, color="#E69F00", label="markup (active_contact_price)")
         total = shown["total"].fillna(0.0).to_numpy(dtype=float)
-        estimated = shown["method"].eq("estimate").to_numpy()
+        estimated = (shown["estimated"] > 0).to_numpy()
         if estimated.any():
             low = shown["total_low"].to_numpy(dtype=float)
             high = shown["total_high"].to_numpy(dtype=float)
             ax.errorbar(total[estimated], y[estimated], xerr=np.clip([(total - low)[estimated], (high - total)[estimated]], 0, None),
                         fmt="none", ecolor="#333333", capsize=3, label="95% interval (estimate)")  # fmt: skip
-        for yi, t, m in zip(y, total, shown["method"], strict=True):
-            mark = "≈" if m == "estimate" else ""
+        for yi, t, e in zip(y, total, estimated, strict=True):
+            mark = "≈" if e else ""
             ax.annotate(f"{mark}{t:,.2f}", (t, yi), xytext=(4, 0), textcoords="offset points", va="center",
                         fontsize="small")  # fmt: skip
         ax.set_yticks(y, [_label(r, keys) for _, r in shown.iterrows()])
@@ -259,9 +257,10 @@ def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | 
 
 
 def plot_volume(rates: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Figure:
-    """Messages per time bucket, stacked by outcome (read, delivered, sent, failed, pending).
+    """Outbound messages per time bucket, stacked by outcome (read, delivered, sent, failed, blocked, pending, other).
 
-    Takes ``delivery_rates`` grouped by one time bucket (and nothing else).
+    Takes ``delivery_rates`` grouped by one time bucket (and nothing else). ``blocked`` stacks
+    BLOCKED and FILTERED, ``other`` CANCELLED and unknown statuses; inbound messages are not drawn.
 
     >>> sentlab.plot_volume(sentlab.delivery_rates(lab.messages(), by="day"))
     """
@@ -273,16 +272,18 @@ def plot_volume(rates: pd.DataFrame, *, ax: Axes | None = None, title: str | Non
     frame = rates.sort_values(time)
     fig, ax = _axes(ax, 6, width=8.0)
     parts = {"read": frame["read"], "delivered": frame["delivered"] - frame["read"], "sent": frame["sent"],
-             "failed": frame["failed"], "pending": frame["pending"] + frame["other"]}  # fmt: skip
+             "failed": frame["failed"], "blocked": frame["blocked"] + frame["filtered"], "pending": frame["pending"],
+             "other": frame["cancelled"] + frame["unknown"]}  # fmt: skip
     bottom = np.zeros(len(frame))
     width = _bar_width(pd.Index(frame[time]))
     for name, values in parts.items():
-        label = "delivered (not read)" if name == "delivered" else name
+        label = {"delivered": "delivered (not read)", "blocked": "blocked or filtered",
+                 "other": "cancelled or unknown"}.get(name, name)
         ax.bar(frame[time], values, width=width, bottom=bottom, color=OUTCOME_COLOURS[name], label=label)
         bottom += values.to_numpy()
     ax.set_ylabel(f"messages per {time}")
     ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 1.0, 1.0) * 1.25)  # room for the legend
-    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=5)
+    ax.legend(loc="upper left", fontsize="small", frameon=False, ncols=4)
     fig.autofmt_xdate() if ax.figure is fig else None
     if title is not None:
         fig.suptitle(title)

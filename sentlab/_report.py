@@ -79,11 +79,14 @@ class Report:
         lines = [
             f"{self.title} — {self.account}",
             f"  window            {self.window}",
-            f"  messages          {h['messages']:,} ({h['pending']:,} still pending)",
+            f"  messages          {h['messages']:,} ({h['outbound']:,} outbound, {h['pending']:,} still pending; "
+            f"{h['inbound']:,} inbound)",
             f"  delivery rate     {_rate(h, 'delivery_rate')}",
             f"  failure rate      {_rate(h, 'failure_rate')}",
             f"  read rate         {_rate(h, 'read_rate')}  ({h['read_channels']} only: the channels reporting reads)",
-            f"  cost              {_money(h, 'total')}",
+            f"  blocked rate      {_rate(h, 'blocked_rate')}  (BLOCKED + FILTERED: stopped by the platform, not carriers)",
+            f"  dashboard         {_rate(h, 'dashboard_deliverability')}  (the Sent dashboard's deliverability)",
+            f"  cost              {_money(h, 'total')}{_unpriced_text(h)}",
             f"  cost / delivered  {plots.money_text(h['cost_per_delivered'])}",
         ]
         return "\n".join(lines)
@@ -98,10 +101,13 @@ class Report:
 def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Delivery & cost report",
                  window: str | None = None, generated_at: pd.Timestamp | None = None,
                  notes: list[str] | None = None) -> Report:  # fmt: skip
-    """Build the report of a messages frame: rates, cost, latency and failures, by every dimension.
+    """Build the report of a messages frame: rates, cost, latency, failures and blocks, by every dimension.
 
     Cost is exact where every message has its price (``lab.messages(details="all")``), else
-    estimated from the priced ones (``details="sample"``) with an interval, and said so.
+    estimated from the priced ones (``details="sample"``) with an interval, and said so; messages
+    left out of it (not billed yet, or that nothing could price) are counted and their share shown.
+    Blocked and filtered sends (an account or platform stop, not a carrier's) have their own rate,
+    tile and tables by profile, region and reason.
 
     >>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
     >>> report.headline["delivery_rate"]
@@ -121,21 +127,25 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
     read, delivered = int(readers["read"].sum()), int(readers["delivered"].sum())
     low, high = metrics.wilson_interval(read, delivered)
     headline.update(read_rate=read / delivered if delivered else float("nan"), read_rate_low=float(low),
-                    read_rate_high=float(high), read_delivered=delivered,
+                    read_rate_high=float(high), read_rate_numerator=read, read_rate_denominator=delivered,
                     read_channels=", ".join(readers["channel"].astype(str)) or "none")  # fmt: skip
     tables = {
         **{f"by_{name}": frame for name, frame in rates.items()},
         **{f"cost_by_{name}": frame for name, frame in cost.items()},
         "latency_by_channel": lat,
-        "failure_reasons": _failure_reasons(messages),
+        "failure_reasons": _reasons(messages, ("FAILED",), ["channel"]),
+        "stopped_reasons": _reasons(messages, metrics.STOPPED, []),
+        "stopped_by_profile": _reasons(messages, metrics.STOPPED, ["profile_id"]),
     }
     figures: dict[str, Figure] = {}
     if len(messages):
         figures = {
-            "volume": plots.plot_volume(rates["day"], title="Messages per day, by outcome"),
+            "volume": plots.plot_volume(rates["day"], title="Outbound messages per day, by outcome"),
             "delivery_by_day": plots.plot_rates(rates["day_channel"], title="Delivery rate per day, by channel"),
             "delivery_by_channel": plots.plot_rates(rates["channel"], title="Delivery rate by channel"),
             "failure_by_region": plots.plot_rates(rates["region"], "failure_rate", title="Failure rate by region"),
+            "blocked_by_profile": plots.plot_rates(rates["profile"], "blocked_rate",
+                                                   title="Blocked rate by profile (BLOCKED + FILTERED)"),
             "cost_by_channel_category": plots.plot_costs(cost["channel_category"],
                                                          title="Cost by channel and template category"),
             "latency": plots.plot_latency(lat, title="Time from QUEUED to each status"),
@@ -163,15 +173,19 @@ _COST_GROUPINGS: Mapping[str, list[str]] = {
 }
 
 
-def _failure_reasons(messages: pd.DataFrame) -> pd.DataFrame:
+def _reasons(messages: pd.DataFrame, statuses: tuple[str, ...], by: list[str]) -> pd.DataFrame:
+    """Outbound messages whose outcome is one of ``statuses``, counted by ``by``, status and reason."""
+    outcome = metrics._outcomes(messages)
     status = messages["status"].astype("string").str.upper()
-    failed = messages[status.eq("FAILED").fillna(False).to_numpy()]
-    columns = [c for c in ("channel", "reason_code", "reason") if c in failed.columns]
-    if not len(failed):
+    chosen = outcome["outbound"] & status.isin(statuses).to_numpy(dtype=bool, na_value=False)
+    picked = messages[chosen].assign(status=status[chosen])
+    columns = [c for c in (*by, *(["status"] if len(statuses) > 1 else []), "reason_code", "reason")
+               if c in picked.columns]  # fmt: skip
+    if not len(picked):
         return pd.DataFrame(columns=[*columns, "messages", "share"])
-    table = (failed.groupby(columns, observed=True, dropna=False).size().rename("messages")
+    table = (picked.groupby(columns, observed=True, dropna=False).size().rename("messages")
              .reset_index().sort_values("messages", ascending=False, kind="stable"))  # fmt: skip
-    table["share"] = table["messages"] / len(failed)
+    table["share"] = table["messages"] / len(picked)
     return table.reset_index(drop=True)
 
 
@@ -188,16 +202,25 @@ def _unreadable_events_notes(attrs: Mapping[str, object]) -> list[str]:
 
 def _cost_notes(overall: Mapping[str, object]) -> list[str]:
     method = overall["method"]
+    if method == "none":
+        return ["No message has a price, so there is no cost: run with prices from a sample "
+                "(lab.report(prices='sample')) or from every message (prices='all')."]
+    free = (f" ({overall['never_billed']:,} never billed: blocked, filtered, cancelled or inbound, at 0)"
+            if overall["never_billed"] else "")  # fmt: skip
     if method == "exact":
-        return [f"Cost is exact: all {overall['priced']:,} messages have their price."]
-    if method == "estimate":
-        return [f"Cost is an estimate: {overall['priced']:,} messages have their price, the other "
-                f"{overall['estimated']:,} are priced at the mean of their channel × region × template "
-                "category (a stratified sample); ranges are 95% intervals."
-                + (f" {overall['unpriced']:,} messages could not be priced and are left out."
-                   if overall["unpriced"] else "")]  # fmt: skip
-    return ["No message has a price, so there is no cost: run with prices from a sample "
-            "(lab.report(prices='sample')) or from every message (prices='all')."]
+        return [f"Cost is exact: all {overall['priced']:,} messages have their price{free}."]
+    notes = []
+    if overall["estimated"]:
+        notes.append(f"Cost is an estimate: {overall['priced']:,} messages have their price{free}, "
+                     f"{overall['estimated']:,} are priced at the mean of their channel × region × template "
+                     "category (a stratified sample); ranges are 95% intervals.")  # fmt: skip
+    if overall["unpriced"]:
+        waiting, other = int(overall["not_yet_billed"]), int(overall["unpriced"] - overall["not_yet_billed"])
+        parts = ([f"{waiting:,} not billed yet (QUEUED, ACCEPTED or SCHEDULED: no price until processed)"]
+                 if waiting else []) + ([f"{other:,} that nothing could price"] if other else [])  # fmt: skip
+        notes.append(f"Cost is partial: {overall['unpriced']:,} messages ({_pct(overall['unpriced_share'])}) are "
+                     f"left out of every cost figure: {' and '.join(parts)}.")
+    return notes
 
 
 # -- rendering -----------------------------------------------------------------------------------
@@ -211,15 +234,26 @@ def _rate(row: Mapping[str, object] | pd.Series, name: str) -> str:
     value = row[name]
     if value is None or pd.isna(value):
         return "–"
-    n = row.get("read_delivered", row["delivered"]) if name == "read_rate" else row["n"]
+    n = row[f"{name}_denominator"]
     return f"{_pct(value)} ({_pct(row[f'{name}_low'])}–{_pct(row[f'{name}_high'])}, n={int(n):,})"
 
 
 def _money(row: Mapping[str, object] | pd.Series, name: str = "total") -> str:
     value = plots.money_text(row[name])
-    if row.get("method") == "estimate" and row[f"{name}_low"] != row[f"{name}_high"]:
+    if not row.get("estimated"):
+        return value
+    if row[f"{name}_low"] != row[f"{name}_high"]:
         return f"≈{value} ({plots.money_text(row[f'{name}_low'])}–{plots.money_text(row[f'{name}_high'])})"
-    return f"≈{value}" if row.get("method") == "estimate" else value
+    return f"≈{value}"
+
+
+def _unpriced_text(row: Mapping[str, object] | pd.Series) -> str:
+    """What a partial cost leaves out, e.g. ' (partial: 3 messages, 0.3%, left out; 3 not billed yet)'."""
+    if row.get("method") != "partial":
+        return ""
+    waiting = int(row["not_yet_billed"])
+    return (f" (partial: {int(row['unpriced']):,} messages, {_pct(row['unpriced_share'])}, left out"
+            + (f"; {waiting:,} not billed yet)" if waiting else ")"))
 
 
 def _figure_html(fig: Figure, alt: str) -> str:
@@ -235,18 +269,22 @@ def _keys_text(row: pd.Series, keys: list[str]) -> list[str]:
 
 def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
     shown = frame.sort_values(sort, ascending=False, kind="stable").head(_TOP_ROWS) if sort else frame
-    head = [*keys, "messages", "pending", "delivery rate", "failure rate", "read rate"]
-    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['pending']:,}", _rate(r, "delivery_rate"),
-             _rate(r, "failure_rate"), _rate(r, "read_rate")] for _, r in shown.iterrows()]  # fmt: skip
+    head = [*keys, "outbound", "pending", "delivery rate", "failure rate", "read rate", "blocked rate"]
+    rows = [[*_keys_text(r, keys), f"{r['outbound']:,}", f"{r['pending']:,}", _rate(r, "delivery_rate"),
+             _rate(r, "failure_rate"), _rate(r, "read_rate"), _rate(r, "blocked_rate")]
+            for _, r in shown.iterrows()]  # fmt: skip
     return _table(head, rows, more=len(frame) - len(shown))
 
 
 def _cost_table(frame: pd.DataFrame, keys: list[str]) -> str:
     shown = frame.sort_values("total", ascending=False, kind="stable").head(_TOP_ROWS)
-    head = [*keys, "messages", "priced", "channel cost", "markup", "total", "per message", "per delivered"]
-    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}", plots.money_text(r["channel_cost"]),
-             plots.money_text(r["markup"]), _money(r), plots.money_text(r["cost_per_message"]),
-             plots.money_text(r["cost_per_delivered"])] for _, r in shown.iterrows()]  # fmt: skip
+    head = [*keys, "messages", "priced", "left out", "channel cost", "markup", "total", "per message",
+            "per delivered"]
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}",
+             f"{r['unpriced']:,} ({_pct(r['unpriced_share'])})" if r["unpriced"] else "0",
+             plots.money_text(r["channel_cost"]), plots.money_text(r["markup"]), _money(r),
+             plots.money_text(r["cost_per_message"]), plots.money_text(r["cost_per_delivered"])]
+            for _, r in shown.iterrows()]  # fmt: skip
     return _table(head, rows, more=len(frame) - len(shown))
 
 
@@ -259,11 +297,11 @@ def _latency_table(frame: pd.DataFrame) -> str:
     return _table(head, rows)
 
 
-def _reasons_table(frame: pd.DataFrame) -> str:
+def _reasons_table(frame: pd.DataFrame, of: str = "failures") -> str:
     shown = frame.head(_TOP_ROWS)
     keys = [c for c in frame.columns if c not in ("messages", "share")]
     rows = [[*_keys_text(r, keys), f"{r['messages']:,}", _pct(r["share"])] for _, r in shown.iterrows()]
-    return _table([*keys, "messages", "share of failures"], rows, more=len(frame) - len(shown))
+    return _table([*keys, "messages", f"share of {of}"], rows, more=len(frame) - len(shown))
 
 
 def _table(head: list[str], rows: list[list[str]], more: int = 0) -> str:
@@ -288,13 +326,23 @@ def _body(report: Report) -> str:
     def ci(name: str) -> str:
         return "" if pd.isna(h[name]) else f"95% CI {_pct(h[name + '_low'])}–{_pct(h[name + '_high'])}"
 
+    cost_detail = "; ".join(filter(None, [
+        f"95% interval {plots.money_text(h['total_low'])}–{plots.money_text(h['total_high'])}"
+        if h["estimated"] and h["method"] != "none" else "",
+        f"partial: {h['unpriced']:,} messages ({_pct(h['unpriced_share'])}) left out, "
+        f"{h['not_yet_billed']:,} not billed yet" if h["method"] == "partial" else "",
+    ]))  # fmt: skip
     tiles = "".join([
-        _tile("messages", f"{h['messages']:,}", f"{h['n']:,} left the queue, {h['pending']:,} pending"),
+        _tile("messages", f"{h['messages']:,}", f"{h['n']:,} left the queue, {h['pending']:,} pending, "
+              f"{h['inbound']:,} inbound"),
         _tile("delivery rate", _pct(h["delivery_rate"]), ci("delivery_rate")),
         _tile("failure rate", _pct(h["failure_rate"]), ci("failure_rate")),
         _tile("read rate", _pct(h["read_rate"]), f"{h['read_channels']} only; {ci('read_rate')}"),
-        _tile("cost", _money(h).split(" (")[0], "" if h["method"] != "estimate" else
-              f"95% interval {plots.money_text(h['total_low'])}–{plots.money_text(h['total_high'])}"),
+        _tile("blocked rate", _pct(h["blocked_rate"]), f"{h['blocked']:,} blocked + {h['filtered']:,} filtered: "
+              f"account or platform stops, not carriers; {ci('blocked_rate')}"),
+        _tile("dashboard deliverability", _pct(h["dashboard_deliverability"]),
+              "the Sent dashboard's figure, to reconcile: (SENT + DELIVERED + READ) / outbound but BLOCKED, FILTERED"),
+        _tile("cost", _money(h).split(" (")[0], cost_detail),
         _tile("cost / delivered", plots.money_text(h["cost_per_delivered"]), f"per message {plots.money_text(h['cost_per_message'])}"),
     ])  # fmt: skip
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
@@ -316,19 +364,46 @@ def _body(report: Report) -> str:
         "<h2>By profile</h2>", _rates_table(t["by_profile"], ["profile_id"]),
         "<h2>Latency</h2>", fig.get("latency", ""), _latency_table(t["latency_by_channel"]),
         "<h2>Failure reasons</h2>", _reasons_table(t["failure_reasons"]),
+        "<h2>Blocked and filtered</h2>", _STOPPED_TEXT, fig.get("blocked_by_profile", ""),
+        _reasons_table(t["stopped_reasons"], "blocked and filtered"),
+        "<h3>By profile</h3>", _reasons_table(t["stopped_by_profile"], "blocked and filtered"),
+        "<h3>By region</h3>", _stopped_table(t["by_region"], ["region_code"]),
         "<h2>Definitions</h2>", _DEFINITIONS,
     ]  # fmt: skip
     return f"<div class=sentlab-report>{''.join(sections)}</div>"
 
 
+_STOPPED_TEXT = """<p class=defs>BLOCKED sends failed an account precondition (balance, template approval, an
+inactive sender, no active 10DLC campaign for US SMS, free-form WhatsApp outside a conversation window);
+FILTERED ones were stopped by the platform (an opted-out contact, the content filter). Neither reached a
+carrier: fix them in the account, not with the carrier. Blocked rate = (BLOCKED + FILTERED) / (left the
+queue + BLOCKED + FILTERED).</p>"""
+
+
+def _stopped_table(frame: pd.DataFrame, keys: list[str]) -> str:
+    shown = frame[frame["blocked"] + frame["filtered"] > 0]
+    shown = shown.sort_values("blocked_rate_numerator", ascending=False, kind="stable").head(_TOP_ROWS)
+    rows = [[*_keys_text(r, keys), f"{r['outbound']:,}", f"{r['blocked']:,}", f"{r['filtered']:,}",
+             _rate(r, "blocked_rate")] for _, r in shown.iterrows()]  # fmt: skip
+    return _table([*keys, "outbound", "blocked", "filtered", "blocked rate"], rows,
+                  more=int((frame["blocked"] + frame["filtered"] > 0).sum()) - len(shown))  # fmt: skip
+
+
 _DEFINITIONS = """<ul class=defs>
 <li>A message's outcome is its latest status. SENT, DELIVERED, READ and FAILED have left the queue;
-QUEUED, ACCEPTED, PROCESSED, ROUTED and SCHEDULED are pending and are never in a denominator.</li>
+QUEUED, ACCEPTED, PROCESSED, ROUTED and SCHEDULED are pending; BLOCKED and FILTERED were stopped by
+the platform; CANCELLED was called off. Pending and cancelled messages are never in a denominator.
+Inbound messages (RECEIVED) are never in an outbound rate.</li>
 <li>Delivery rate = (DELIVERED + READ) / left the queue. Failure rate = FAILED / left the queue.
-Read rate = READ / (DELIVERED + READ). Ranges are 95% Wilson intervals; n is the denominator.</li>
+Read rate = READ / (DELIVERED + READ). Blocked rate = (BLOCKED + FILTERED) / (left the queue + BLOCKED
++ FILTERED). Ranges are 95% Wilson intervals; n is the denominator.</li>
+<li>Dashboard deliverability = (SENT + DELIVERED + READ) / (outbound but BLOCKED and FILTERED): the
+figure the Sent dashboard shows, to reconcile with it. It counts SENT as a success and pending
+messages in its denominator, so it differs from the delivery rate.</li>
 <li>Cost of a message = price + active_contact_price (the markup), each counted once per message
-(activities repeat the price on every status after QUEUED and are not summed). Amounts are in the
-account's billing currency.</li>
+(activities repeat the price on every status after QUEUED and are not summed). BLOCKED, FILTERED,
+CANCELLED and inbound messages are never billed (0); QUEUED, ACCEPTED and SCHEDULED ones have no price
+until processed and are left out, as not billed yet. Amounts are in the account's billing currency.</li>
 <li>Latency is the time from QUEUED (else created_at) to SENT, DELIVERED and READ, as percentiles.</li>
 </ul>"""
 

@@ -1,4 +1,4 @@
-"""costs: exact sums, the stratified estimate, its fallback, and an interval that covers the truth."""
+"""costs: exact sums, what is never or not yet billed, the stratified estimate, its fallback, its interval."""
 
 from __future__ import annotations
 
@@ -13,8 +13,11 @@ from sentlab._metrics import _t_quantile
 
 from .build import messages, priced_world, with_prices
 
-COLUMNS = ["messages", "delivered", "priced", "estimated", "unpriced", "channel_cost", "markup", "total",
-           "total_low", "total_high", "cost_per_message", "cost_per_delivered", "method"]  # fmt: skip
+COLUMNS = ["messages", "inbound", "delivered", "priced", "never_billed", "estimated", "unpriced", "not_yet_billed",
+           "unpriced_share", "channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message",
+           "cost_per_delivered", "method"]  # fmt: skip
+NEVER_BILLED = {"BLOCKED", "FILTERED", "CANCELLED", "RECEIVED"}
+NOT_YET_BILLED = {"QUEUED", "ACCEPTED", "SCHEDULED"}
 MONEY = ["channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message", "cost_per_delivered"]
 
 
@@ -26,15 +29,29 @@ def test_output_columns_are_the_keys_then_counts_then_money_then_method():
 
 # -- exact --------------------------------------------------------------------------------------
 
+BILLED = ["DELIVERED", "READ", "FAILED", "SENT", "PROCESSED", "delivered"]
+FREE = ["BLOCKED", "FILTERED", "CANCELLED", "RECEIVED", "filtered"]  # the API prices these at 0
+money = st.integers(0, 5000).map(lambda cents: cents / 10_000)  # the API's 4 decimals
 priced_records = st.lists(
-    st.fixed_dictionaries({
-        "status": st.sampled_from(["DELIVERED", "READ", "FAILED", "SENT", "QUEUED", "delivered"]),
-        "channel": st.sampled_from(["sms", "whatsapp", None]),
-        "price": st.integers(0, 5000).map(lambda cents: cents / 10_000),  # the API's 4 decimals
-        "active_contact_price": st.one_of(st.none(), st.integers(0, 100).map(lambda c: c / 10_000)),
-    }),
+    st.one_of(
+        st.fixed_dictionaries({
+            "status": st.sampled_from([*BILLED, "QUEUED"]),  # a queued message with a price counts it
+            "channel": st.sampled_from(["sms", "whatsapp", "rcs", None]),
+            "price": money,
+            "active_contact_price": st.one_of(st.none(), st.integers(0, 100).map(lambda c: c / 10_000)),
+        }),
+        st.fixed_dictionaries({
+            "status": st.sampled_from(FREE), "channel": st.sampled_from(["sms", "whatsapp", None]),
+            "direction": st.sampled_from(["outbound", "inbound"]), "price": st.just(0.0),
+            "active_contact_price": st.just(0.0),
+        }),
+    ),
     min_size=1, max_size=40,
 )  # fmt: skip
+
+
+def is_inbound(record: dict) -> bool:
+    return (record.get("direction") or "").lower() == "inbound" or (record.get("status") or "").upper() == "RECEIVED"
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -45,17 +62,107 @@ def test_with_every_message_priced_totals_are_plain_sums_and_exact(records):
         mine = [r for r in records if r["channel"] == (None if pd.isna(row["channel"]) else row["channel"])]
         channel_cost = sum(r["price"] for r in mine)
         markup = sum(r["active_contact_price"] or 0.0 for r in mine)  # a missing markup adds nothing
-        delivered = sum(r["status"].upper() in ("DELIVERED", "READ") for r in mine)
+        delivered = sum(r["status"].upper() in ("DELIVERED", "READ") and not is_inbound(r) for r in mine)
+        free = sum(r["status"].upper() in NEVER_BILLED or is_inbound(r) for r in mine)
+        outbound = sum(not is_inbound(r) for r in mine)
         assert row["method"] == "exact" and row["priced"] == row["messages"] == len(mine)
-        assert row["estimated"] == row["unpriced"] == 0 and row["delivered"] == delivered
+        assert row["estimated"] == row["unpriced"] == row["not_yet_billed"] == 0 and row["unpriced_share"] == 0
+        assert row["delivered"] == delivered and row["never_billed"] == free
+        assert row["inbound"] == len(mine) - outbound
         assert row["channel_cost"] == pytest.approx(channel_cost) and row["markup"] == pytest.approx(markup)
         assert row["total"] == pytest.approx(channel_cost + markup)
         assert row["total_low"] == row["total"] == row["total_high"]  # nothing estimated: no width
-        assert row["cost_per_message"] == pytest.approx((channel_cost + markup) / len(mine))
+        if outbound:  # per outbound message: an inbound one is free and not a send
+            assert row["cost_per_message"] == pytest.approx((channel_cost + markup) / outbound)
+        else:
+            assert np.isnan(row["cost_per_message"])
         if delivered:
             assert row["cost_per_delivered"] == pytest.approx((channel_cost + markup) / delivered)
         else:
             assert np.isnan(row["cost_per_delivered"])
+
+
+# -- never billed, not billed yet ----------------------------------------------------------------
+
+any_records = st.lists(
+    st.fixed_dictionaries({
+        "status": st.sampled_from([*BILLED, *FREE, "QUEUED", "scheduled", "ACCEPTED", "ROUTED", "bounced", None]),
+        "direction": st.sampled_from(["outbound", "inbound", None]),
+        "channel": st.sampled_from(["sms", "whatsapp"]),
+        "price": st.one_of(st.none(), money),
+    }),
+    min_size=1, max_size=40,
+)  # fmt: skip
+
+
+def billing_reference(record: dict, sampled_channels: set[str]) -> str:
+    """How the contract counts one message's cost: priced, estimated or unpriced."""
+    status = (record["status"] or "").upper()
+    if status in NEVER_BILLED or is_inbound(record) or record["price"] is not None:
+        return "priced"  # its price, or 0: never billed
+    if status in NOT_YET_BILLED:
+        return "not_yet_billed"
+    return "estimated" if record["channel"] in sampled_channels else "unpriced"  # by a priced message of its channel
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_records)
+def test_costs_count_what_is_priced_estimated_or_left_out_like_a_naive_reference(records):
+    sampled = {r["channel"] for r in records if r["price"] is not None and (r["status"] or "").upper()
+               not in NEVER_BILLED | NOT_YET_BILLED and not is_inbound(r)}  # fmt: skip
+    kinds = [billing_reference(r, sampled) for r in records]
+    overall = sentlab.costs(messages(*records)).iloc[0]
+    left_out = kinds.count("not_yet_billed") + kinds.count("unpriced")
+    assert overall["priced"] == kinds.count("priced") and overall["estimated"] == kinds.count("estimated")
+    assert overall["not_yet_billed"] == kinds.count("not_yet_billed") and overall["unpriced"] == left_out
+    assert overall["unpriced_share"] == pytest.approx(left_out / len(records))
+    free = [r for r in records if (r["status"] or "").upper() in NEVER_BILLED or is_inbound(r)]
+    assert overall["never_billed"] == len(free)
+    billable_priced = [r for r, k in zip(records, kinds, strict=True) if k == "priced" and r not in free]
+    if not billable_priced and not kinds.count("estimated") and len(free) < len(records):
+        assert overall["method"] == "none" and np.isnan(overall["total"])  # unknown, not 0
+        return
+    expected = ("partial" if left_out else "estimate" if kinds.count("estimated") else "exact")
+    assert overall["method"] == expected
+    known = sum(r["price"] or 0.0 for r, k in zip(records, kinds, strict=True) if k == "priced")
+    if not kinds.count("estimated"):
+        assert overall["total"] == pytest.approx(known) and overall["total_low"] == overall["total_high"]
+    assert overall["total_low"] >= known - 1e-9  # what is known is paid whatever the rest costs
+
+
+def test_never_billed_messages_cost_0_with_or_without_a_price_and_never_weigh_on_an_estimate():
+    cell = {"channel": "sms", "region_code": "US", "template_category": "MARKETING"}
+    frame = messages({**cell, "status": "DELIVERED", "price": 0.02, "active_contact_price": 0.005},
+                     {**cell, "status": "DELIVERED", "price": 0.04, "active_contact_price": 0.005},
+                     {**cell, "status": "DELIVERED"},                      # estimated: the mean of the two, 0.035
+                     {**cell, "status": "BLOCKED", "price": 0.0, "active_contact_price": 0.0},
+                     {**cell, "status": "FILTERED"},                       # no price in the frame: still 0
+                     {**cell, "status": "CANCELLED"},
+                     {**cell, "status": "DELIVERED", "direction": "inbound"})  # fmt: skip
+    row = sentlab.costs(frame).iloc[0]
+    assert (row["priced"], row["never_billed"], row["estimated"], row["unpriced"]) == (6, 4, 1, 0)
+    assert row["method"] == "estimate" and row["inbound"] == 1
+    # The free messages are not a sample of the stratum's price: its mean stays (0.025 + 0.045) / 2.
+    assert row["total"] == pytest.approx(0.025 + 0.045 + 0.035)
+    assert row["cost_per_message"] == pytest.approx(row["total"] / 6)  # 6 outbound sends, 3 of them free
+    assert sentlab.price_sample(frame.assign(price=pd.NA), 10) == ["m0", "m1", "m2"]  # free ones are not drawn
+    blocked_only = sentlab.costs(frame.iloc[3:6]).iloc[0]
+    assert blocked_only["method"] == "exact" and blocked_only["total"] == 0.0  # exactly nothing to pay
+
+
+def test_pending_messages_are_not_billed_yet_left_out_and_said_so():
+    frame = messages({"status": "DELIVERED", "channel": "sms", "price": 0.02, "active_contact_price": 0.005},
+                     {"status": "QUEUED", "channel": "sms"}, {"status": "SCHEDULED", "channel": "sms"},
+                     {"status": "PROCESSED", "channel": "sms", "price": 0.03, "active_contact_price": 0.005})  # fmt: skip
+    row = sentlab.costs(frame).iloc[0]
+    assert (row["priced"], row["not_yet_billed"], row["unpriced"], row["estimated"]) == (2, 2, 2, 0)
+    assert row["method"] == "partial" and row["unpriced_share"] == 0.5
+    # Not counted as 0 per message either: the per-message figures are over the priced two.
+    assert row["total"] == pytest.approx(0.06) and row["cost_per_message"] == pytest.approx(0.03)
+    # Once processed a message is priced (and its details give the price): billable, so estimated.
+    processed = sentlab.costs(frame.assign(status=["DELIVERED", "PROCESSED", "ROUTED", "PROCESSED"],
+                                           price=[0.02, None, None, 0.03])).iloc[0]  # fmt: skip
+    assert (processed["estimated"], processed["unpriced"], processed["method"]) == (2, 0, "estimate")
 
 
 def test_cost_is_counted_once_per_message_never_from_activities():
@@ -109,6 +216,23 @@ def test_the_interval_adds_cell_variances_with_satterthwaite_degrees_of_freedom(
         _t_quantile(0.95, 1) * np.sqrt(v_a))
 
 
+def test_a_strata_variance_is_pooled_so_two_equal_prices_do_not_make_a_zero_width_interval():
+    utility = {"status": "DELIVERED", "channel": "sms", "template_category": "UTILITY", "active_contact_price": 0.0}
+    us, gb = {**utility, "region_code": "US"}, {**utility, "region_code": "GB"}
+    frame = messages({**us, "price": 0.01}, {**us, "price": 0.03}, us, us,                  # spread, mean 0.02
+                     {**gb, "price": 0.10}, {**gb, "price": 0.10}, gb, gb, gb)  # fmt: skip  # equal prices
+    out = sentlab.costs(frame, by="region_code").set_index("region_code")
+    # Relative spread of sms x UTILITY, pooled over its regions: (ss / mean^2) = 0.0002 / 0.02^2 = 0.5
+    # for US, 0 for GB, over 2 df: cv2 = 0.25. GB: the larger of cv2 * 0.10^2 = 0.0025 (2 df) and its
+    # own sms x GB spread, 0: 0.0025. US: the larger of cv2 * 0.02^2 = 0.0001 and sms x US's 0.0002 (1 df).
+    v_gb, v_us = 0.0025 * (3**2 / 2 + 3), 0.0002 * (2**2 / 2 + 2)
+    assert out.loc["GB", "total_high"] - out.loc["GB", "total"] == pytest.approx(_t_quantile(0.95, 2) * np.sqrt(v_gb))
+    assert out.loc["US", "total_high"] - out.loc["US", "total"] == pytest.approx(_t_quantile(0.95, 1) * np.sqrt(v_us))
+    overall = sentlab.costs(frame).iloc[0]
+    df = (v_gb + v_us) ** 2 / (v_gb**2 / 2 + v_us**2 / 1)
+    assert overall["total_high"] - overall["total"] == pytest.approx(_t_quantile(0.95, df) * np.sqrt(v_gb + v_us))
+
+
 @pytest.mark.parametrize(("nu", "expected"), [(1, 12.7062), (2, 4.3027), (3, 3.1824), (5, 2.5706), (10, 2.2281),
                                               (30, 2.0423), (120, 1.9799), (1e9, 1.9600)])  # fmt: skip
 def test_the_student_t_quantile_matches_the_tables(nu, expected):
@@ -134,7 +258,7 @@ def test_a_stratum_with_no_priced_message_falls_back_to_a_coarser_cell():
     assert out.loc["FR", "channel_cost"] == pytest.approx(0.05)
     assert (out.loc["US", "estimated"], out.loc["US", "unpriced"]) == (1, 2)
     overall = sentlab.costs(frame).iloc[0]
-    assert (overall["priced"], overall["estimated"], overall["unpriced"]) == (3, 2, 2)
+    assert (overall["priced"], overall["estimated"], overall["unpriced"], overall["method"]) == (3, 2, 2, "partial")
     assert overall["total"] == pytest.approx(0.15 + 0.03 + 0.05)
     assert overall["cost_per_message"] == pytest.approx(overall["total"] / 5)  # the unpriced left out
     assert overall["cost_per_delivered"] == pytest.approx(overall["total"] / 5)  # of both per-message figures
@@ -163,6 +287,8 @@ def test_messages_nothing_can_price_are_counted_in_unpriced_and_left_out():
     assert out.loc["whatsapp", "method"] == "none" and out.loc["whatsapp", "unpriced"] == 1
     assert out.loc["whatsapp", MONEY].isna().all()
     overall = sentlab.costs(frame).iloc[0]
+    # Not "exact": the total leaves a message out, and says how many and what share.
+    assert overall["method"] == "partial" and overall["unpriced_share"] == 0.5
     assert overall["unpriced"] == 1 and overall["total"] == pytest.approx(0.01)
     assert overall["cost_per_message"] == pytest.approx(0.01) and overall["cost_per_delivered"] == pytest.approx(0.01)
 

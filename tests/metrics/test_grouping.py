@@ -117,3 +117,34 @@ def test_a_bad_confidence_is_a_configuration_error(metric, confidence):
 def test_a_frame_that_is_not_a_messages_frame_is_a_configuration_error(metric):
     with pytest.raises(sentlab.ConfigurationError, match=r"needs the column\(s\).*lab.messages\(\)"):
         METRICS[metric](pd.DataFrame({"id": ["m1"]}))
+
+
+@pytest.mark.parametrize("metric", list(METRICS))
+def test_a_message_twice_is_refused_with_how_to_fix_it(metric):
+    frame = sample_frame()
+    twice = pd.concat([frame, frame.iloc[:2]], ignore_index=True)  # two pulls put together
+    with pytest.raises(sentlab.DuplicateMessagesError, match=r"2 rows repeat the id.*drop_duplicates\('id'") as caught:
+        METRICS[metric](twice)
+    assert isinstance(caught.value, sentlab.ConfigurationError) and caught.value.duplicates == 2
+    with pytest.raises(sentlab.DuplicateMessagesError):
+        getattr(twice.sent, metric)(by="channel")
+    # The fix it names gives the frame each message once, and the same figures.
+    pd.testing.assert_frame_equal(METRICS[metric](twice.drop_duplicates("id", keep="last"), by="channel"),
+                                  METRICS[metric](frame, by="channel"))  # fmt: skip
+
+
+@pytest.mark.parametrize("metric", list(METRICS))
+def test_activities_joined_to_messages_are_not_a_messages_frame(metric):
+    frame = sample_frame()
+    activities = sentlab.build_frame("activities", [
+        {"message_id": "m0", "status": s, "price": 0.01, "timestamp": "2026-11-02T08:00:00Z"}
+        for s in ("QUEUED", "SENT", "DELIVERED")
+    ])  # fmt: skip
+    joined = frame.merge(activities, left_on="id", right_on="message_id", suffixes=("", "_activity"))
+    with pytest.raises(sentlab.DuplicateMessagesError, match=r"joined to messages are not a messages frame"):
+        METRICS[metric](joined)
+
+
+def test_messages_without_an_id_are_not_duplicates_of_each_other():
+    frame = sample_frame().assign(id=None)
+    assert sentlab.delivery_rates(frame)["messages"].item() == len(frame)

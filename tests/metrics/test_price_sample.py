@@ -44,10 +44,22 @@ def test_strata_already_covered_by_priced_messages_are_skipped_or_topped_up():
 
 
 def test_null_strata_are_strata_and_each_message_is_drawn_once():
-    frame = messages({"status": "DELIVERED"}, {"status": "DELIVERED", "channel": "sms"}, {"status": "QUEUED"})
-    twice = pd.concat([frame, frame], ignore_index=True)  # the same messages twice
+    frame = messages({"status": "DELIVERED"}, {"status": "DELIVERED", "channel": "sms"}, {"status": "FAILED"},
+                     {"status": None})  # fmt: skip  # an unknown status may be billed: drawn
+    twice = pd.concat([frame, frame], ignore_index=True)  # the same messages twice: drawing counts nothing
     ids = sentlab.price_sample(twice, 5)
-    assert sorted(ids) == ["m0", "m1", "m2"]
+    assert sorted(ids) == ["m0", "m1", "m2", "m3"]
+
+
+def test_messages_whose_details_hold_no_price_to_learn_are_never_drawn():
+    billed = [{"status": s, "channel": "sms"} for s in ("SENT", "DELIVERED", "READ", "FAILED", "PROCESSED", "ROUTED")]
+    free = [{"status": s, "channel": "sms"} for s in ("BLOCKED", "FILTERED", "CANCELLED", "RECEIVED")]
+    waiting = [{"status": s, "channel": "sms"} for s in ("QUEUED", "ACCEPTED", "SCHEDULED")]
+    frame = messages(*billed, *free, *waiting, {"status": "DELIVERED", "channel": "sms", "direction": "inbound"})
+    assert sentlab.price_sample(frame, 100) == [f"m{i}" for i in range(len(billed))]
+    # Only billable priced messages cover a stratum: a priced BLOCKED one (at 0) does not.
+    covered = frame.assign(price=[None] * 6 + [0.0] * 4 + [None] * 4)
+    assert len(sentlab.price_sample(covered, 2)) == 2
 
 
 def test_strata_can_be_chosen():

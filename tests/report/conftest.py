@@ -28,12 +28,18 @@ def counted(world):
 
 
 @pytest.fixture(scope="module")
-def lab(world, counted, tmp_path_factory):
+def connected(world, counted, tmp_path_factory):
+    """The lab and its priced sample, taken first: once details="all" ran, the store prices every message."""
     with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
                          pacing=None, progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:
-        yield lab
+        yield lab, lab.messages(details="sample")
 
 
 @pytest.fixture(scope="module")
-def messages(lab):
-    return lab.messages(details="sample")
+def lab(connected):
+    return connected[0]
+
+
+@pytest.fixture(scope="module")
+def messages(connected):
+    return connected[1]

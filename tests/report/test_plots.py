@@ -92,3 +92,24 @@ def test_empty_metric_frames_still_plot():
                 sentlab.plot_costs(sentlab.costs(empty, by="channel")),
                 sentlab.plot_latency(sentlab.latency(empty, by="channel"))):
         fig.canvas.draw()
+
+
+def test_every_rate_plots_with_its_own_denominator_as_n():
+    frame = pd.DataFrame({"status": ["DELIVERED", "BLOCKED", "FILTERED", "SENT", "QUEUED", "RECEIVED"],
+                          "channel": "sms"})  # fmt: skip
+    rates = sentlab.delivery_rates(frame, by="channel")
+    for metric in ("blocked_rate", "dashboard_deliverability"):
+        ax = sentlab.plot_rates(rates, metric).axes[0]
+        assert ax.patches[0].get_width() == pytest.approx(rates[metric].item())
+        n = rates[f"{metric}_denominator"].item()
+        assert any(t.get_text().endswith(f"n={n:,}") for t in ax.texts)
+    assert (rates["blocked_rate_denominator"].item(), rates["dashboard_deliverability_denominator"].item()) == (4, 3)
+
+
+def test_volume_stacks_blocked_and_leaves_inbound_out():
+    frame = pd.DataFrame({"status": ["DELIVERED", "BLOCKED", "FILTERED", "CANCELLED", "RECEIVED"],
+                          "created_at": pd.Timestamp("2026-11-02", tz="UTC")})  # fmt: skip
+    ax = sentlab.plot_volume(sentlab.delivery_rates(frame, by="day")).axes[0]
+    heights = {bar.get_label(): bar.patches[0].get_height() for bar in ax.containers}
+    assert heights["blocked or filtered"] == 2 and heights["cancelled or unknown"] == 1
+    assert sum(heights.values()) == 4  # the inbound message is not an outbound outcome
