@@ -23,7 +23,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, dict
     transport = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
     with sentlab.connect(world.org_key, base_url="http://sim", transport=transport, pacing=None, progress=False,
                          cache_dir=tmp_path_factory.mktemp("store")) as lab:
-        frames = {"sample": lab.messages(details="sample")}
+        frames = {"sample": lab.messages(details="sample", source="events")}  # a server without the list
         frames["all"] = lab.messages(details="all")
         yield world, frames
 

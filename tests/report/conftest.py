@@ -29,10 +29,11 @@ def counted(world):
 
 @pytest.fixture(scope="module")
 def connected(world, counted, tmp_path_factory):
-    """The lab and its priced sample, taken first: once details="all" ran, the store prices every message."""
+    """The lab and the webhook-events path's priced sample (a server without the messages list),
+    taken first: once details="all" ran, the store prices every message."""
     with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
                          pacing=None, progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:
-        yield lab, lab.messages(details="sample")
+        yield lab, lab.messages(details="sample", source="events")
 
 
 @pytest.fixture(scope="module")
