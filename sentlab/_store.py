@@ -9,8 +9,9 @@ Freshness rules:
 
 - list resources (contacts, templates, webhooks, profiles, users) are re-fetched after
   ``list_ttl`` seconds (15 minutes by default);
-- message details and activities of a message in a final state (READ, FAILED, or DELIVERED
-  for longer than ``delivered_final_after``) are never re-fetched; others after ``record_ttl``;
+- message details and activities of a message in a final state (``FINAL_STATUSES``, or
+  DELIVERED for longer than ``delivered_final_after``) are never re-fetched; others after
+  ``record_ttl``;
 - webhook events: a sync stores every page as it arrives; an event read again replaces the
   stored version when it changed (a pending delivery has its outcome now). Each sync reads the
   newest page, the pages the store lacks (an interrupted sync resumes where it stopped) and the
