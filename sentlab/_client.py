@@ -71,6 +71,41 @@ class FanOutResult:
         return f"FanOutResult({len(self.results)} results, {len(self.failures)} failures)"
 
 
+#: Called with (id as given, record) as each answer of a fan-out arrives, on the client's event loop.
+OnResult = Callable[[str, Any], None]
+
+
+@dataclass
+class EventPage:
+    """One page of a webhook's events (newest first) and what the server said about the whole list.
+
+    ``total_count`` (None when the server does not say) fixes where each event stands in the
+    list counted from the oldest: see :meth:`positions`. ``page_size`` is the server's (what it
+    says it used, else what was asked).
+
+    >>> page = EventPage(number=2, events=[{"id": "e"}], total_count=150, has_more=False, page_size=100)
+    >>> page.positions()
+    [49]
+    """
+
+    number: int
+    events: list[Record]
+    total_count: int | None
+    has_more: bool
+    page_size: int
+
+    def positions(self) -> list[int] | None:
+        """Each event's place counted from the webhook's oldest event (0), or None without a total.
+
+        New events only ever join the top of the list, so an event keeps its place from one page
+        read to the next, whatever arrived in between.
+        """
+        if self.total_count is None or (self.has_more and len(self.events) != self.page_size):
+            return None  # no total, or pages not of the size they are said to be
+        top = self.total_count - 1 - (self.number - 1) * self.page_size
+        return [top - k for k in range(len(self.events))]
+
+
 class AsyncSentClient:
     """The async client: ``await`` its methods in a notebook cell or an asyncio program.
 
@@ -248,8 +283,12 @@ class AsyncSentClient:
         fetch: Callable[[str], Awaitable[Any]],
         description: str,
         progress: bool | None,
+        on_result: OnResult | None = None,
     ) -> FanOutResult:
-        """One request per distinct key, bounded and paced; failures are collected, never raised."""
+        """One request per distinct key, bounded and paced; failures are collected, never raised.
+
+        ``on_result(key, record)`` sees each success as it arrives (to store it at once).
+        """
         keys = list(dict.fromkeys(keys))
         results: dict[str, Any] = {}
         failures: dict[str, SentError] = {}
@@ -278,6 +317,8 @@ class AsyncSentClient:
                 else:
                     for key in by_normal[normal]:
                         results[key] = value
+                        if on_result is not None:
+                            on_result(key, value)
                 bar.update(1)
 
             try:
@@ -585,9 +626,9 @@ class AsyncSentClient:
     ) -> tuple[list[Record], bool]:
         """One page of a webhook's events (newest first) and whether more pages follow.
 
-        The building block of incremental sync: read pages until one holds an event already
-        stored. Events that arrive while paging shift older ones to later pages, so a reader
-        may see an event twice (deduplicate by ``id``) but never misses one.
+        Events that arrive while paging shift older ones to later pages, so a reader may see an
+        event twice (deduplicate by ``id``) but never misses one. ``webhook_events_pages`` reads
+        several at once and says where each event stands (what the store's sync uses).
 
         >>> events, more = await client.webhook_events_page(webhook_id, page=1)
         """
@@ -605,6 +646,58 @@ class AsyncSentClient:
         else:
             more = len(parsed.items) == page_size
         return _tagged(parsed.items, self.profile_id, {"webhook_id": wid}), more
+
+    async def webhook_events_pages(
+        self,
+        webhook_id: str,
+        pages: Iterable[int],
+        *,
+        page_size: int = 100,
+        on_page: Callable[[EventPage], None] | None = None,
+        progress: bool | None = None,
+    ) -> list[EventPage]:
+        """Chosen pages of a webhook's events, fetched concurrently (bounded, paced), in the order given.
+
+        ``on_page`` sees each page as it arrives (on the client's loop), so a caller can store it
+        at once: an interrupted pull keeps every page that arrived. Each page says the list's
+        ``total_count`` when the server does, which places its events (``EventPage.positions``).
+
+        >>> [first] = await client.webhook_events_pages(webhook_id, [1])
+        >>> first.total_count, len(first.events)
+        """
+        check_page_size(page_size)
+        numbers = list(dict.fromkeys(pages))
+        if any(not isinstance(n, int) or n < 1 for n in numbers):
+            raise ConfigurationError(f"pages must be numbers from 1 up, got {numbers!r}")
+        wid = check_uuid(webhook_id, "webhook_id")
+        got: dict[int, EventPage] = {}
+
+        with self._bar("events", progress, unit="page") as bar:
+            bar.add_total(len(numbers))
+
+            async def one(number: int) -> None:
+                reply = await self._call("GET", f"/v3/webhooks/{wid}/events",
+                                         params={"page": number, "page_size": page_size})  # fmt: skip
+                parsed = parse_page(reply.data, "events", page_size=page_size, meta=reply.meta)
+                if parsed.has_more is not None:
+                    more = bool(parsed.has_more)
+                elif parsed.total_pages is not None:
+                    more = number < parsed.total_pages
+                else:
+                    more = len(parsed.items) == page_size
+                page = EventPage(number, _tagged(parsed.items, self.profile_id, {"webhook_id": wid}),
+                                 parsed.total_count, more, _served_page_size(reply.data) or page_size)  # fmt: skip
+                got[number] = page
+                if on_page is not None:
+                    on_page(page)
+                bar.update(1)
+
+            try:
+                await bounded_map(numbers, one, concurrency=self.limits.concurrency)
+            except BaseException:
+                self._keep_partial([e for n in numbers if n in got for e in got[n].events])
+                raise
+        return [got[n] for n in numbers]
 
     async def _events_of_all_webhooks(
         self, params: dict[str, Any], page_size: int, progress: bool | None, bar: Bar
@@ -730,25 +823,31 @@ class AsyncSentClient:
         reply = await self._call("POST", path, json_body=_sandbox(sandbox) or {}, idempotency_key=idempotency_key)
         return reply.data
 
-    async def messages_details(self, message_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+    async def messages_details(self, message_ids: Iterable[str], *, progress: bool | None = None,
+                               on_result: OnResult | None = None) -> FanOutResult:  # fmt: skip
         """Details of many messages, one request each (bounded, paced); duplicates fetched once.
+
+        ``on_result(message_id, details)`` is called as each answer arrives (on the client's loop).
 
         >>> out = await client.messages_details(ids)
         >>> out.results[ids[0]]["price"], out.failures
         """
         return await self._fan_out(
             message_ids, lambda m: check_uuid(m, "message_id"),
-            lambda mid: self._get(f"/v3/messages/{mid}"), "message details", progress,
+            lambda mid: self._get(f"/v3/messages/{mid}"), "message details", progress, on_result,
         )
 
-    async def activities_many(self, message_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+    async def activities_many(self, message_ids: Iterable[str], *, progress: bool | None = None,
+                              on_result: OnResult | None = None) -> FanOutResult:  # fmt: skip
         """Activity timelines of many messages: ``results[message_id]`` is a list of activities.
+
+        ``on_result(message_id, activities)`` is called as each timeline arrives.
 
         >>> out = await client.activities_many(ids)
         """
         return await self._fan_out(
             message_ids, lambda m: check_uuid(m, "message_id"),
-            self.message_activities, "message activities", progress,
+            self.message_activities, "message activities", progress, on_result,
         )
 
     async def send(
@@ -805,14 +904,17 @@ class AsyncSentClient:
         """
         return await self._get(f"/v3/numbers/lookup/{quote(check_phone(phone_number))}")
 
-    async def lookup_numbers(self, phone_numbers: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+    async def lookup_numbers(self, phone_numbers: Iterable[str], *, progress: bool | None = None,
+                             on_result: OnResult | None = None) -> FanOutResult:  # fmt: skip
         """Look up many numbers; malformed ones fail locally (ConfigurationError), without a request.
+
+        ``on_result(number, lookup)`` is called as each answer arrives.
 
         >>> out = await client.lookup_numbers(["+14155551234", "+442071838750"])
         """
         return await self._fan_out(
             phone_numbers, check_phone,
-            lambda e164: self._get(f"/v3/numbers/lookup/{quote(e164)}"), "number lookups", progress,
+            lambda e164: self._get(f"/v3/numbers/lookup/{quote(e164)}"), "number lookups", progress, on_result,
         )
 
     # -- voice ----------------------------------------------------------------------------------
@@ -874,6 +976,13 @@ def describe(client: AsyncSentClient) -> str:
 
 def _items(data: Any, key: str) -> list[Record]:
     return parse_page(data, key, page_size=100).items
+
+
+def _served_page_size(data: Any) -> int | None:
+    """The page size a list response says it used (``pagination.page_size``), if it says."""
+    pagination = data.get("pagination") if isinstance(data, dict) else None
+    size = pagination.get("page_size", pagination.get("pageSize")) if isinstance(pagination, dict) else None
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 0 else None
 
 
 def _sandbox(sandbox: bool) -> dict[str, Any]:

@@ -53,12 +53,14 @@ STATUS_TIME_COLUMNS: dict[str, str] = {
     "CANCELLED": "cancelled_at",
     "RECEIVED": "received_at",
 }
-# Order used to break ties between events with the same timestamp (later = more advanced).
+# Order used to break ties between events with the same timestamp (later = more advanced): the
+# SDK's lifecycle order, the statuses that end one last (RECEIVED is inbound: it has no other).
 _STATUS_RANK: dict[str, int] = {
-    "QUEUED": 0, "SCHEDULED": 1, "ACCEPTED": 2, "PROCESSED": 3, "ROUTED": 4,
-    "SENT": 5, "DELIVERED": 6, "READ": 7, "FAILED": 8, "FILTERED": 8, "BLOCKED": 8, "CANCELLED": 8,
-    "RECEIVED": 8,
+    "QUEUED": 0, "ACCEPTED": 1, "SCHEDULED": 2, "PROCESSED": 3, "ROUTED": 4,
+    "SENT": 5, "DELIVERED": 6, "READ": 7, "FAILED": 8,
+    "FILTERED": 9, "BLOCKED": 9, "CANCELLED": 9, "RECEIVED": 9,
 }  # fmt: skip
+INBOUND_EVENT = "message.received"
 
 
 # --------------------------------------------------------------------------- converters
@@ -353,8 +355,10 @@ def _prepare_webhooks(records: list, cols: tuple[Column, ...]) -> dict[str, list
     return values
 
 
+# The SDK's MessageEventPayload, then what its InboundMessageEventPayload (message.received) adds.
 _PAYLOAD_FIELDS = ("message_id", "message_status", "channel", "template_id", "template_name",
-                   "outbound_number", "updated_at", "account_id", "body", "reason_code", "reason")  # fmt: skip
+                   "outbound_number", "updated_at", "account_id", "body", "reason_code", "reason",
+                   "scheduled_at", "schedule_reason", "inbound_number", "received_at", "text")  # fmt: skip
 _ENVELOPE_FIELDS = {"field": "field", "event": "event", "timestamp": "event_timestamp",
                     "request_id": "request_id"}  # fmt: skip
 _ENVELOPE_SKIP = frozenset({"payload", "valueKind"})  # valueKind: the docs' serialization artefact
@@ -1196,8 +1200,11 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
     """The messages frame from a webhook_events frame alone: no per-message request.
 
     Latest status per message (by the time the status changed, ties broken by status order),
-    channel, template, the time of each status, and the region parsed from the recipient
-    number. ``templates`` (a templates frame), when given, fills ``template_category``.
+    channel, template, the time of each status, and the region parsed from the contact's
+    number. ``message.received`` events are inbound messages (direction "inbound", the phone
+    their ``inbound_number``, the body their ``text``); every other message event is about an
+    outbound message. The reason (FAILED, FILTERED, BLOCKED) is that of the latest status.
+    ``templates`` (a templates frame), when given, fills ``template_category``.
 
     >>> events = lab.webhook_events()
     >>> messages_from_events(events).status.value_counts()
@@ -1207,21 +1214,26 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
     ev = events[events["message_id"].notna()]
     if ev.empty:
         return empty_frame("messages")
+    inbound = _is_inbound(ev)
     # When the status changed; fall back to the emit time, then the delivery row's creation.
-    when = ev["updated_at"].fillna(ev["event_timestamp"]).fillna(ev["created_at"])
+    when = ev["updated_at"].fillna(ev["received_at"]).fillna(ev["event_timestamp"]).fillna(ev["created_at"])
     status = ev["message_status"].astype(object).where(ev["message_status"].notna(),
                                                        _status_from_event_type(ev["event_type"]))
+    status = status.where(~inbound | status.notna(), "RECEIVED")
+    # An inbound payload's outbound_number is the account's own number: the contact's is inbound_number.
+    phone = ev["outbound_number"].astype(object).where(~inbound, ev["inbound_number"].astype(object))
     work = pd.DataFrame({
         "id": ev["message_id"].to_numpy(),
         "status": status.to_numpy(),
         "when": when.to_numpy(),
         "rank": _status_rank(status),
+        "direction": np.where(inbound, "inbound", "outbound"),
         "channel": ev["channel"].to_numpy(),
         "template_id": ev["template_id"].to_numpy(),
         "template_name": ev["template_name"].to_numpy(),
-        "phone": ev["outbound_number"].to_numpy(),
+        "phone": phone.to_numpy(),
         "account_id": ev["account_id"].to_numpy(),
-        "body": ev["body"].to_numpy(),
+        "body": ev["body"].fillna(ev["text"]).to_numpy(),
         "reason_code": ev["reason_code"].to_numpy(),
         "reason": ev["reason"].to_numpy(),
         "profile_id": ev["profile_id"].to_numpy(),
@@ -1229,8 +1241,13 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
     work = work.sort_values(["id", "when", "rank"], kind="stable", na_position="first")
     grouped = work.groupby("id", sort=False)
     latest = grouped.tail(1).set_index("id")
+    # The reason belongs to the status that carries it: a resent message that was delivered in
+    # the end keeps no reason from its failed attempt.
+    of_latest = work["status"].to_numpy() == latest["status"].reindex(work["id"]).to_numpy()
+    work["reason_code"] = work["reason_code"].where(of_latest)
+    work["reason"] = work["reason"].where(of_latest)
     # Fields an event may leave empty take the last non-null value seen for the message.
-    filled = grouped[["channel", "template_id", "template_name", "phone", "account_id", "body",
+    filled = grouped[["direction", "channel", "template_id", "template_name", "phone", "account_id", "body",
                       "reason_code", "reason", "profile_id"]].last()  # fmt: skip
     times = work[work["status"].isin(list(STATUS_TIME_COLUMNS))].groupby(["id", "status"])["when"].min()
     created = grouped["when"].min()
@@ -1238,7 +1255,8 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
     out = pd.DataFrame(index=index)
     out["id"] = index.to_numpy()
     out["customer_id"] = filled["account_id"].reindex(index).to_numpy()
-    for column in ("channel", "template_id", "template_name", "phone", "body", "reason_code", "reason", "profile_id"):
+    for column in ("direction", "channel", "template_id", "template_name", "phone", "body", "reason_code", "reason",
+                   "profile_id"):  # fmt: skip
         out[column] = filled[column].reindex(index).to_numpy()
     out["status"] = latest["status"].to_numpy()
     out["updated_at"] = latest["when"].to_numpy()
@@ -1257,6 +1275,14 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
         categories = templates.drop_duplicates("id").set_index("id")["category"].astype(object)
         frame["template_category"] = pd.Categorical(frame["template_id"].astype(object).map(categories))
     return frame
+
+
+def _is_inbound(events: pd.DataFrame) -> np.ndarray:
+    """Rows of webhook events about an inbound message: ``message.received`` (delivery row or envelope)."""
+    inbound = np.zeros(len(events), dtype=bool)
+    for column in ("event_type", "event"):
+        inbound |= (events[column].astype(object) == INBOUND_EVENT).to_numpy(dtype=bool)
+    return inbound
 
 
 def _status_from_event_type(event_types: pd.Series) -> pd.Series:

@@ -165,8 +165,13 @@ def test_a_time_window_limits_the_per_message_requests(world, lab, counted):
     recent = lab.messages(since=since, details="all", source="events")
     assert len(recent) == 20 and (recent.created_at >= since).all()
     assert len([p for p in counted.paths if p.startswith("/v3/messages/")]) == 20
-    released = recent.status.astype(str) != "SCHEDULED"  # a held send has no price until released
-    assert recent.price[released].notna().all() and recent.price[~released].isna().all()
+    # Every message the API has priced has its exact price; one still held (SCHEDULED, or QUEUED)
+    # has no price yet: the API shows it from PROCESSED on.
+    ledger = world.ledger(as_of=world.clock.now()).set_index("message_id").loc[recent.id]
+    held = recent.status.isin(["QUEUED", "SCHEDULED"]).to_numpy()
+    assert held.any() and recent.price[held].isna().all() and recent.price[~held].notna().all()
+    assert (recent.price[~held].round(4).to_numpy() == ledger.price[~held].to_numpy()).all()
+    assert (recent.status.astype(str).to_numpy() == ledger.status.astype(str).to_numpy()).all()
 
 
 def test_failed_lookups_warn_at_the_callers_line(lab):

@@ -55,6 +55,22 @@ def event(message_id="m1", status="DELIVERED", updated_at="2026-04-08T13:55:02.1
     }  # fmt: skip
 
 
+def inbound_event(message_id="in1", received_at="2026-04-08T14:10:00+00:00", event_id="e-in", text="Yes please",
+                  contact="+447700900123", ours="+14155550100", field="message"):  # fmt: skip
+    """A ``message.received`` row: the SDK's InboundMessageEventPayload (``outbound_number`` is *our* number)."""
+    payload = {"message_id": message_id, "inbound_number": contact, "outbound_number": ours,
+               "received_at": received_at, "updated_at": received_at,
+               "account_id": "550e8400-e29b-41d4-a716-446655440000", "channel": "sms", "text": text}  # fmt: skip
+    return {
+        "id": event_id, "event_type": "message.received",
+        "event_data": {"field": field, "event": "message.received", "timestamp": received_at,
+                       "request_id": "req_2", "payload": payload},
+        "delivery_status": "delivered", "http_status_code": 200, "response_body": None,
+        "delivery_attempts": 1, "error_message": None, "created_at": received_at,
+        "processing_started_at": received_at, "processing_completed_at": received_at,
+    }  # fmt: skip
+
+
 # data-models.md's older shape.
 EVENT_OLD_SHAPE = {
     "id": "e-old", "webhook_id": "w1", "event_type": "message.sent",

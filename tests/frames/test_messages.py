@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sentlab._frames import build_frame, merge_message_details, messages_from_events
+from sentlab._frames import _build_slow, build_frame, merge_message_details, messages_from_events
 from sentlab._schemas import columns
 
-from .examples import EVENT_DEGENERATE, MESSAGE, TEMPLATE, event
+from .examples import EVENT_DEGENERATE, MESSAGE, TEMPLATE, event, inbound_event
 
 MID = MESSAGE["id"]
 
@@ -91,3 +91,80 @@ def test_merge_into_empty_and_with_nothing():
     empty = messages_from_events(events_frame())
     assert merge_message_details(empty, [MESSAGE]).source.tolist() == ["details"]
     assert merge_message_details(empty, []).empty
+
+
+def test_an_inbound_message_is_a_row_of_its_own_with_the_contacts_number():
+    ev = events_frame(inbound_event(), event("m1", "DELIVERED", "2026-04-08T14:00:00+00:00", "e1"))
+    msgs = messages_from_events(ev).set_index("id")
+    row = msgs.loc["in1"]
+    assert (row.direction, row.status, row.body) == ("inbound", "RECEIVED", "Yes please")
+    # the payload's outbound_number is the account's own number: the contact's is inbound_number
+    assert (row.phone, row.region_code) == ("+447700900123", "GB")
+    assert row.created_at == row.updated_at == pd.Timestamp("2026-04-08T14:10:00Z")
+    assert pd.isna(row.template_id) and pd.isna(row.price)
+    assert msgs.loc["m1", "direction"] == "outbound" and msgs.loc["m1", "phone"] == "+14155551234"
+
+
+def test_the_sdks_family_name_and_the_2024_docs_name_read_alike():
+    sdk = messages_from_events(events_frame(inbound_event(field="message")))
+    docs = messages_from_events(events_frame(inbound_event(field="messages")))
+    pd.testing.assert_frame_equal(sdk, docs)
+
+
+def test_the_inbound_payload_and_a_hold_are_flattened_into_the_events_frame():
+    held = event("m1", "SCHEDULED", "2026-04-08T10:00:00+00:00", "s1", scheduled_at="2026-04-08T22:00:00+00:00",
+                 schedule_reason="quiet_hours", agent_id="a-1")  # fmt: skip
+    for build in (build_frame, _build_slow):  # the Arrow reader and the general one agree
+        frame = build("webhook_events", [inbound_event(), held]).set_index("id")
+        inbound = frame.loc["e-in"]
+        assert (inbound.inbound_number, inbound.outbound_number, inbound.text) == ("+447700900123", "+14155550100",
+                                                                                    "Yes please")  # fmt: skip
+        assert inbound.received_at == pd.Timestamp("2026-04-08T14:10:00Z") and inbound.field == "message"
+        assert frame.loc["s1", "scheduled_at"] == pd.Timestamp("2026-04-08T22:00:00Z")
+        assert frame.loc["s1", "schedule_reason"] == "quiet_hours" and frame.loc["s1", "payload_agent_id"] == "a-1"
+        for column in columns("webhook_events"):
+            assert str(frame.reset_index()[column.name].dtype) == column.dtype, column.name
+
+
+def test_a_send_stopped_by_the_platform_has_its_reason():
+    ev = events_frame(
+        event("f1", "QUEUED", "2026-04-08T10:00:00+00:00", "a"),
+        event("f1", "PROCESSED", "2026-04-08T10:00:01+00:00", "b"),
+        event("f1", "FILTERED", "2026-04-08T10:00:01.2+00:00", "c", reason_code="BUSINESS_004",
+              reason="The contact has opted out of messaging"),
+        event("b1", "QUEUED", "2026-04-08T10:00:00+00:00", "d"),
+        event("b1", "BLOCKED", "2026-04-08T10:00:00.3+00:00", "e", reason_code="BUSINESS_030",
+              reason="No active 10DLC campaign covers US SMS from this sender"),
+    )  # fmt: skip
+    msgs = messages_from_events(ev).set_index("id")
+    assert msgs.loc["f1", ["status", "reason_code"]].tolist() == ["FILTERED", "BUSINESS_004"]
+    assert msgs.loc["b1", ["status", "reason_code"]].tolist() == ["BLOCKED", "BUSINESS_030"]
+
+
+def test_a_hold_moved_by_quiet_hours_then_released_ends_as_sent():
+    ev = events_frame(
+        event("h1", "QUEUED", "2026-04-08T10:00:00+00:00", "a"),
+        event("h1", "SCHEDULED", "2026-04-08T10:00:00.2+00:00", "b", schedule_reason="scheduled"),
+        event("h1", "SCHEDULED", "2026-04-08T22:00:00+00:00", "c", schedule_reason="quiet_hours"),  # moved
+        event("h1", "PROCESSED", "2026-04-09T08:00:01+00:00", "d"),
+        event("h1", "ROUTED", "2026-04-09T08:00:01.5+00:00", "e"),
+        event("h1", "SENT", "2026-04-09T08:00:03+00:00", "f"),
+        event("c1", "QUEUED", "2026-04-08T10:00:00+00:00", "g"),
+        event("c1", "SCHEDULED", "2026-04-08T10:00:00.2+00:00", "h"),
+        event("c1", "CANCELLED", "2026-04-08T12:00:00+00:00", "i"),
+    )  # fmt: skip
+    msgs = messages_from_events(ev).set_index("id")
+    assert msgs.loc["h1", "status"] == "SENT" and msgs.loc["h1", "sent_at"] == pd.Timestamp("2026-04-09T08:00:03Z")
+    assert msgs.loc["h1", "created_at"] == pd.Timestamp("2026-04-08T10:00:00Z")
+    assert msgs.loc["c1", "status"] == "CANCELLED" and pd.isna(msgs.loc["c1", "reason_code"])
+
+
+def test_a_resent_message_keeps_no_reason_from_its_failed_attempt():
+    ev = events_frame(
+        event("r1", "FAILED", "2026-04-08T10:00:05+00:00", "a", reason_code="DELIVERY_001", reason="Unreachable"),
+        event("r1", "QUEUED", "2026-04-08T11:00:00+00:00", "b"),
+        event("r1", "DELIVERED", "2026-04-08T11:00:09+00:00", "c"),
+    )  # fmt: skip
+    row = messages_from_events(ev).set_index("id").loc["r1"]
+    assert row.status == "DELIVERED" and pd.isna(row.reason_code) and pd.isna(row.reason)
+    assert row.failed_at == pd.Timestamp("2026-04-08T10:00:05Z")  # the attempt still shows in its time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sentlab._store import NullStore, Store, default_store_dir, message_state
+from sentlab._store import NullStore, Store, default_store_dir, event_pending, message_state
 
 from .examples import ACTIVITIES, MESSAGE
 
@@ -68,6 +69,14 @@ def test_final_messages_are_never_stale_others_follow_the_ttl(store, clock):
         "read", "failed", "fresh-delivered"}  # DELIVERED long enough ago is final
 
 
+def test_every_status_that_ends_a_lifecycle_is_final(tmp_path):
+    # the SDK's terminal statuses: nothing follows them, so their details are never fetched again
+    ended = ["READ", "FAILED", "FILTERED", "BLOCKED", "CANCELLED", "RECEIVED"]
+    store = Store(tmp_path, base_url="http://x", account_id="a", record_ttl=0)
+    store.put_records("message", {s: detail(s) for s in [*ended, "SCHEDULED", "ROUTED"]}, state=message_state)
+    assert set(store.get_records("message", [*ended, "SCHEDULED", "ROUTED"])) == set(ended)
+
+
 def test_activity_state_uses_the_newest_timestamp_not_list_order():
     shuffled = list(reversed(ACTIVITIES["activities"]))
     assert message_state(shuffled)[0] == "DELIVERED"
@@ -75,7 +84,7 @@ def test_activity_state_uses_the_newest_timestamp_not_list_order():
     assert message_state([]) == (None, None)
 
 
-def test_events_are_append_only_and_only_complete_syncs_are_known(store, clock):
+def test_events_are_stored_by_id_and_only_complete_syncs_are_known(store, clock):
     assert store.add_events("w1", [{"id": "e1", "created_at": "2026-01-01"}, {"id": "e2"}]) == 2
     assert store.add_events("w1", [{"id": "e2"}, {"id": "e3"}]) == 1
     assert store.event_ids("w1") == set()  # not confirmed until the sync completes
@@ -85,6 +94,68 @@ def test_events_are_append_only_and_only_complete_syncs_are_known(store, clock):
     clock.now += 61
     assert not store.synced_recently("w1")
     assert [e["id"] for e in store.events("w1")] == ["e2", "e3", "e1"]  # by created_at (nulls first), id
+
+
+def pending_event(event_id: str, created: str = "2027-01-15T08:00:00+00:00", **fields) -> dict:
+    return {"id": event_id, "created_at": created, "delivery_status": "pending", "delivery_attempts": 1,
+            "http_status_code": None, "processing_started_at": created, "processing_completed_at": None, **fields}  # fmt: skip
+
+
+def test_a_changed_event_replaces_the_stored_one_and_pending_ones_are_listed(store, clock):
+    clock.now = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+    first = store.put_events("w1", [pending_event("e1"), pending_event("e2", "2026-01-01T00:00:00+00:00")], [1, 0])
+    assert (first.added, first.updated) == (2, 0)
+    assert store.pending_events("w1") == [(1, 1_800_000_000.0)]  # e2 is older than pending_event_age
+    settled = {**pending_event("e1"), "delivery_status": "delivered", "http_status_code": 200,
+               "delivery_attempts": 3, "processing_completed_at": "2027-01-15T08:05:30+00:00"}  # fmt: skip
+    again = store.put_events("w1", [settled, pending_event("e2", "2026-01-01T00:00:00+00:00")])
+    assert (again.added, again.updated) == (0, 1)  # e2 did not change: left as it was
+    [e1] = [e for e in store.events("w1") if e["id"] == "e1"]
+    assert e1["delivery_status"] == "delivered" and e1["delivery_attempts"] == 3
+    assert store.pending_events("w1") == [] and store.event_positions("w1", ["e1", "e2"]) == {"e1": 1, "e2": 0}
+    assert len(store.events("w1")) == 2
+
+
+def test_event_positions_runs_shifts_and_forgetting(store):
+    store.put_events("w1", [{"id": f"e{p}"} for p in (9, 8, 7, 3, 2, 0)], [9, 8, 7, 3, 2, 0])
+    assert store.event_coverage("w1") == [(0, 0), (2, 3), (7, 9)]
+    store.put_events("w1", [{"id": "x"}], [3])  # two events at one place: no run grows from it
+    assert store.event_coverage("w1") == [(0, 0), (2, 3), (7, 9)]
+    store.forget_event_positions("w1")
+    store.put_events("w1", [{"id": f"e{p}"} for p in (9, 8, 7, 3, 2, 0)], [9, 8, 7, 3, 2, 0])
+    store.shift_event_positions("w1", -2)  # the server dropped its two oldest events
+    assert store.event_coverage("w1") == [(0, 1), (5, 7)]
+    assert store.event_positions("w1", ["e0", "e2"]) == {"e2": 0}  # e0 is no longer on the list
+    store.forget_event_positions("w1")
+    assert store.event_coverage("w1") == [] and len(store.events("w1")) == 7
+
+
+def test_a_delivery_is_pending_until_it_has_its_outcome():
+    assert event_pending(pending_event("e")) and event_pending({"status": "retrying"})
+    assert not event_pending({"delivery_status": "delivered", "processing_completed_at": None})
+    assert not event_pending({"delivery_status": "FAILED"})
+    # no status: the endpoint shape says whether processing completed; the old shape says nothing
+    assert event_pending({"processing_completed_at": None}) and not event_pending({"id": "e"})
+    assert not event_pending({"delivery_status": "abandoned", "processing_completed_at": "2026-01-01T00:00:00Z"})
+
+
+def test_a_store_file_from_before_event_positions_is_upgraded_in_place(tmp_path):
+    db = sqlite3.connect(tmp_path / "store.sqlite3")
+    db.executescript("""
+        CREATE TABLE events (scope TEXT NOT NULL, webhook_id TEXT NOT NULL, id TEXT NOT NULL, created_at TEXT,
+            body TEXT NOT NULL, fetched_at REAL NOT NULL, confirmed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (scope, webhook_id, id));
+    """)
+    scope = "http://sim#acct#"
+    for event in (pending_event("e1"), {**pending_event("e2"), "delivery_status": "delivered"}):
+        db.execute("INSERT INTO events VALUES (?, 'w1', ?, ?, ?, 0, 1)",
+                   (scope, event["id"], event["created_at"], json.dumps(event)))  # fmt: skip
+    db.commit()
+    db.close()
+    store = Store(tmp_path, base_url="http://sim", account_id="acct", clock=lambda: 1_800_000_000.0)
+    assert [e["id"] for e in store.events("w1")] == ["e1", "e2"]
+    assert store.pending_events("w1") == [(None, 1_800_000_000.0)]  # known pending, no position yet
+    assert store.event_coverage("w1") == [] and store.event_ids("w1") == {"e1", "e2"}
 
 
 def test_scopes_are_separate_and_clear_empties_only_one(tmp_path, store):
