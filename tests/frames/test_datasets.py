@@ -319,11 +319,11 @@ def test_per_message_answers_are_stored_as_they_arrive_and_a_rerun_fetches_only_
 
     client.messages_details = cut_off
     with pytest.raises(KeyboardInterrupt):
-        ds.with_details(client, store, ds.messages(client, store, details="none"), ids)
+        ds.with_details(client, store, ds.messages(client, store, details="none", source="events"), ids)
     assert len(store.get_records("message", ids)) == 70  # every answer that arrived was kept
     asked = []
     client.messages_details = lambda wanted, on_result=None: asked.extend(wanted) or real(wanted, on_result)
-    frame = ds.with_details(client, store, ds.messages(client, store, details="none"), ids)
+    frame = ds.with_details(client, store, ds.messages(client, store, details="none", source="events"), ids)
     assert asked == ids[70:] and set(ids) <= set(frame.id)
 
 
@@ -334,7 +334,7 @@ def test_a_store_that_cannot_be_written_is_warned_about_once_and_the_pull_goes_o
     monkeypatch.setattr(store, "put_records", full_disk)
     ids = [f"m-{k}" for k in range(50)]
     with pytest.warns(UserWarning, match="could not be written") as caught:
-        frame = ds.with_details(FakeClient(), store, ds.messages(FakeClient(), store, details="none"), ids)
+        frame = ds.with_details(FakeClient(), store, ds.messages(FakeClient(), store, details="none", source="events"), ids)
     assert len(caught) == 1 and set(ids) <= set(frame.id)
 
 
