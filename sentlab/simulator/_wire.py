@@ -7,6 +7,7 @@ clock: a status or event shows once its time has come.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,15 +51,37 @@ __all__ = ["activities", "contact", "event", "iso", "message", "message_summary"
            "webhook"]
 
 
+_DAYS: dict[int, str] = {}  # day number since the epoch -> "YYYY-MM-DDT"
+
+
 def iso(ts: float | None) -> str | None:
     """Epoch seconds as the API's ISO-8601 UTC timestamp; None (or NaN) stays None.
 
-    >>> iso(0.0)
-    '1970-01-01T00:00:00+00:00'
+    The same text as ``datetime.fromtimestamp(ts, UTC).isoformat()`` (microseconds rounded half
+    to even, left out when zero), written with integer arithmetic and a cache of dates: a page of
+    100 messages writes some 800 timestamps.
+
+    >>> iso(0.0), iso(1775649600.25)
+    ('1970-01-01T00:00:00+00:00', '2026-04-08T12:00:00.250000+00:00')
     """
     if ts is None or ts != ts:  # None or NaN
         return None
-    return datetime.fromtimestamp(ts, tz=UTC).isoformat()
+    frac, whole = math.modf(ts)
+    micros = round(frac * 1e6)
+    seconds = int(whole)
+    if micros >= 1_000_000:
+        seconds, micros = seconds + 1, micros - 1_000_000
+    elif micros < 0:
+        seconds, micros = seconds - 1, micros + 1_000_000
+    day, second = divmod(seconds, 86400)
+    date = _DAYS.get(day)
+    if date is None:
+        date = _DAYS[day] = datetime.fromtimestamp(day * 86400, tz=UTC).strftime("%Y-%m-%dT")
+    hour, rest = divmod(second, 3600)
+    minute, sec = divmod(rest, 60)
+    if micros:
+        return f"{date}{hour:02d}:{minute:02d}:{sec:02d}.{micros:06d}+00:00"
+    return f"{date}{hour:02d}:{minute:02d}:{sec:02d}+00:00"
 
 
 def contact(records: Records, i: int, viewer: int) -> dict[str, Any]:
