@@ -47,11 +47,19 @@ _EXPORTS: dict[str, str] = {
     "price_sample": "sentlab._metrics",
     "wilson_interval": "sentlab._metrics",
     "DuplicateMessagesError": "sentlab._metrics",
+    # analysis: honest comparisons, time to a stage with the in-flight counted, what changed
+    "compare": "sentlab._compare",
+    "time_to": "sentlab._survival",
+    "survival_curve": "sentlab._survival",
+    "anomalies": "sentlab._anomalies",
     # plots (each takes a metric frame and returns a matplotlib Figure)
     "plot_rates": "sentlab._plots",
     "plot_costs": "sentlab._plots",
     "plot_latency": "sentlab._plots",
     "plot_volume": "sentlab._plots",
+    "plot_comparisons": "sentlab._analysis_plots",
+    "plot_time_to": "sentlab._analysis_plots",
+    "plot_anomalies": "sentlab._analysis_plots",
     # the report
     "build_report": "sentlab._report",
     "Report": "sentlab._report",
