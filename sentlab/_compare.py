@@ -88,10 +88,7 @@ def compare(messages: pd.DataFrame, by: str = "template_name", metric: str = "de
     rows = []
     for g, b in pairs:
         s, t = stats.loc[g], stats.loc[b]
-        if values is None:
-            row = _rate_row(s, t, z)
-        else:
-            row = _mean_row(s, t, confidence)
+        row = _rate_row(s, t, z) if values is None else _mean_row(s, t, confidence)
         rows.append({by: g, "baseline": b, **row})
     out = pd.DataFrame(rows, columns=[by, *COLUMNS[1:]])
     if sequential and len(out):

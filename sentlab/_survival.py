@@ -156,7 +156,7 @@ def _durations(messages: pd.DataFrame, stage: str, by: metrics.By, at: object,
     if stage not in metrics.LATENCY_STAGES:
         raise ConfigurationError(f"stage must be one of {', '.join(STAGES)}, not {stage!r}")
     column = metrics.LATENCY_STAGES[stage]
-    keys, names = metrics._keyed(messages, by, ["status", "created_at", column])
+    keys, _ = metrics._keyed(messages, by, ["status", "created_at", column])
     when = _analysis_time(messages, at)
     horizon = _settle(settle)
     created = pd.to_datetime(messages["created_at"], utc=True)
