@@ -69,14 +69,21 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
     eligible = np.logical_or.reduce([classes[c] for c in ns])
     success = np.logical_or.reduce([classes[c] for c in ks]) & eligible
     base = keys.assign(period=period).reset_index(drop=True)
-    parts = [_chart(base.assign(n=eligible, k=success), names, history * _LENGTH[freq], min_history, sigmas, both=True)
-             .assign(kind="rate", reason_code=None)]  # fmt: skip
+    span = history * _LENGTH[freq]
+    counts = (base.assign(n=eligible.astype("int64"), k=success.astype("int64"))
+              .groupby([*names, "period"], observed=True, dropna=False, sort=True)[["n", "k"]].sum())  # fmt: skip
+    parts = [_chart(counts.reset_index(), names, span, min_history, sigmas, both=True).assign(kind="rate", reason_code=None)]
     if reasons and "reason_code" in messages.columns and metric in _REASON_STATUSES:
         reason = messages["reason_code"].astype(object).reset_index(drop=True)
-        explained = metrics._Values(messages["status"]).isin(_REASON_STATUSES[metric]) & eligible
-        for code in sorted(reason[explained & reason.notna().to_numpy()].unique()):
-            hit = explained & (reason == code).to_numpy()
-            chart = _chart(base.assign(n=eligible, k=hit), names, history * _LENGTH[freq], min_history, sigmas, both=False)
+        explained = metrics._Values(messages["status"]).isin(_REASON_STATUSES[metric]) & eligible & reason.notna().to_numpy()
+        # Each code's messages per group and period, over the same periods as the rate (0 where none)
+        codes = (base[explained].assign(code=reason[explained])
+                 .groupby([*names, "period", "code"], observed=True, dropna=False).size()
+                 .unstack("code", fill_value=0).reindex(counts.index, fill_value=0))  # fmt: skip
+        for code in sorted(codes.columns):
+            per = counts[["n"]].assign(k=codes[code].to_numpy()).reset_index()
+            present = per.groupby(names, observed=True, dropna=False)["k"].transform("sum") > 0 if names else per["k"].sum() > 0
+            chart = _chart(per[present] if names else per, names, span, min_history, sigmas, both=False)
             parts.append(chart.assign(kind="reason_code", reason_code=code))
     out = pd.concat(parts, ignore_index=True)[[*names, *COLUMNS]]
     out["n"], out["k"] = out["n"].astype("int64"), out["k"].astype("int64")
@@ -84,12 +91,11 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
     return out
 
 
-def _chart(frame: pd.DataFrame, names: list[str], span: pd.Timedelta, min_history: int, sigmas: float,
+def _chart(counts: pd.DataFrame, names: list[str], span: pd.Timedelta, min_history: int, sigmas: float,
            *, both: bool) -> pd.DataFrame:  # fmt: skip
+    """The p-chart of each group's periods: ``counts`` has the group keys, ``period``, ``n`` and ``k``."""
     from scipy.special import bdtr, bdtrc  # imported here: scipy takes a while to import
 
-    counts = frame.groupby([*names, "period"], observed=True, dropna=False, sort=True)[["n", "k"]].sum()
-    counts = counts.astype("int64").reset_index()
     out = []
     for _, part in (counts.groupby(names, observed=True, dropna=False, sort=False) if names else [((), counts)]):
         part = part.sort_values("period").reset_index(drop=True)
