@@ -275,6 +275,10 @@ def _campaign_part(messages: pd.DataFrame, campaigns: pd.DataFrame | None) -> tu
 
     A scope (``profile_id``; the whole frame when it has none) is covered by an ACTIVE campaign it
     owns or lists (``profile_ids``: an inherited organization campaign). ``None``: not fetched.
+    ``campaigns.attrs["listed"]``, when set, names the profiles whose campaigns were listed: the
+    API lists campaigns per profile, so the organization's own are seen only where a profile
+    inherits them. Another scope's coverage is unknown (``None``), and said to be missing only
+    when its sends were BLOCKED for it (BUSINESS_030).
     """
     if campaigns is None:
         return {"campaigns": None, "campaigns_active": None, "us_sms_uncovered": []}, {}
@@ -297,11 +301,15 @@ def _campaign_part(messages: pd.DataFrame, campaigns: pd.DataFrame | None) -> tu
         if "reason_code" in picked.columns else np.zeros(len(picked), dtype=bool)
     table = (pd.DataFrame({"profile_id": scope.to_numpy(), "us_sms": 1, "blocked_no_campaign": no_campaign.astype(int)})
              .groupby("profile_id", sort=True, dropna=False).sum().reset_index())  # fmt: skip
-    table["active_campaign"] = [(p in covered) if scoped else bool(len(active)) for p in table["profile_id"]]
-    uncovered = table.loc[~table["active_campaign"], "profile_id"].tolist()
+    listed = campaigns.attrs.get("listed")
+    table["active_campaign"] = pd.array([
+        True if (p in covered if scoped else len(active)) else
+        False if listed is None or not scoped or p in listed or blocked else None
+        for p, blocked in zip(table["profile_id"], table["blocked_no_campaign"], strict=True)], dtype="boolean")
+    uncovered = table.loc[table["active_campaign"].eq(False).to_numpy(dtype=bool, na_value=False), "profile_id"].tolist()
     headline = {"campaigns": len(campaigns), "campaigns_active": len(active), "us_sms_uncovered": uncovered,
                 "us_sms": int(us.sum())}  # fmt: skip
-    shown = [c for c in ("name", "status", "use_case", "profile_id", "profile_ids", "billed_date", "updated_at")
+    shown = [c for c in ("id", "name", "status", "use_case", "profile_id", "profile_ids", "billed_date", "updated_at")
              if c in campaigns.columns]  # fmt: skip
     return headline, {"campaigns": campaigns[shown].reset_index(drop=True), "us_sms_campaigns": table}
 
@@ -311,7 +319,7 @@ def _campaign_notes(headline: Mapping[str, object], tables: Mapping[str, pd.Data
     if table is None or not len(headline.get("us_sms_uncovered") or []):
         return []
     notes = []
-    for _, row in table[~table["active_campaign"]].iterrows():
+    for _, row in table[table["active_campaign"].eq(False).to_numpy(dtype=bool, na_value=False)].iterrows():
         blocked = int(row["blocked_no_campaign"])
         notes.append(f"Warning: {plots.key_text(row['profile_id'])} sent {int(row['us_sms']):,} US SMS/MMS messages "
                      "with no ACTIVE 10DLC campaign: carriers block unregistered US traffic"
@@ -368,7 +376,8 @@ def _account_section(report: Report) -> str:
             for _, r in campaigns.iterrows()]  # fmt: skip
     us = t["us_sms_campaigns"]
     us_rows = [[plots.key_text(r["profile_id"]), f"{r['us_sms']:,}", f"{r['blocked_no_campaign']:,}",
-                "yes" if r["active_campaign"] else "NO"] for _, r in us.iterrows()]  # fmt: skip
+                "not listed" if pd.isna(r["active_campaign"]) else "yes" if r["active_campaign"] else "NO"]
+               for _, r in us.iterrows()]  # fmt: skip
     return "".join([
         "<h2>Account</h2>", warnings,
         f"<p class=defs>10DLC campaigns: {h['campaigns_active']:,} ACTIVE of {h['campaigns']:,}. US SMS and MMS "

@@ -318,7 +318,11 @@ class Lab:
             except (APIError, ConfigurationError) as error:
                 found.append(None)
                 notes.append(f"No {what} section: they could not be listed ({type(error).__name__}: {error}).")
-        return found[0], found[1]
+        campaigns = found[1]
+        if campaigns is not None and self._whole_account(all_profiles):
+            # listed per profile: the organization's own campaigns show only where a profile inherits them
+            campaigns.attrs["listed"] = set(self.profiles()["id"].dropna())
+        return found[0], campaigns
 
     # -- forms -------------------------------------------------------------------------------------
 
