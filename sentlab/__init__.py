@@ -44,6 +44,8 @@ _EXPORTS: dict[str, str] = {
     "delivery_rates": "sentlab._metrics",
     "costs": "sentlab._metrics",
     "latency": "sentlab._metrics",
+    "reply_rates": "sentlab._metrics",
+    "call_stats": "sentlab._metrics",
     "price_sample": "sentlab._metrics",
     "wilson_interval": "sentlab._metrics",
     "DuplicateMessagesError": "sentlab._metrics",

@@ -39,9 +39,10 @@ import pandas as pd
 from sentlab._errors import ConfigurationError
 
 __all__ = [
-    "CALLED_OFF", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED", "NOT_YET_BILLED", "PENDING", "RATES",
-    "RATE_COUNTS", "RATE_PARTS", "STOPPED", "TIME_BUCKETS", "DuplicateMessagesError", "SentAccessor", "costs",
-    "delivery_rates", "latency", "price_sample", "wilson_interval",
+    "CALLED_OFF", "CALL_COST_COLUMNS", "CALL_STAT_COLUMNS", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED",
+    "NOT_YET_BILLED", "PENDING", "RATES", "RATE_COUNTS", "RATE_PARTS", "REPLY_COLUMNS", "STOPPED", "TIME_BUCKETS",
+    "DuplicateMessagesError", "SentAccessor", "call_stats", "costs", "delivery_rates", "latency", "price_sample",
+    "reply_rates", "wilson_interval",
 ]  # fmt: skip
 
 #: Outbound status classes (DESIGN.md); statuses are compared upper-cased.
@@ -176,8 +177,11 @@ def _once_per_message(frame: pd.DataFrame, *, duplicates: bool = True) -> None:
         )
 
 
-def _keyed(frame: pd.DataFrame, by: By, needs: Iterable[str], *, once: bool = True) -> tuple[pd.DataFrame, list[str]]:
-    """The columns ``by`` names, time buckets derived from ``created_at``; a clear error otherwise."""
+def _keyed(frame: pd.DataFrame, by: By, needs: Iterable[str], *, once: bool = True,
+           fallback: Iterable[str] = ()) -> tuple[pd.DataFrame, list[str]]:  # fmt: skip
+    """The columns ``by`` names, time buckets derived from ``created_at``; a clear error otherwise.
+
+    A name in ``fallback`` (a column of another frame grouped with this one) is a null key here."""
     names = _by(by)
     _once_per_message(frame, duplicates=once)
     missing = [c for c in needs if c not in frame.columns]
@@ -194,6 +198,8 @@ def _keyed(frame: pd.DataFrame, by: By, needs: Iterable[str], *, once: bool = Tr
             keys[name] = _bucket(pd.to_datetime(frame["created_at"], utc=True), name)
         elif name in frame.columns:
             keys[name] = frame[name]
+        elif name in fallback:
+            keys[name] = pd.Series(None, index=frame.index, dtype=object)
         else:
             raise ConfigurationError(
                 f"cannot group by {name!r}: it is not a column of the frame nor one of {TIME_BUCKETS}; "
@@ -482,9 +488,9 @@ def _estimate(messages: pd.DataFrame, strata: list[str], price: np.ndarray, mark
     return est
 
 
-def costs(messages: pd.DataFrame, by: By = None, *, strata: Sequence[str] = PRICE_STRATA,
-          confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
-    """Cost per group: channel cost, markup, total, per message and per delivered message.
+def costs(messages: pd.DataFrame | None = None, by: By = None, *, calls: pd.DataFrame | None = None,
+          strata: Sequence[str] = PRICE_STRATA, confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
+    """Cost per group: channel cost, markup, total, per message and per delivered message; calls too.
 
     A message's cost is ``price + active_contact_price``, once per message. BLOCKED, FILTERED,
     CANCELLED and inbound messages are never billed: they cost 0 (``never_billed``), price or
@@ -500,11 +506,58 @@ def costs(messages: pd.DataFrame, by: By = None, *, strata: Sequence[str] = PRIC
     group, are left out of every money figure) or ``"none"`` (no message that can be billed has a
     price or an estimate: every money figure is NaN, unknown rather than 0).
 
+    ``calls=`` (``lab.calls()``), or a calls frame in place of the messages, adds voice: each call
+    is a row of channel ``"voice"`` (its ``region_code``, ``profile_id``, and ``started_at`` for
+    the time buckets) costing its ``price`` (no markup). A call with a price is priced; one that
+    never connected (FAILED, NO_ANSWER, REJECTED, never answered) is never billed (0); a live one
+    (INITIATED, RINGING, ANSWERED) without a price is not billed yet; any other call without a
+    price is ``unpriced`` (never estimated). ``method`` reads the same over messages and calls
+    together. Five columns are added: ``calls``, ``minutes`` (billable minutes of the priced
+    calls), ``call_cost``, ``cost_per_call`` and ``cost_per_minute``; ``cost_per_message`` and
+    ``cost_per_delivered`` stay the messages' own.
+
     >>> c = sentlab.costs(lab.messages(details="sample"), by="channel")
     >>> c[["channel", "total", "total_low", "total_high", "unpriced_share", "method"]]
+    >>> sentlab.costs(lab.messages(), calls=lab.calls(), by="channel")   # a "voice" row too
     """
     _z(confidence)  # checked before any work
-    keys, names = _keyed(messages, by, ["status", "price", "active_contact_price"])
+    if calls is None and messages is not None and _is_calls(messages):
+        messages, calls = None, messages  # a calls frame alone
+    if messages is None and calls is None:
+        raise ConfigurationError("costs() needs a messages frame (lab.messages()), a calls frame (calls=lab.calls()), "
+                                 "or both")  # fmt: skip
+    if calls is not None and not _is_calls(calls):
+        raise ConfigurationError("calls= takes a calls frame (lab.calls(): started_at, status, duration_seconds, "
+                                 f"price); this one has {list(calls.columns)[:12]}...")  # fmt: skip
+    names = _by(by)
+    parts: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    est: dict[str, np.ndarray] | None = None
+    if messages is not None:
+        keys, _ = _keyed(messages, by, ["status", "price", "active_contact_price"], fallback=_call_only_columns(calls))
+        values, est = _message_cost_values(messages, strata)
+        parts.append((keys, values))
+    if calls is not None:
+        parts.append(_call_cost_rows(calls, names, messages))
+    keys = _stack([k for k, _ in parts])
+    values = pd.concat([v for _, v in parts], ignore_index=True).fillna(0)
+    if calls is None:
+        values = values.astype({c: "int64" for c in values.columns if c in _COUNT_COLUMNS})
+    else:
+        values = values.astype({c: "int64" for c in values.columns if c in _COUNT_COLUMNS or c == "calls"})
+    if est is None:
+        est = {name: np.zeros(0, dtype=float) for name in ("depth", "cell", "stratum", "source", "n", "price",
+                                                            "markup", "s2", "df")}  # fmt: skip
+        est["coarse"] = np.zeros(0, dtype=bool)
+    return _cost_frame(keys, values, names, est, confidence, voice=calls is not None)
+
+
+_COUNT_COLUMNS = frozenset({"messages", "inbound", "delivered", "priced", "never_billed", "estimated", "unpriced",
+                            "not_yet_billed", "_outbound_counted", "_billed_counted", "_delivered_counted",
+                            "_calls_counted"})  # fmt: skip
+
+
+def _message_cost_values(messages: pd.DataFrame, strata: Sequence[str]) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Each message's part of every cost sum, and the estimate of the unpriced ones."""
     bill = _billing(messages)
     price = messages["price"].astype("Float64").astype(float).to_numpy()
     markup = messages["active_contact_price"].astype("Float64").astype(float).to_numpy()
@@ -531,34 +584,142 @@ def costs(messages: pd.DataFrame, by: By = None, *, strata: Sequence[str] = PRIC
             "_billed_counted": ((priced & ~bill["never_billed"]) | estimated).astype("int64"),
             "_delivered_counted": (delivered & counted).astype("int64"),
             "_known": np.where(priced, price + markup, 0.0),
-        },
-        index=messages.index,
+        }
     )
+    return values, est
+
+
+#: Call statuses (the SDK's, upper-cased): live ones are not billed yet; these end without connecting.
+CALL_LIVE = ("INITIATED", "RINGING", "ANSWERED")
+CALL_NOT_CONNECTED = ("FAILED", "NO_ANSWER", "REJECTED")
+CALL_FINAL = ("COMPLETED", *CALL_NOT_CONNECTED)
+#: Columns ``costs(..., calls=)`` adds, before ``method``.
+CALL_COST_COLUMNS = ("calls", "minutes", "call_cost", "cost_per_call", "cost_per_minute")
+_CALL_COLUMNS = ("started_at", "status", "duration_seconds", "price")
+
+
+def _is_calls(frame: pd.DataFrame) -> bool:
+    return all(c in frame.columns for c in _CALL_COLUMNS) and "created_at" not in frame.columns
+
+
+def _call_only_columns(calls: pd.DataFrame | None) -> frozenset[str]:
+    return frozenset() if calls is None else frozenset(calls.columns)
+
+
+def _call_billing(calls: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each call's billing state and billable figures (``sentlab.costs`` with ``calls=``, ``call_stats``)."""
+    status = _Values(calls["status"])
+    price = calls["price"].astype("Float64").astype(float).to_numpy()
+    seconds = calls["duration_seconds"].astype("Float64").astype(float).to_numpy()
+    has_price = ~np.isnan(price)
+    answered = (calls["answered_at"].notna().to_numpy(dtype=bool) if "answered_at" in calls.columns
+                else np.zeros(len(calls), dtype=bool))  # fmt: skip
+    never = status.isin(CALL_NOT_CONNECTED) & ~answered & ~(np.nan_to_num(seconds) > 0)
+    waiting = status.isin(CALL_LIVE) & ~has_price
+    priced = has_price | never
+    price = np.where(never & ~has_price, 0.0, price)
+    return {"status": status, "priced": priced, "never_billed": never, "not_yet_billed": waiting,
+            "price": price, "seconds": seconds, "answered": answered}  # fmt: skip
+
+
+def _call_keys(calls: pd.DataFrame, names: list[str], messages: pd.DataFrame | None) -> pd.DataFrame:
+    """The group keys of each call: channel "voice", buckets of ``started_at``, a column the calls
+    lack (but the messages have) null."""
+    _once_per_message(calls)
+    started = pd.to_datetime(calls["started_at"], utc=True)
+    keys: dict[str, object] = {}
+    for name in names:
+        if name in TIME_BUCKETS:
+            keys[name] = _bucket(started, name).to_numpy()
+        elif name == "channel":
+            keys[name] = pd.Categorical(["voice"] * len(calls))
+        elif name in calls.columns:
+            keys[name] = calls[name].array
+        elif messages is not None and name in messages.columns:
+            keys[name] = pd.array([None] * len(calls), dtype=messages[name].dtype)
+        else:
+            raise ConfigurationError(
+                f"cannot group by {name!r}: it is not a column of the frames nor one of {TIME_BUCKETS}; "
+                "try channel, region_code, profile_id, direction or day"
+            )
+    return pd.DataFrame(keys, index=pd.RangeIndex(len(calls)))
+
+
+def _call_cost_rows(calls: pd.DataFrame, names: list[str],
+                    messages: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
+    keys = _call_keys(calls, names, messages)
+    bill = _call_billing(calls)
+    priced = bill["priced"]
+    price = np.where(priced, bill["price"], 0.0)
+    minutes = np.where(priced, np.nan_to_num(bill["seconds"]) / 60, 0.0)
+    zeros = np.zeros(len(calls), dtype="int64")
+    values = pd.DataFrame({
+        "messages": zeros, "inbound": zeros, "delivered": zeros,
+        "priced": priced.astype("int64"), "never_billed": bill["never_billed"].astype("int64"), "estimated": zeros,
+        "unpriced": (~priced).astype("int64"), "not_yet_billed": bill["not_yet_billed"].astype("int64"),
+        "channel_cost": price, "markup": np.zeros(len(calls)), "_outbound_counted": zeros,
+        "_billed_counted": (priced & ~bill["never_billed"]).astype("int64"), "_delivered_counted": zeros,
+        "_known": price, "calls": np.ones(len(calls), dtype="int64"), "minutes": minutes, "call_cost": price,
+        "_calls_counted": priced.astype("int64"),
+    })  # fmt: skip
+    return keys, values
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Key frames one under the other; a categorical key stays categorical (its categories joined)."""
+    if len(frames) == 1:
+        return frames[0].reset_index(drop=True)
+    columns = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames]
+        if any(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            cats = [pd.Categorical(p) for p in parts]
+            order = list(dict.fromkeys(v for c in cats for v in c.categories.tolist()))
+            joined = np.concatenate([np.asarray(c, dtype=object) for c in cats])
+            columns[name] = pd.Series(pd.Categorical(joined, categories=order))
+        else:
+            columns[name] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
+    return pd.DataFrame(columns, index=pd.RangeIndex(sum(len(f) for f in frames)))
+
+
+def _cost_frame(keys: pd.DataFrame, values: pd.DataFrame, names: list[str], est: dict[str, np.ndarray],
+                confidence: float, *, voice: bool) -> pd.DataFrame:  # fmt: skip
+    """The cost figures of each group from every row's part (messages first, as ``est`` numbers them)."""
     out = _grouped_sum(values, keys, names)
+    items = out["messages"] + (out["calls"] if voice else 0)
     out.insert(out.columns.get_loc("channel_cost"), "unpriced_share",
-               out["unpriced"] / out["messages"].where(out["messages"] > 0))  # fmt: skip
+               out["unpriced"] / items.where(items > 0))  # fmt: skip
     out["total"] = out["channel_cost"] + out["markup"]
     # Each row's group, numbered as the rows of ``out`` (the same grouping, sorted the same way).
     group = (keys.groupby(names, observed=True, dropna=False, sort=True).ngroup().to_numpy()
              if names else np.zeros(len(keys), dtype=np.int64))  # fmt: skip
-    variance, df = _total_variance(group, len(out), est, estimated)
+    estimated = est["depth"] > 0
+    variance, df = _total_variance(group[: len(estimated)], len(out), est, estimated)
     half = _t(confidence, df) * np.sqrt(variance)
     known = np.minimum(out.pop("_known"), out["total"])  # the known prices are paid whatever the rest costs
     out["total_low"] = np.maximum(out["total"] - half, known)
     out["total_high"] = out["total"] + half
+    message_total = out["total"] - (out["call_cost"] if voice else 0)
     outbound_counted = out.pop("_outbound_counted")
-    out["cost_per_message"] = out["total"] / outbound_counted.where(outbound_counted > 0)
+    out["cost_per_message"] = message_total / outbound_counted.where(outbound_counted > 0)
     delivered_counted = out.pop("_delivered_counted")
-    out["cost_per_delivered"] = out["total"] / delivered_counted.where(delivered_counted > 0)
+    out["cost_per_delivered"] = message_total / delivered_counted.where(delivered_counted > 0)
     # A money figure needs a price or an estimate for some message that can be billed; a group of
     # never-billed messages only costs exactly 0.
     billed_counted = out.pop("_billed_counted")
-    some = (billed_counted > 0) | ((out["messages"] > 0) & (out["never_billed"] == out["messages"]))
+    some = (billed_counted > 0) | ((items > 0) & (out["never_billed"] == items))
     out["method"] = np.where(~some, "none", np.where(out["unpriced"] > 0, "partial",
                                                      np.where(out["estimated"] > 0, "estimate", "exact")))
+    money = ["channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message", "cost_per_delivered"]
+    if voice:
+        calls_counted = out.pop("_calls_counted")
+        out["cost_per_call"] = out["call_cost"] / calls_counted.where(calls_counted > 0)
+        out["cost_per_minute"] = out["call_cost"] / out["minutes"].where(out["minutes"] > 0)
+        money += ["call_cost", "cost_per_call", "cost_per_minute"]
+        out = out[[*names, *COST_COLUMNS[:1], *CALL_COST_COLUMNS[:2], *COST_COLUMNS[1:11], CALL_COST_COLUMNS[2],
+                   *COST_COLUMNS[11:-1], *CALL_COST_COLUMNS[3:], COST_COLUMNS[-1]]]  # fmt: skip
     # No money figure at all: unknown, not zero.
-    out.loc[~some, ["channel_cost", "markup", "total", "total_low", "total_high", "cost_per_message",
-                    "cost_per_delivered"]] = np.nan  # fmt: skip
+    out.loc[~some, money] = np.nan
     return out
 
 
@@ -671,6 +832,187 @@ def latency(messages: pd.DataFrame, by: By = None, *, percentiles: Sequence[floa
     return out
 
 
+# -- voice and replies ------------------------------------------------------------------------
+
+#: ``call_stats`` columns after the group keys, in order.
+CALL_STAT_COLUMNS = ("calls", "inbound", "outbound", "live", "ended", "answered", "answer_rate", "answer_rate_low",
+                     "answer_rate_high", "answer_rate_numerator", "answer_rate_denominator", "minutes", "priced",
+                     "unpriced", "cost", "cost_per_call", "cost_per_minute", "method")  # fmt: skip
+
+
+def call_stats(calls: pd.DataFrame, by: By = None, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Voice calls per group: how many, the answer rate with its interval, minutes and cost.
+
+    ``answer_rate`` = calls that connected (COMPLETED, or with an ``answered_at``) / calls that
+    ended (COMPLETED, FAILED, NO_ANSWER, REJECTED): live calls (``live``) are in no
+    denominator. ``minutes`` are the billable minutes (``duration_seconds / 60``) of priced
+    calls; ``cost`` and ``method`` are ``sentlab.costs``' over the calls (``cost_per_minute`` =
+    cost / minutes). Groups by any column of the calls frame (``region_code``, ``direction``,
+    ``profile_id``, ``number``...) and by ``day``/``week``/``month`` of ``started_at``.
+
+    >>> sentlab.call_stats(lab.calls(), by="region_code")[["region_code", "calls", "answer_rate", "cost_per_minute"]]
+    """
+    _z(confidence)
+    if not _is_calls(calls):
+        raise ConfigurationError("call_stats() takes a calls frame (lab.calls(): started_at, status, "
+                                 f"duration_seconds, price); this one has {list(calls.columns)[:12]}...")  # fmt: skip
+    names = _by(by)
+    keys, values = _call_cost_rows(calls, names, None)
+    cost = _cost_frame(keys, values, names, _NO_ESTIMATE, confidence, voice=True)
+    bill = _call_billing(calls)
+    ended = bill["status"].isin(CALL_FINAL)
+    answered = ended & (bill["status"].isin(("COMPLETED",)) | bill["answered"])
+    direction = _Values(calls["direction"], "lower") if "direction" in calls.columns else None
+    none = np.zeros(len(calls), dtype=bool)
+    counts = pd.DataFrame({
+        "calls": np.ones(len(calls), dtype="int64"),
+        "inbound": (direction.isin(("inbound",)) if direction is not None else none).astype("int64"),
+        "outbound": (direction.isin(("outbound",)) if direction is not None else none).astype("int64"),
+        "live": bill["status"].isin(CALL_LIVE).astype("int64"),
+        "ended": ended.astype("int64"), "answered": answered.astype("int64"),
+    }, index=keys.index)  # fmt: skip
+    out = _grouped_sum(counts, keys, names)
+    k, n = out["answered"], out["ended"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["answer_rate"] = np.where(n > 0, k / n.where(n > 0), np.nan)
+    out["answer_rate_low"], out["answer_rate_high"] = wilson_interval(k, n, confidence)
+    out["answer_rate_numerator"], out["answer_rate_denominator"] = k.astype("int64"), n.astype("int64")
+    out["minutes"] = cost["minutes"].to_numpy()
+    out["priced"] = cost["priced"].to_numpy()
+    out["unpriced"] = cost["unpriced"].to_numpy()
+    out["cost"] = cost["call_cost"].to_numpy()
+    out["cost_per_call"] = cost["cost_per_call"].to_numpy()
+    out["cost_per_minute"] = cost["cost_per_minute"].to_numpy()
+    out["method"] = cost["method"].to_numpy()
+    return out[[*names, *CALL_STAT_COLUMNS]]
+
+
+_NO_ESTIMATE: dict[str, np.ndarray] = {
+    **{name: np.zeros(0, dtype=np.int64) for name in ("depth", "cell", "stratum", "source")},
+    **{name: np.zeros(0) for name in ("n", "price", "markup", "s2", "df")}, "coarse": np.zeros(0, dtype=bool)}
+
+
+#: ``reply_rates`` columns after the group keys, in order.
+REPLY_COLUMNS = ("outbound", "delivered", "censored", "n", "replied", "replies", "reply_rate", "reply_rate_low",
+                 "reply_rate_high", "reply_rate_numerator", "reply_rate_denominator")  # fmt: skip
+DEFAULT_REPLY_WINDOW = "24h"
+
+
+def _duration(window: object) -> int:
+    """``window`` in nanoseconds: a positive duration ("24h", "2d", a timedelta)."""
+    try:
+        span = pd.Timedelta(window) if not isinstance(window, bool | Real) else None
+    except (TypeError, ValueError):
+        span = None
+    if span is None or pd.isna(span) or span <= pd.Timedelta(0):
+        raise ConfigurationError(f"window must be a positive duration such as '24h', '2d' or a timedelta, not {window!r}")
+    return int(span.value)
+
+
+def _nanos(column: pd.Series) -> np.ndarray:
+    """A timestamp column as int64 nanoseconds since the epoch (UTC); NaT as the int64 minimum."""
+    return pd.to_datetime(column, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").view("int64")
+
+
+_NAT = np.iinfo(np.int64).min
+
+
+def reply_rates(messages: pd.DataFrame, by: By = None, *, window: object = DEFAULT_REPLY_WINDOW,
+                as_of: object = None, confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
+    """Share of delivered outbound messages the contact answered within ``window`` (default 24 h), per group.
+
+    Definitions (docs/metrics.md, "Reply rate"):
+
+    - the denominator ``n`` is the outbound messages that reached the contact (DELIVERED or READ)
+      at least ``window`` before the data's end (``as_of``, default the latest ``created_at`` of
+      any row): one delivered later is ``censored``, its window not over, and counts nowhere;
+    - each inbound message answers the most recent delivered outbound message to the same contact
+      (and profile, when the frame has ``profile_id``) that reached it strictly before, if it
+      arrived at most ``window`` after that one reached the contact (``delivered_at``, else
+      ``read_at``, ``sent_at``, ``created_at``); otherwise it answers none (it started a
+      conversation);
+    - ``replied`` counts the messages of ``n`` answered at least once (the numerator),
+      ``replies`` the inbound messages answering any of the group's delivered messages.
+
+    Groups by the outbound message's keys (``channel``, ``template_name``, ``region_code``,
+    ``day``...); ``reply_rate`` carries its Wilson interval, numerator and denominator.
+
+    >>> sentlab.reply_rates(lab.messages(), by="channel")[["channel", "n", "reply_rate", "reply_rate_low"]]
+    >>> sentlab.reply_rates(lab.messages(), by="template_name", window="2h")
+    """
+    _z(confidence)
+    span = _duration(window)
+    keys, names = _keyed(messages, by, ["status", "contact_id", "created_at"])
+    classes = _outcomes(messages)
+    inbound, delivered = classes["inbound"], classes["delivered"]
+    created = _nanos(messages["created_at"])
+    reached = np.full(len(messages), _NAT, dtype=np.int64)
+    for column in ("delivered_at", "read_at", "sent_at", "created_at"):
+        if column in messages.columns:
+            reached = np.where(reached == _NAT, _nanos(messages[column]), reached)
+    if as_of is not None:
+        end = int(_utc_nanos(as_of))
+    else:
+        end = int(created[created != _NAT].max()) if (created != _NAT).any() else _NAT
+    contact, has_contact = _party(messages)
+    sendable = delivered & has_contact & (reached != _NAT) & (reached <= end)
+    heard = inbound & has_contact & (created != _NAT) & (created <= end)
+    out_rows, in_rows = np.flatnonzero(sendable), np.flatnonzero(heard)
+    rows = np.concatenate([out_rows, in_rows])
+    party = contact[rows]
+    when = np.concatenate([reached[out_rows], created[in_rows]])
+    is_out = np.concatenate([np.ones(len(out_rows), dtype=np.int8), np.zeros(len(in_rows), dtype=np.int8)])
+    # By party, then time; at one instant an inbound sorts first: it answers only what came before.
+    order = np.lexsort((is_out, when, party))
+    rows, party, when, is_out = rows[order], party[order], when[order], is_out[order]
+    position = np.arange(len(rows))
+    last_out = np.maximum.accumulate(np.where(is_out == 1, position, -1)) if len(rows) else position
+    answer = np.flatnonzero(is_out == 0)
+    target = last_out[answer]
+    ok = target >= 0
+    answer, target = answer[ok], target[ok]
+    ok = (party[target] == party[answer]) & (when[answer] - when[target] <= span)
+    answered_rows = rows[target[ok]]
+    replies = np.bincount(answered_rows, minlength=len(messages))
+    censored = delivered & (reached != _NAT) & ~(reached <= end - span)
+    counted = sendable & ~censored
+    outbound = classes["outbound"]
+    values = pd.DataFrame({
+        "outbound": outbound.astype("int64"), "delivered": delivered.astype("int64"),
+        "censored": censored.astype("int64"), "n": counted.astype("int64"),
+        "replied": (counted & (replies > 0)).astype("int64"), "replies": np.where(delivered, replies, 0).astype("int64"),
+    }, index=messages.index)  # fmt: skip
+    out = _grouped_sum(values[outbound], keys[outbound], names)
+    k, n = out["replied"], out["n"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["reply_rate"] = np.where(n > 0, k / n.where(n > 0), np.nan)
+    out["reply_rate_low"], out["reply_rate_high"] = wilson_interval(k, n, confidence)
+    out["reply_rate_numerator"], out["reply_rate_denominator"] = k.astype("int64"), n.astype("int64")
+    return out[[*names, *REPLY_COLUMNS]]
+
+
+def _utc_nanos(when: object) -> int:
+    try:
+        stamp = pd.Timestamp(when)
+    except (TypeError, ValueError):
+        stamp = pd.NaT
+    if pd.isna(stamp):
+        raise ConfigurationError(f"as_of must be a time, e.g. '2026-11-20T12:00Z' or a Timestamp, not {when!r}")
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return int(stamp.as_unit("ns").value)
+
+
+def _party(messages: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row for its conversation (contact, and profile when the frame has one), and
+    whether the row names a contact."""
+    codes, _ = pd.factorize(messages["contact_id"], use_na_sentinel=True)
+    has = codes >= 0
+    if "profile_id" in messages.columns:
+        profile, _ = pd.factorize(messages["profile_id"], use_na_sentinel=False)
+        codes = codes.astype(np.int64) * (int(profile.max(initial=-1)) + 2) + profile
+    return codes.astype(np.int64), has
+
+
 # -- the DataFrame accessor -------------------------------------------------------------------
 
 
@@ -690,9 +1032,19 @@ class SentAccessor:
         """``sentlab.delivery_rates`` of this frame."""
         return delivery_rates(self._frame, by, confidence=confidence)
 
-    def costs(self, by: By = None, *, strata: Sequence[str] = PRICE_STRATA, confidence: float = 0.95) -> pd.DataFrame:
-        """``sentlab.costs`` of this frame."""
-        return costs(self._frame, by, strata=strata, confidence=confidence)
+    def costs(self, by: By = None, *, calls: pd.DataFrame | None = None, strata: Sequence[str] = PRICE_STRATA,
+              confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
+        """``sentlab.costs`` of this frame (a messages or a calls frame), with ``calls=`` too."""
+        return costs(self._frame, by, calls=calls, strata=strata, confidence=confidence)
+
+    def reply_rates(self, by: By = None, *, window: object = DEFAULT_REPLY_WINDOW, as_of: object = None,
+                    confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
+        """``sentlab.reply_rates`` of this frame."""
+        return reply_rates(self._frame, by, window=window, as_of=as_of, confidence=confidence)
+
+    def call_stats(self, by: By = None, *, confidence: float = 0.95) -> pd.DataFrame:
+        """``sentlab.call_stats`` of this calls frame."""
+        return call_stats(self._frame, by, confidence=confidence)
 
     def latency(self, by: By = None, *, percentiles: Sequence[float] = (50, 90, 99)) -> pd.DataFrame:
         """``sentlab.latency`` of this frame."""
@@ -702,3 +1054,4 @@ class SentAccessor:
                      seed: int = 0) -> list[str]:  # fmt: skip
         """``sentlab.price_sample`` of this frame."""
         return price_sample(self._frame, per_stratum, strata=strata, seed=seed)
+

@@ -20,13 +20,21 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from sentlab._errors import ConfigurationError
-from sentlab._metrics import COST_COLUMNS, RATE_COUNTS, RATE_PARTS, RATES, TIME_BUCKETS
+from sentlab._metrics import (
+    CALL_COST_COLUMNS,
+    COST_COLUMNS,
+    RATE_COUNTS,
+    RATE_PARTS,
+    RATES,
+    TIME_BUCKETS,
+)
 
 __all__ = ["plot_costs", "plot_latency", "plot_rates", "plot_volume"]
 
 # Columns each metric function adds; whatever else a metric frame holds is a group key.
 _RATE_VALUES = frozenset({*RATE_COUNTS, *(f"{r}{part}" for r in RATES for part in RATE_PARTS)})
 _COST_VALUES = frozenset(COST_COLUMNS)
+_CALL_VALUES = frozenset(CALL_COST_COLUMNS)  # costs(..., calls=) adds these: values, never keys
 _LATENCY_VALUES = frozenset({"stage", "n"})
 
 # Outcome colours, kept the same in every figure (colour-blind-safe Okabe-Ito hues).
@@ -50,7 +58,7 @@ def _keys(frame: pd.DataFrame, values: frozenset[str], what: str) -> list[str]:
     if not set(frame.columns) >= values - {"method"}:
         raise ConfigurationError(f"this plot takes the frame of sentlab.{what}(), not a frame with "
                                  f"columns {list(frame.columns)[:8]}")  # fmt: skip
-    return [c for c in frame.columns if c not in values]
+    return [c for c in frame.columns if c not in values and c not in _CALL_VALUES]
 
 
 # -- how values read in figures and the report -----------------------------------------------

@@ -275,6 +275,11 @@ class Lab:
         most), ``"all"`` fetches every message's details (exact; one request per message, once).
         ``"none"`` reports no cost, whatever the source.
 
+        Voice calls started in the window and the 10DLC campaigns come through the store too: a
+        first run adds, per scope (the organization and each profile for the whole account), one
+        request per 100 calls (at least one) and one campaigns request; a re-run within the
+        store's ``list_ttl`` none.
+
         >>> report = lab.report(since="2026-11-01")
         >>> report.save("report.html")
         """
@@ -294,7 +299,30 @@ class Lab:
             end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
-        return build_report(messages, account=self._account_label(), window=window, notes=notes)
+        calls, campaigns = self._report_extras(since, until, all_profiles, refresh, notes)
+        return build_report(messages, account=self._account_label(), window=window, notes=notes, calls=calls,
+                            campaigns=campaigns)  # fmt: skip
+
+    def _report_extras(self, since: _datasets.When, until: _datasets.When, all_profiles: bool | None,
+                       refresh: bool, notes: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:  # fmt: skip
+        """The report's calls (started in its window) and campaigns, through the store; a server
+        that cannot list them leaves their sections out, with a note."""
+        from ._errors import APIError
+
+        found: list[pd.DataFrame | None] = []
+        for what, pull in (("voice calls", lambda: self.calls(since=since, until=until, all_profiles=all_profiles,
+                                                              refresh=refresh)),
+                           ("10DLC campaigns", lambda: self.campaigns(all_profiles=all_profiles, refresh=refresh))):  # fmt: skip
+            try:
+                found.append(pull())
+            except (APIError, ConfigurationError) as error:
+                found.append(None)
+                notes.append(f"No {what} section: they could not be listed ({type(error).__name__}: {error}).")
+        campaigns = found[1]
+        if campaigns is not None and self._whole_account(all_profiles):
+            # listed per profile: the organization's own campaigns show only where a profile inherits them
+            campaigns.attrs["listed"] = set(self.profiles()["id"].dropna())
+        return found[0], campaigns
 
     # -- forms -------------------------------------------------------------------------------------
 

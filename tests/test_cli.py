@@ -57,6 +57,8 @@ def test_report_writes_the_page_and_prints_the_headline(tmp_path, capsys):
     assert main(["report", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "delivery rate" in printed and f"report written to {out}" in printed
+    for headline in ("reply rate", "answer rate", "10DLC campaigns"):  # the demo account has calls and campaigns
+        assert headline in printed, headline
     page = out.read_text(encoding="utf-8")
     assert "Delivery &amp; cost report" in page and "sk_" not in page
 

@@ -113,3 +113,12 @@ def test_volume_stacks_blocked_and_leaves_inbound_out():
     heights = {bar.get_label(): bar.patches[0].get_height() for bar in ax.containers}
     assert heights["blocked or filtered"] == 2 and heights["cancelled or unknown"] == 1
     assert sum(heights.values()) == 4  # the inbound message is not an outbound outcome
+
+
+def test_cost_bars_take_a_cost_frame_with_calls():
+    calls = sentlab.build_frame("calls", [{"id": "c1", "status": "COMPLETED", "started_at": "2026-11-01T10:00:00Z",
+                                           "duration_seconds": 90, "price": 0.5}])  # fmt: skip
+    messages = sentlab.build_frame("messages", [{"id": "m1", "status": "DELIVERED", "channel": "sms", "price": 0.01,
+                                                 "created_at": "2026-11-01T09:00:00Z"}])  # fmt: skip
+    fig = sentlab.plot_costs(sentlab.costs(messages, calls=calls, by="channel"))
+    assert sorted(t.get_text() for t in fig.axes[0].get_yticklabels()) == ["sms", "voice"]  # the call columns are values
