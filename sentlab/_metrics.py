@@ -917,32 +917,16 @@ def _nanos(column: pd.Series) -> np.ndarray:
 _NAT = np.iinfo(np.int64).min
 
 
-def reply_rates(messages: pd.DataFrame, by: By = None, *, window: object = DEFAULT_REPLY_WINDOW,
-                as_of: object = None, confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
-    """Share of delivered outbound messages the contact answered within ``window`` (default 24 h), per group.
+def reply_flags(messages: pd.DataFrame, *, window: object = DEFAULT_REPLY_WINDOW,
+                as_of: object = None) -> dict[str, np.ndarray]:  # fmt: skip
+    """Per message, as ``reply_rates`` defines them: ``eligible`` (in the denominator), ``replied``,
+    ``censored``, ``delivered`` and ``replies`` (how many inbound messages answered it).
 
-    Definitions (docs/metrics.md, "Reply rate"):
-
-    - the denominator ``n`` is the outbound messages that reached the contact (DELIVERED or READ)
-      at least ``window`` before the data's end (``as_of``, default the latest ``created_at`` of
-      any row): one delivered later is ``censored``, its window not over, and counts nowhere;
-    - each inbound message answers the most recent delivered outbound message to the same contact
-      (and profile, when the frame has ``profile_id``) that reached it strictly before, if it
-      arrived at most ``window`` after that one reached the contact (``delivered_at``, else
-      ``read_at``, ``sent_at``, ``created_at``); otherwise it answers none (it started a
-      conversation);
-    - ``replied`` counts the messages of ``n`` answered at least once (the numerator),
-      ``replies`` the inbound messages answering any of the group's delivered messages.
-
-    Groups by the outbound message's keys (``channel``, ``template_name``, ``region_code``,
-    ``day``...); ``reply_rate`` carries its Wilson interval, numerator and denominator.
-
-    >>> sentlab.reply_rates(lab.messages(), by="channel")[["channel", "n", "reply_rate", "reply_rate_low"]]
-    >>> sentlab.reply_rates(lab.messages(), by="template_name", window="2h")
+    >>> flags = sentlab._metrics.reply_flags(lab.messages(), window="24h")
+    >>> int(flags["replied"].sum()), int(flags["eligible"].sum())
     """
-    _z(confidence)
     span = _duration(window)
-    keys, names = _keyed(messages, by, ["status", "contact_id", "created_at"])
+    _keyed(messages, None, ["status", "contact_id", "created_at"])
     classes = _outcomes(messages)
     inbound, delivered = classes["inbound"], classes["delivered"]
     created = _nanos(messages["created_at"])
@@ -976,7 +960,38 @@ def reply_rates(messages: pd.DataFrame, by: By = None, *, window: object = DEFAU
     replies = np.bincount(answered_rows, minlength=len(messages))
     censored = delivered & (reached != _NAT) & ~(reached <= end - span)
     counted = sendable & ~censored
-    outbound = classes["outbound"]
+    return {"outbound": classes["outbound"], "delivered": delivered, "censored": censored, "eligible": counted,
+            "replied": counted & (replies > 0), "replies": replies}
+
+
+def reply_rates(messages: pd.DataFrame, by: By = None, *, window: object = DEFAULT_REPLY_WINDOW,
+                as_of: object = None, confidence: float = 0.95) -> pd.DataFrame:  # fmt: skip
+    """Share of delivered outbound messages the contact answered within ``window`` (default 24 h), per group.
+
+    Definitions (docs/metrics.md, "Reply rate"):
+
+    - the denominator ``n`` is the outbound messages that reached the contact (DELIVERED or READ)
+      at least ``window`` before the data's end (``as_of``, default the latest ``created_at`` of
+      any row): one delivered later is ``censored``, its window not over, and counts nowhere;
+    - each inbound message answers the most recent delivered outbound message to the same contact
+      (and profile, when the frame has ``profile_id``) that reached it strictly before, if it
+      arrived at most ``window`` after that one reached the contact (``delivered_at``, else
+      ``read_at``, ``sent_at``, ``created_at``); otherwise it answers none (it started a
+      conversation);
+    - ``replied`` counts the messages of ``n`` answered at least once (the numerator),
+      ``replies`` the inbound messages answering any of the group's delivered messages.
+
+    Groups by the outbound message's keys (``channel``, ``template_name``, ``region_code``,
+    ``day``...); ``reply_rate`` carries its Wilson interval, numerator and denominator.
+
+    >>> sentlab.reply_rates(lab.messages(), by="channel")[["channel", "n", "reply_rate", "reply_rate_low"]]
+    >>> sentlab.reply_rates(lab.messages(), by="template_name", window="2h")
+    """
+    _z(confidence)
+    keys, names = _keyed(messages, by, ["status", "contact_id", "created_at"])
+    flags = reply_flags(messages, window=window, as_of=as_of)
+    delivered, censored, counted, replies = flags["delivered"], flags["censored"], flags["eligible"], flags["replies"]
+    outbound = flags["outbound"]
     values = pd.DataFrame({
         "outbound": outbound.astype("int64"), "delivered": delivered.astype("int64"),
         "censored": censored.astype("int64"), "n": counted.astype("int64"),

@@ -214,3 +214,14 @@ def test_compare_on_the_demo_account() -> None:
     for _, row in out.iterrows():
         assert row["value"] == pytest.approx(rates.loc[row["channel"], "failure_rate"])
         assert row["n"] == rates.loc[row["channel"], "failure_rate_denominator"]
+
+
+def test_reply_rate_compares_what_reply_rates_counts() -> None:
+    m = sentlab.connect().messages()
+    out = sentlab.compare(m, by="channel", metric="reply_rate", baseline="sms")
+    rates = sentlab.reply_rates(m, by="channel").set_index("channel")
+    assert len(out) >= 2
+    for _, row in out.iterrows():
+        assert row["n"] == rates.loc[row["channel"], "reply_rate_denominator"]
+        assert row["value"] == pytest.approx(rates.loc[row["channel"], "reply_rate"])
+    assert out["baseline_value"].iloc[0] == pytest.approx(rates.loc["sms", "reply_rate"])
