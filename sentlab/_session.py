@@ -32,6 +32,7 @@ from ._config import (
     resolve_base_url,
 )
 from ._errors import ConfigurationError
+from ._progress import one_display_per_call
 
 SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
 DEMO_NOTICE = (
@@ -424,6 +425,12 @@ FRAME_METHODS = (
     "lookup_numbers", "profiles", "users",
     "calls", "contact_summaries", "campaigns", "conversations",
 )
+
+# One call, one progress display: the pages of every profile, the lists and the fan-outs a
+# frame method (or the report) needs all feed one bar, not one each.
+for _name in (*FRAME_METHODS, "report"):
+    setattr(Lab, _name, one_display_per_call(getattr(Lab, _name)))
+del _name
 
 
 class AsyncLab:
