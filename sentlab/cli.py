@@ -11,6 +11,7 @@ paths, the time window), and every error is one line on stderr with no traceback
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import socket
@@ -144,7 +145,7 @@ def check_free_port(host: str, number: int) -> None:
             probe.bind((host, number))
             probe.listen(1)
         except OSError as error:
-            reason = "is in use" if error.errno in (98, 48, 10048) else f"cannot be used ({error.strerror})"
+            reason = "is in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
             raise ValueError(f"port {number} on {host} {reason}: pick another with --port, "
                              "or --port 0 for any free one") from None  # fmt: skip
 
