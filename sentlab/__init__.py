@@ -23,6 +23,11 @@ _EXPORTS: dict[str, str] = {
     "SentClient": "sentlab._client",
     "AsyncSentClient": "sentlab._client",
     "FanOutResult": "sentlab._client",
+    "EventPage": "sentlab._client",
+    # client settings: connect(pacing=Pacing(...), retries=Retries(...), limits=Limits(...))
+    "Pacing": "sentlab._config",
+    "Retries": "sentlab._config",
+    "Limits": "sentlab._config",
     # errors
     "SentError": "sentlab._errors",
     "ConfigurationError": "sentlab._errors",
@@ -40,6 +45,10 @@ _EXPORTS: dict[str, str] = {
     # frames
     "schema": "sentlab._schemas",
     "build_frame": "sentlab._frames",
+    "merge_message_details": "sentlab._frames",
+    "export_frame": "sentlab._export",
+    # the local store (lab.cache is one)
+    "Store": "sentlab._store",
     # metrics (pure functions of a messages frame; also ``frame.sent.<name>``)
     "delivery_rates": "sentlab._metrics",
     "costs": "sentlab._metrics",

@@ -1,6 +1,6 @@
 """Frames to files: Parquet (dtypes kept, lists and categoricals included) or CSV (plain text).
 
-``export_frame`` writes one frame; ``run_export`` is what ``sentlab export`` calls.
+``export_frame`` writes one frame; ``export_target`` and ``run_export`` are what ``sentlab export`` calls.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pandas as pd
 
 from sentlab._errors import ConfigurationError
 
-__all__ = ["EXPORTABLE", "export_frame", "run_export"]
+__all__ = ["EXPORTABLE", "FORMATS", "export_frame", "export_target", "run_export"]
 
 # CLI resource name -> the Lab method that returns its frame.
 EXPORTABLE: dict[str, str] = {
@@ -24,6 +24,9 @@ EXPORTABLE: dict[str, str] = {
     "messages": "messages",
     "activities": "activities",
 }
+
+#: file extension -> format
+FORMATS: dict[str, str] = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 
 
 def export_frame(frame: pd.DataFrame, path: str | Path, format: str = "parquet") -> Path:
@@ -111,17 +114,45 @@ def _iso(column: pd.Series) -> pd.Series:
     return pd.Series(np.where(column.isna().to_numpy(), "", text), index=column.index, dtype="str")
 
 
-def run_export(lab: Any, resource: str, fmt: str, out: str | Path) -> Path:
-    """Fetch one resource through ``lab`` and write it; ``out`` may be a file or a directory.
+def export_target(resource: str, fmt: str | None, out: str | Path) -> tuple[Path, str]:
+    """The file and format an export writes, from ``out`` and ``fmt``, checked before any request.
 
-    >>> run_export(lab, "messages", "parquet", "exports/")
-    PosixPath('exports/messages.parquet')
+    A file's extension names the format (``.parquet``/``.pq`` or ``.csv``); ``fmt``, if given,
+    must agree with it. A directory (existing, or written with a trailing slash or no
+    extension) gets ``<resource>.<fmt>``, Parquet unless ``fmt`` says otherwise.
+
+    >>> export_target("contacts", None, "c.csv")
+    (PosixPath('c.csv'), 'csv')
+    >>> export_target("contacts", "parquet", "c.csv")
+    Traceback (most recent call last):
+    ConfigurationError: --format parquet does not match the extension of c.csv (a CSV file) ...
     """
     if resource not in EXPORTABLE:
         raise ConfigurationError(f"cannot export {resource!r}; choose one of: {', '.join(EXPORTABLE)}")
-    _check_format(fmt)  # before anything is fetched
-    out = Path(out)
-    if out.is_dir() or str(out).endswith(("/", "\\")) or not out.suffix:
-        out = out / f"{resource}.{fmt}"
+    if fmt is not None:
+        _check_format(fmt)
+    path = Path(out)
+    if path.is_dir() or str(out).endswith(("/", "\\")) or not path.suffix:
+        fmt = fmt or "parquet"
+        return path / f"{resource}.{fmt}", fmt
+    named = FORMATS.get(path.suffix.lower())
+    if named is None:
+        raise ConfigurationError(f"cannot tell the format of {out}: name the file .parquet or .csv "
+                                 "(or give a directory)")  # fmt: skip
+    if fmt is not None and fmt != named:
+        raise ConfigurationError(f"--format {fmt} does not match the extension of {out} (a {named.upper()} "
+                                 f"file): drop --format or name the file .{fmt}")  # fmt: skip
+    return path, named
+
+
+def run_export(lab: Any, resource: str, fmt: str | None, out: str | Path) -> Path:
+    """Fetch one resource through ``lab`` and write it; ``out`` may be a file or a directory.
+
+    The format comes from ``out``'s extension where it has one (see :func:`export_target`).
+
+    >>> run_export(lab, "messages", None, "exports/")
+    PosixPath('exports/messages.parquet')
+    """
+    path, fmt = export_target(resource, fmt, out)  # before anything is fetched
     frame = getattr(lab, EXPORTABLE[resource])()
-    return export_frame(frame, out, fmt)
+    return export_frame(frame, path, fmt)

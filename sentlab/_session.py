@@ -32,6 +32,7 @@ from ._config import (
     resolve_base_url,
 )
 from ._errors import ConfigurationError
+from ._progress import one_display_per_call
 
 SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
 DEMO_NOTICE = (
@@ -62,6 +63,7 @@ class Lab:
         make_aapi: Any = None,
         store: bool = True,
         cache_dir: str | Path | None = None,
+        ttls: dict[str, float] | None = None,
     ) -> None:
         self.api = api
         self._make_aapi = make_aapi  # a closure: it holds the key without showing it in vars(lab)
@@ -70,6 +72,7 @@ class Lab:
         self._aapi: AsyncSentClient | None = None
         self._store_enabled = store
         self._cache_dir = cache_dir
+        self._ttls = dict(ttls or {})  # list_ttl / record_ttl given to connect()
         self._cache: _datasets.Store | None = None
         self._cache_lock = threading.Lock()
 
@@ -115,7 +118,8 @@ class Lab:
         """
         with self._cache_lock:  # lab.aio's twins may ask for it from two threads at once
             if self._cache is None:
-                self._cache = _datasets.open_store(self.api, self._cache_dir, enabled=self._store_enabled)
+                self._cache = _datasets.open_store(self.api, self._cache_dir, enabled=self._store_enabled,
+                                                   **self._ttls)  # fmt: skip
             return self._cache
 
     @property
@@ -453,6 +457,12 @@ FRAME_METHODS = (
     "calls", "contact_summaries", "campaigns", "conversations",
 )
 
+# One call, one progress display: the pages of every profile, the lists and the fan-outs a
+# frame method (or the report) needs all feed one bar, not one each.
+for _name in (*FRAME_METHODS, "report"):
+    setattr(Lab, _name, one_display_per_call(getattr(Lab, _name)))
+del _name
+
 
 class AsyncLab:
     """``await``-able twins of :class:`Lab`'s frame methods (``lab.aio``), same arguments.
@@ -496,6 +506,8 @@ def connect(
     check: bool = True,
     store: bool = True,
     cache_dir: str | Path | None = None,
+    list_ttl: float | None = None,
+    record_ttl: float | None = None,
 ) -> Lab:
     """Connect to the Sent API (or to the built-in simulator) and return a :class:`Lab`.
 
@@ -507,10 +519,16 @@ def connect(
     ``check=True`` asks ``/v3/me`` at once, so a wrong key or URL fails here, clearly.
     Frames go through a local store under the user's cache directory (``cache_dir`` moves
     it, ``store=False`` turns it off), so re-running a cell re-downloads only what can change.
+    ``list_ttl`` (seconds, default 900) is how long a stored list is used with no request,
+    ``record_ttl`` (default 3600) how long a per-record answer (a lookup, a summary, details
+    that may still change) is. ``progress=False`` turns progress bars off.
 
     >>> lab = sentlab.connect()                                   # demo account, offline
     >>> lab = sentlab.connect(api_key="sk_live_...", profile_id="660e8400-e29b-41d4-a716-446655440001")
+    >>> lab = sentlab.connect(list_ttl=60, record_ttl=0)           # lists for a minute, records never
     """
+    ttls = {name: _check_ttl(name, value) for name, value in (("list_ttl", list_ttl), ("record_ttl", record_ttl))
+            if value is not None}  # fmt: skip
     world = None
     if demo:
         key, source, url = None, "simulator", None
@@ -548,8 +566,15 @@ def connect(
     )
     api = SentClient(key, pacing=pacing, **options)
     # Its own connection pool (a pool belongs to one event loop), the same rate budget.
-    lab = Lab(api, source=source, world=world, store=store, cache_dir=cache_dir,
+    lab = Lab(api, source=source, world=world, store=store, cache_dir=cache_dir, ttls=ttls,
               make_aapi=lambda: AsyncSentClient(key, limiter=api.aio.limiter, **options))
     if check:
         api.me()
     return lab
+
+
+def _check_ttl(name: str, value: object) -> float:
+    # A bool is an int to Python, never a number of seconds here.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ConfigurationError(f"{name} must be a number of seconds, 0 or more (e.g. {name}=900), not {value!r}")
+    return float(value)

@@ -13,6 +13,9 @@ Interrupts: a KeyboardInterrupt (Ctrl-C, the notebook's stop button) arrives in 
 thread while it waits; the runner then cancels the coroutine on the loop (httpx drops the
 in-flight requests at once), waits up to ``cancel_grace`` seconds for it to unwind so it can
 record what it had fetched, and re-raises the KeyboardInterrupt.
+
+Progress: the coroutine runs with the calling thread's progress display (``_progress``), so one
+public call shows one bar however many coroutines it runs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
+
+from ._progress import current_display, use_display
 
 T = TypeVar("T")
 
@@ -77,10 +82,12 @@ class LoopThread:
                 "use the async client (await lab.aapi...) inside coroutines run by sentlab"
             )
         finished = threading.Event()
+        display = current_display()  # the calling thread's progress: the coroutine's bars join it
 
         async def tracked() -> T:
             try:
-                return await coroutine
+                with use_display(display):
+                    return await coroutine
             finally:
                 finished.set()  # set after the coroutine unwound, cancellation included
 

@@ -179,3 +179,29 @@ def test_failed_lookups_warn_at_the_callers_line(lab):
         frame = lab.lookup_numbers(["+14155550123", "+1415"])
     assert caught[0].filename == __file__
     assert list(frame.phone_number) == ["+14155550123"] and "+1415" in frame.attrs["failures"]
+
+
+def test_ttls_are_set_from_connect(world, counted, tmp_path):
+    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
+                         pacing=None, progress=False, cache_dir=tmp_path, list_ttl=0, record_ttl=7) as lab:
+        assert (lab.cache.list_ttl, lab.cache.record_ttl) == (0, 7)
+        lab.templates()
+        before = len(counted.paths)
+        lab.templates()  # list_ttl=0: a stored list is never fresh enough
+        assert len(counted.paths) > before
+
+
+@pytest.mark.parametrize("bad", [-1, "900", True, float("nan"), None.__class__])
+def test_a_bad_ttl_is_an_error_before_any_request(world, counted, tmp_path, bad):
+    with pytest.raises(sentlab.ConfigurationError, match="list_ttl must be a number of seconds"):
+        sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
+                        cache_dir=tmp_path, list_ttl=bad)
+    assert counted.paths == []
+
+
+def test_the_settings_the_docs_show_are_public():
+    from sentlab import _config, _export, _store
+
+    assert (sentlab.Pacing, sentlab.Retries, sentlab.Limits) == (_config.Pacing, _config.Retries, _config.Limits)
+    assert sentlab.export_frame is _export.export_frame and sentlab.Store is _store.Store
+    assert {"Pacing", "Retries", "Limits", "export_frame"} <= set(sentlab.__all__)
