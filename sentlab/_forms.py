@@ -746,21 +746,22 @@ class SendController(_Observable):
         ``when`` to the second (UTC), ``mode`` sandbox or LIVE, the template and its parameters,
         recipients, channels, outcome, ``messages`` (short ids: each message id's first 8
         characters) and ``key`` (the Idempotency-Key's random part, short): two sends that look
-        alike differ in their parameters or key. ``history`` has every value in full.
+        alike differ in their parameters or key. Recipients and messages list their first 3, then
+        how many more. ``history`` has every value in full.
 
         >>> form.history_table()
-          when          mode     template            parameters                   recipients    ...
-          00:55:32 UTC  sandbox  order_confirmation  name=Ada, order_id=A-1001    +14155550123  ...
+                             when     mode            template                 parameters    recipients ...
+          2026-12-02 00:55:32 UTC  sandbox  order_confirmation  name=Ada, order_id=A-1001  +14155550123 ...
         """
         rows = [{
             "when": row["submitted_at"].strftime("%Y-%m-%d %H:%M:%S UTC"),
             "mode": "sandbox" if row["sandbox"] else "LIVE",
             "template": row["template_name"],
             "parameters": ", ".join(f"{k}={v}" for k, v in row["parameters"].items()),
-            "recipients": ", ".join(row["recipients"]),
+            "recipients": _first(row["recipients"]),
             "channels": ", ".join(row["channels"]) or "default",
             "outcome": row["outcome"] if row["attempt"] == 1 else f"{row['outcome']} (attempt {row['attempt']})",
-            "messages": ", ".join(str(m)[:8] for m in row["message_ids"]),
+            "messages": _first([str(m)[:8] for m in row["message_ids"]]),
             "key": short_key(row["idempotency_key"]),
             "error": (row["error"] or "").splitlines()[0] if row["error"] else "",
         } for row in self._history]  # fmt: skip
@@ -794,6 +795,12 @@ _HISTORY_TABLE_COLUMNS = [
 _MESSAGE_COLUMNS = [
     "message_id", "to", "channel", "body", "template_name", "sandbox", "submitted_at", "idempotency_key",
 ]  # fmt: skip
+
+
+def _first(items: list[str], shown: int = 3) -> str:
+    """A list as text, its first few items then how many more: a history row stays one line."""
+    more = f", … ({len(items) - shown} more)" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
 
 
 def short_key(key: str) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import ConfigurationError, SentError
@@ -138,6 +139,7 @@ class _SendView:
                    layout=w.Layout(flex_flow="row wrap")),
             self.output,
         ])  # fmt: skip
+        self.root.add_class("sentlab-send-form")  # a stable name for the page (and the browser test)
         self.root.controller = c
         self.root.output = self.output
         self.root.controls = SimpleNamespace(
@@ -260,7 +262,8 @@ class _SendView:
             return
         _show(self.output, "info", f"{len(history)} request{'s' if len(history) != 1 else ''} made by this form "
                                    "(messages and key: short ids; controller.history has them in full):")  # fmt: skip
-        _show_frame(self.output, history.drop(columns=[] if history["error"].str.len().any() else ["error"]))
+        _show_frame(self.output, history.drop(columns=[] if history["error"].str.len().any() else ["error"]),
+                    nowrap=True)  # one line per request; a wide history scrolls in the form
 
     def _attempt(self, action: Callable[[], Any]) -> Any:
         """``action()``, or ``_FAILED`` with the error added to the output (sentlab's errors only)."""
@@ -410,6 +413,7 @@ class _LookupView:
         self.lookup.on_click(self._on_lookup)
 
         self.root = w.VBox([self.numbers, self.numbers_status, w.HBox([self.lookup, self.refresh]), self.output])
+        self.root.add_class("sentlab-lookup-form")
         self.root.controller = c
         self.root.output = self.output
         self.root.controls = SimpleNamespace(numbers=self.numbers, numbers_status=self.numbers_status,
@@ -493,24 +497,30 @@ def _show(output: Any, level: str, text: str) -> None:
     _append(output, {"text/plain": text, "text/html": _notice_html(level, text)})
 
 
-def _show_frame(output: Any, frame: pd.DataFrame) -> None:
+def _show_frame(output: Any, frame: pd.DataFrame, *, nowrap: bool = False) -> None:
     # A wide frame scrolls inside the form instead of stretching it.
     table = frame.to_html(index=False, max_rows=60, escape=True, na_rep="")
+    style = "overflow-x:auto;max-width:100%" + (";white-space:nowrap" if nowrap else "")
     _append(output, {
         "text/plain": frame.to_string(index=False, max_rows=60),
-        "text/html": f'<div style="overflow-x:auto;max-width:100%">{table}</div>',
+        "text/html": f'<div style="{style}">{table}</div>',
     })  # fmt: skip
 
 
-def _show_card(output: Any, row: pd.Series) -> None:
-    """One lookup as a details card: a line per field, labelled in words (the frame's schema)."""
-    from ._schemas import columns
+# The card's labels: short words for the number_lookups columns (sentlab.schema("number_lookups")).
+_CARD_LABELS = {
+    "input": "As typed", "phone_number": "Number (E.164)", "is_valid": "Valid", "carrier_name": "Carrier",
+    "line_type": "Line type", "country_code": "Country", "mobile_country_code": "Mobile country code (MCC)",
+    "mobile_network_code": "Mobile network code (MNC)", "is_ported": "Ported", "is_voip": "VoIP",
+}  # fmt: skip
 
-    labels = {"input": "As typed", **{c.name: c.description for c in columns("number_lookups")}}
-    fields = [(labels.get(str(name), str(name)), _card_value(value)) for name, value in row.items()]
+
+def _show_card(output: Any, row: pd.Series) -> None:
+    """One lookup as a details card: a labelled line per field, instead of a one-row wide table."""
+    fields = [(_CARD_LABELS.get(str(name), str(name)), _card_value(value)) for name, value in row.items()]
     width = max(len(label) for label, _ in fields)
     text = "\n".join(f"{label:<{width}}  {value}" for label, value in fields)
-    cells = "".join(f'<tr><th style="text-align:left;padding:2px 12px 2px 0;font-weight:600">{html.escape(label)}</th>'
+    cells = "".join(f'<tr><th style="text-align:left;padding:2px 16px 2px 0;font-weight:600">{html.escape(label)}</th>'
                     f'<td style="text-align:left;padding:2px 0">{html.escape(value)}</td></tr>'
                     for label, value in fields)  # fmt: skip
     card = (f'<table class="sentlab-card" style="border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;'
@@ -519,10 +529,10 @@ def _show_card(output: Any, row: pd.Series) -> None:
 
 
 def _card_value(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return "—"
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "—"
     return str(value)
 
 

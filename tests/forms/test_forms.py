@@ -399,3 +399,12 @@ def test_the_history_table_is_readable_and_short_keys_stay_distinct(lab):
     assert list(table["when"]) == [t.strftime("%Y-%m-%d %H:%M:%S UTC") for t in full.submitted_at]
     assert list(table["key"]) == [short_key(k) for k in full.idempotency_key] and table["key"].nunique() == 2
     assert short_key("sentlab-send-1764636932000-3f2a9c1b7d4e6f80") == "3f2a9c1b"
+
+
+def test_a_long_recipient_list_stays_one_short_line_in_the_history_table(lab):
+    form = filled(lab)
+    form.set_recipients([f"+1415555{n:04d}" for n in range(120, 125)])
+    form.submit()
+    (row,) = form.history_table().itertuples()
+    assert row.recipients == "+14155550120, +14155550121, +14155550122, … (2 more)"
+    assert row.messages.endswith("… (2 more)") and len(form.history.message_ids.iloc[0]) == 5
