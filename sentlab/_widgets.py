@@ -260,10 +260,18 @@ class _SendView:
         if history.empty:
             _show(self.output, "info", "No sends yet.")
             return
-        _show(self.output, "info", f"{len(history)} request{'s' if len(history) != 1 else ''} made by this form "
+        days = set(history["when"].str[:10])
+        on_day = f" on {days.pop()}" if len(days) == 1 else ""
+        if on_day:  # one day: the date once in the heading, each row its time (narrower)
+            history["when"] = history["when"].str[11:]
+        count = len(history)
+        _show(self.output, "info", f"{count} request{'s' if count != 1 else ''} made by this form{on_day} "
                                    "(messages and key: short ids; controller.history has them in full):")  # fmt: skip
-        _show_frame(self.output, history.drop(columns=[] if history["error"].str.len().any() else ["error"]),
-                    nowrap=True)  # one line per request; a wide history scrolls in the form
+        history = history.drop(columns=[] if history["error"].str.len().any() else ["error"])
+        page = history.copy()
+        for column in ("when", "parameters", "recipients", "messages"):  # wrapped between items only
+            page[column] = page[column].map(_unbroken)
+        _show_frame(self.output, history, page=page)
 
     def _attempt(self, action: Callable[[], Any]) -> Any:
         """``action()``, or ``_FAILED`` with the error added to the output (sentlab's errors only)."""
@@ -497,14 +505,19 @@ def _show(output: Any, level: str, text: str) -> None:
     _append(output, {"text/plain": text, "text/html": _notice_html(level, text)})
 
 
-def _show_frame(output: Any, frame: pd.DataFrame, *, nowrap: bool = False) -> None:
+def _show_frame(output: Any, frame: pd.DataFrame, *, page: pd.DataFrame | None = None) -> None:
+    """``frame`` as text and as an HTML table (of ``page`` when given: the same, laid out for a page)."""
     # A wide frame scrolls inside the form instead of stretching it.
-    table = frame.to_html(index=False, max_rows=60, escape=True, na_rep="")
-    style = "overflow-x:auto;max-width:100%" + (";white-space:nowrap" if nowrap else "")
+    table = (frame if page is None else page).to_html(index=False, max_rows=60, escape=True, na_rep="")
     _append(output, {
         "text/plain": frame.to_string(index=False, max_rows=60),
-        "text/html": f'<div style="{style}">{table}</div>',
+        "text/html": f'<div style="overflow-x:auto;max-width:100%">{table}</div>',
     })  # fmt: skip
+
+
+def _unbroken(text: str) -> str:
+    """``text`` that a table cell wraps only after a comma: no break inside a time or a value."""
+    return ", ".join(item.replace(" ", "\u00a0").replace("-", "\u2011") for item in text.split(", "))
 
 
 # The card's labels: short words for the number_lookups columns (sentlab.schema("number_lookups")).
