@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,6 +39,38 @@ from ._phone import CheckedNumbers, InvalidNumberError, check_numbers, check_reg
 __all__ = ["DuplicateSendError", "LookupController", "LookupResult", "SendController", "SendRequest", "Submission"]
 
 MAX_RECIPIENTS = 1000  # the API's limit per send (POST /v3/messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# one state for code and widgets
+# ---------------------------------------------------------------------------------------------
+
+
+class _Observable:
+    """Listeners told of every change, so a form's widgets show what code set (and code sees clicks).
+
+    A listener is called with ``"form"`` (an input changed) or ``"submission"`` (a send or lookup
+    started, ended, or was withdrawn), in the thread that made the change.
+    """
+
+    _listeners: list[Callable[[str], None]]
+
+    def observe(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(what)`` after each change (``what`` is ``"form"`` or ``"submission"``); returns an unsubscribe.
+
+        >>> stop = form.observe(print); form.set_recipients("+14155550123")
+        form
+        """
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self, what: str) -> None:
+        for listener in list(self._listeners):
+            listener(what)
+
+
+def _as_text(numbers: str | list[str]) -> str:
+    return numbers if isinstance(numbers, str) else "\n".join(numbers)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,7 +217,7 @@ class Submission:
         return f"{self.state}: {request.describe()}"
 
 
-class SendController:
+class SendController(_Observable):
     """The logic of the send form: pick a template, fill its variables, give numbers, send safely.
 
     Sandbox by default: every send is ``lab.api.send(..., sandbox=True)``, validated by the API
@@ -198,7 +230,8 @@ class SendController:
 
     ``profile_id`` sends as a child profile (templates are then that profile's); ``region``
     reads national numbers (e.g. ``"US"``); ``strict=False`` accepts numbers in ranges
-    ``phonenumbers`` does not know to be assigned.
+    ``phonenumbers`` does not know to be assigned. ``observe(listener)`` is told of every change:
+    the widgets use it to show what code sets.
 
     >>> form = SendController(lab)
     >>> form.select_template("order_confirmation")
@@ -227,6 +260,7 @@ class SendController:
         self.strict = bool(strict)
         self._sandbox = not self.live
         self._lock = threading.Lock()
+        self._listeners = []
         self._template_id: str | None = None
         self._values: dict[str, str] = {}  # kept across templates: a shared variable keeps its value
         self._channels: tuple[str, ...] = ()
@@ -397,6 +431,15 @@ class SendController:
         return self.recipients
 
     @property
+    def recipients_text(self) -> str:
+        """The numbers as given (a list one per line): what the form's "To" box shows.
+
+        >>> form.set_recipients(["+14155550123", "+447911123456"]); form.recipients_text
+        '+14155550123\\n+447911123456'
+        """
+        return _as_text(self._numbers)
+
+    @property
     def recipients(self) -> CheckedNumbers:
         """The numbers given so far, checked locally (never raises: see ``.problems``).
 
@@ -531,10 +574,10 @@ class SendController:
             reusable = current is not None and current.request == request and current.state != "rejected"
             submission = current if reusable else Submission(request, _new_idempotency_key())
             self._current = submission
-            if not request.sandbox:
-                submission.state = "awaiting_confirmation"
-                return submission
-            submission.state = "in_flight"
+            submission.state = "in_flight" if request.sandbox else "awaiting_confirmation"
+        self._notify("submission")
+        if not request.sandbox:
+            return submission
         return self._perform(submission)
 
     @property
@@ -576,6 +619,7 @@ class SendController:
             if submission is None or submission.state != "awaiting_confirmation":
                 raise ConfigurationError("nothing to confirm: submit() a live send first (the form may have changed)")
             submission.state = "in_flight"
+        self._notify("submission")
         return self._perform(submission)
 
     def cancel(self) -> None:
@@ -584,8 +628,11 @@ class SendController:
         >>> form.cancel()
         """
         with self._lock:
-            if self._current is not None and self._current.state == "awaiting_confirmation":
+            pending = self._current is not None and self._current.state == "awaiting_confirmation"
+            if pending:
                 self._current.state = "cancelled"
+        if pending:
+            self._notify("submission")
 
     def new_send(self) -> None:
         """Start afresh: the next submit gets a new Idempotency-Key, even with the same form.
@@ -596,10 +643,12 @@ class SendController:
             if self._current is not None and self._current.state == "in_flight":
                 raise DuplicateSendError("a send is in flight; wait for its answer", self._current)
             self._current = None
+        self._notify("submission")
 
     def _form_changed(self) -> None:
         # What the user confirms must be what is sent: any change withdraws a pending confirmation.
         self.cancel()
+        self._notify("form")
 
     def _perform(self, submission: Submission) -> Submission:
         request = submission.request
@@ -629,6 +678,7 @@ class SendController:
                 submission.state = "unknown" if _outcome_unknown(error) else "rejected"
                 submission.error = self._safe(str(error) or type(error).__name__)
             self._record(submission, started)
+        self._notify("submission")
         if error is not None:
             raise error
         return submission
@@ -690,6 +740,33 @@ class SendController:
             frame[column] = frame[column].astype("str")
         return frame
 
+    def history_table(self) -> pd.DataFrame:
+        """The history to read: one row per request, in words (what the form's History shows).
+
+        ``when`` to the second (UTC), ``mode`` sandbox or LIVE, the template and its parameters,
+        recipients, channels, outcome, ``messages`` (short ids: each message id's first 8
+        characters) and ``key`` (the Idempotency-Key's random part, short): two sends that look
+        alike differ in their parameters or key. Recipients and messages list their first 3, then
+        how many more. ``history`` has every value in full.
+
+        >>> form.history_table()
+                             when     mode            template                 parameters    recipients ...
+          2026-12-02 00:55:32 UTC  sandbox  order_confirmation  name=Ada, order_id=A-1001  +14155550123 ...
+        """
+        rows = [{
+            "when": row["submitted_at"].strftime("%Y-%m-%d %H:%M:%S UTC"),
+            "mode": "sandbox" if row["sandbox"] else "LIVE",
+            "template": row["template_name"],
+            "parameters": ", ".join(f"{k}={v}" for k, v in row["parameters"].items()),
+            "recipients": _first(row["recipients"]),
+            "channels": ", ".join(row["channels"]) or "default",
+            "outcome": row["outcome"] if row["attempt"] == 1 else f"{row['outcome']} (attempt {row['attempt']})",
+            "messages": _first([str(m)[:8] for m in row["message_ids"]]),
+            "key": short_key(row["idempotency_key"]),
+            "error": (row["error"] or "").splitlines()[0] if row["error"] else "",
+        } for row in self._history]  # fmt: skip
+        return pd.DataFrame(rows, columns=_HISTORY_TABLE_COLUMNS, dtype="str")
+
     @property
     def messages(self) -> pd.DataFrame:
         """Every message the API returned, one row each (a replayed answer is not counted twice).
@@ -712,9 +789,27 @@ _HISTORY_COLUMNS = [
     "submitted_at", "sandbox", "template_name", "template_id", "recipients", "channels", "parameters",
     "outcome", "status", "message_ids", "error", "idempotency_key", "attempt",
 ]  # fmt: skip
+_HISTORY_TABLE_COLUMNS = [
+    "when", "mode", "template", "parameters", "recipients", "channels", "outcome", "messages", "key", "error",
+]  # fmt: skip
 _MESSAGE_COLUMNS = [
     "message_id", "to", "channel", "body", "template_name", "sandbox", "submitted_at", "idempotency_key",
 ]  # fmt: skip
+
+
+def _first(items: list[str], shown: int = 3) -> str:
+    """A list as text, its first few items then how many more: a history row stays one line."""
+    more = f", … ({len(items) - shown} more)" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def short_key(key: str) -> str:
+    """An Idempotency-Key, short: the first 8 characters of its random part (the whole key if it has none).
+
+    >>> short_key("sentlab-send-1764636932000-3f2a9c1b7d4e6f80")
+    '3f2a9c1b'
+    """
+    return key.rsplit("-", 1)[-1][:8] if key.startswith("sentlab-send-") else key[:16]
 
 
 def _new_idempotency_key() -> str:
@@ -797,7 +892,7 @@ class LookupResult:
         return f"<LookupResult {self.summary()}>"
 
 
-class LookupController:
+class LookupController(_Observable):
     """The logic of the lookup form: numbers in (text or list), a typed frame out.
 
     Numbers are read locally first (``region`` reads national numbers); malformed ones are
@@ -813,6 +908,7 @@ class LookupController:
             raise ConfigurationError("LookupController needs the Lab from sentlab.connect()")
         self.lab = lab
         self.region = check_region(region)
+        self._listeners = []
         self._numbers: str | list[str] = ""
         self.last: LookupResult | None = None
         self._found: list[pd.DataFrame] = []
@@ -827,7 +923,17 @@ class LookupController:
         ('+14155550123', '+447911123456')
         """
         self._numbers = numbers if isinstance(numbers, str) else [str(n) for n in numbers]
+        self._notify("form")
         return self.checked
+
+    @property
+    def numbers_text(self) -> str:
+        """The numbers as given (a list one per line): what the form's "Numbers" box shows.
+
+        >>> lookups.set_numbers(["+14155550123"]); lookups.numbers_text
+        '+14155550123'
+        """
+        return _as_text(self._numbers)
 
     @property
     def checked(self) -> CheckedNumbers:
@@ -873,6 +979,7 @@ class LookupController:
         self.last = result
         if len(frame):
             self._found.append(frame)
+        self._notify("submission")
         return result
 
     @property

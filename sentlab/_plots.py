@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from sentlab._display import NotebookFigure
 from sentlab._errors import ConfigurationError
 from sentlab._metrics import (
     CALL_COST_COLUMNS,
@@ -50,7 +51,7 @@ _MAX_BARS = 25
 def _axes(ax: Axes | None, rows: int = 1, *, width: float = 7.0) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
-    fig = Figure(figsize=(width, min(1.6 + 0.32 * max(rows, 3), 9.0)), layout="constrained")
+    fig = NotebookFigure(figsize=(width, min(1.6 + 0.32 * max(rows, 3), 9.0)), layout="constrained")
     return fig, fig.add_subplot()
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ._errors import ConfigurationError, SentError
@@ -82,37 +83,41 @@ def lookup_form(lab: Any, *, region: str | None = None) -> Any:
 
 
 class _SendView:
-    """The send form's widgets and the callbacks that pass each event to the controller."""
+    """The send form's widgets and the callbacks that pass each event to the controller.
+
+    The controller is the one state: widget edits go to it, and every change it reports (from a
+    click or from code) is shown back in the widgets (``_sync``), so what the form shows is what
+    Validate and Send use.
+    """
 
     def __init__(self, controller: SendController) -> None:
         import ipywidgets as w
 
         self.controller = c = controller
+        self._syncing = False  # True while the widgets are set from the controller: their events are echoes
+        self._acting = False  # True while a click of this form runs: it shows its own result
         self.banner = w.HTML()
-        options = c.template_options
-        self.template = w.Dropdown(
-            options=options, value=c.template["id"] if c.template else None, description="Template",
-            disabled=not options, layout=w.Layout(width="auto"),
-        )  # fmt: skip
+        self.template = w.Dropdown(options=c.template_options, value=None, description="Template",
+                                   layout=w.Layout(width="auto"))  # fmt: skip
         self.template_info = w.HTML()
         self.parameters = w.VBox()
         self.recipients = w.Textarea(
             placeholder="+14155551234, +447911123456 (comma or newline separated)", description="To",
-            rows=3, continuous_update=False, layout=w.Layout(width="auto"),
+            rows=3, continuous_update=True, layout=w.Layout(width="auto"),
         )  # fmt: skip
         self.recipients_status = w.HTML()
         self.channels = w.HBox()
         self.sandbox = w.Checkbox(
             value=c.sandbox, description="Sandbox (validate only, nothing is sent)", indent=False,
-            disabled=not c.live,
+            disabled=not c.live, layout=_fit(),
         )  # fmt: skip
-        self.send = w.Button(icon="paper-plane")
+        self.send = w.Button(icon="paper-plane", layout=_fit())
         self.confirm = w.Button(description="Confirm live send", button_style="danger", icon="check",
-                                layout=w.Layout(display="none"))  # fmt: skip
-        self.cancel = w.Button(description="Cancel", icon="times", layout=w.Layout(display="none"))
-        self.new = w.Button(description="New send", icon="refresh",
+                                layout=w.Layout(width="auto", display="none"))  # fmt: skip
+        self.cancel = w.Button(description="Cancel", icon="times", layout=w.Layout(width="auto", display="none"))
+        self.new = w.Button(description="New send", icon="refresh", layout=_fit(),
                             tooltip="Forget the last send: the same form may then be sent once more")  # fmt: skip
-        self.show_history = w.Button(description="History", icon="list")
+        self.show_history = w.Button(description="History", icon="list", layout=_fit())
         self.output = w.Output()
 
         self.template.observe(self._on_template, "value")
@@ -128,11 +133,13 @@ class _SendView:
             self.banner,
             self.template, self.template_info, self.parameters,
             self.recipients, self.recipients_status,
-            w.HBox([w.Label("Channels (none ticked: each contact's default)"), self.channels]),
+            w.HBox([w.Label("Channels (none ticked: each contact's default)", layout=_fit()), self.channels]),
             self.sandbox,
-            w.HBox([self.send, self.confirm, self.cancel, self.new, self.show_history]),
+            w.HBox([self.send, self.confirm, self.cancel, self.new, self.show_history],
+                   layout=w.Layout(flex_flow="row wrap")),
             self.output,
         ])  # fmt: skip
+        self.root.add_class("sentlab-send-form")  # a stable name for the page (and the browser test)
         self.root.controller = c
         self.root.output = self.output
         self.root.controls = SimpleNamespace(
@@ -142,135 +149,209 @@ class _SendView:
             send=self.send, confirm=self.confirm, cancel=self.cancel, new=self.new,
             history=self.show_history,
         )  # fmt: skip
-        self._show_template()
-        self._show_mode()
-        self._show_recipients()
-        if not options:
+        self._sync()
+        c.observe(self._on_controller)
+        if not c.template_options:
             _show(self.output, "warning", ("No APPROVED template here, so nothing can be sent; an organization's templates "
                    "often live in its profiles: send_form(lab, profile_id=...)"))
 
-    # -- events -> controller -----------------------------------------------------------------
+    # -- widget events -> controller ----------------------------------------------------------
 
     def _on_template(self, change: dict[str, Any]) -> None:
-        chosen = self._attempt(lambda: self.controller.select_template(change["new"])) if change["new"] else _FAILED
-        if chosen is not _FAILED:
-            self._show_template()
-        self._show_confirm()
+        if not self._syncing and change["new"]:
+            self._attempt(lambda: self.controller.select_template(change["new"]))
+            self._sync()  # a refused choice goes back to the controller's template
 
     def _on_parameter(self, name: str) -> Callable[[dict[str, Any]], None]:
         def changed(change: dict[str, Any]) -> None:
-            self._attempt(lambda: self.controller.set_parameter(name, change["new"]))
-            self._show_confirm()
+            if not self._syncing:
+                self._attempt(lambda: self.controller.set_parameter(name, change["new"]))
 
         return changed
 
     def _on_channel(self, _change: dict[str, Any]) -> None:
-        ticked = [box.description for box in self.channels.children if box.value]
-        self._attempt(lambda: self.controller.set_channels(ticked))
-        self._show_confirm()
+        if not self._syncing:
+            ticked = [box.description for box in self.channels.children if box.value]
+            self._attempt(lambda: self.controller.set_channels(ticked))
 
     def _on_recipients(self, change: dict[str, Any]) -> None:
-        self._attempt(lambda: self.controller.set_recipients(change["new"]))
-        self._show_recipients()
-        self._show_confirm()
+        if not self._syncing:
+            self._attempt(lambda: self.controller.set_recipients(change["new"]))
 
     def _on_sandbox(self, change: dict[str, Any]) -> None:
         def apply() -> None:
             self.controller.sandbox = change["new"]
 
-        if self._attempt(apply) is _FAILED:
-            self.sandbox.value = self.controller.sandbox
-        self._show_mode()
-        self._show_confirm()
+        if not self._syncing and self._attempt(apply) is _FAILED:
+            self._sync()
+
+    # -- clicks -------------------------------------------------------------------------------
 
     def _on_send(self, _button: Any) -> None:
-        self.send.disabled = True
-        _clear(self.output)
-        try:
-            submission = self._attempt(self.controller.submit)
-        finally:
-            self.send.disabled = self.controller.in_flight  # a click during a send must not re-enable it
-        if submission is not _FAILED:
-            self._show_submission(submission)
-        self._show_confirm()
+        self._click(self.controller.submit)
 
     def _on_confirm(self, _button: Any) -> None:
-        self.confirm.disabled = self.send.disabled = True
-        _clear(self.output)
+        if self.controller.pending is None:
+            # A second click on Confirm (or a stale one): the send it made stays shown.
+            current = self.controller.current
+            if current is not None and current.done:
+                self._show_again(current)
+            else:
+                _show(self.output, "danger", "Nothing to confirm: click Send… first (an edit of the form "
+                                             "withdraws a send waiting for confirmation).")  # fmt: skip
+            return
+        self.confirm.disabled = True
         try:
-            submission = self._attempt(self.controller.confirm)
+            self._click(self.controller.confirm)
         finally:
             self.confirm.disabled = False
-            self.send.disabled = self.controller.in_flight
-        if submission is not _FAILED:
+
+    def _click(self, action: Callable[[], Submission]) -> None:
+        """Run a send action; its result replaces the output, a repeated click keeps the first result shown."""
+        self.send.disabled = True
+        self._acting = True
+        try:
+            submission = action()
+        except DuplicateSendError as exc:
+            if exc.submission.done:
+                self._show_again(exc.submission)
+            else:  # in flight: its answer will replace the output when it arrives
+                _show(self.output, "warning", f"{exc} This click sent nothing.")
+        except ConfigurationError as exc:  # a local check: nothing was requested
+            _clear(self.output)
+            _show(self.output, "danger", str(exc))
+        except SentError as exc:
+            _clear(self.output)
+            current = self.controller.current
+            shown = current.summary() if current is not None and current.error else str(exc)
+            _show(self.output, "danger", safe_text(self.controller.client, shown))
+        else:
+            _clear(self.output)
             self._show_submission(submission)
-        self._show_confirm()
+        finally:
+            self._acting = False
+            self.send.disabled = self.controller.in_flight  # a click during a send must not re-enable it
+            self._show_confirm()
 
     def _on_cancel(self, _button: Any) -> None:
-        self.controller.cancel()
+        self._acting = True
+        try:
+            self.controller.cancel()
+        finally:
+            self._acting = False
         _clear(self.output)
         _show(self.output, "info", "Cancelled: nothing was sent.")
         self._show_confirm()
 
     def _on_new(self, _button: Any) -> None:
-        _clear(self.output)
-        if self._attempt(self.controller.new_send) is not _FAILED:
+        self._acting = True
+        try:
+            done = self._attempt(self.controller.new_send)
+        finally:
+            self._acting = False
+        if done is not _FAILED:
+            _clear(self.output)
             _show(self.output, "info", "Ready for a new send: the next one gets a new Idempotency-Key.")
         self._show_confirm()
 
     def _on_history(self, _button: Any) -> None:
         _clear(self.output)
-        history = self.controller.history
+        history = self.controller.history_table()
         if history.empty:
             _show(self.output, "info", "No sends yet.")
             return
-        columns = ["submitted_at", "sandbox", "template_name", "recipients", "outcome", "status",
-                   "message_ids", "error"]  # fmt: skip
-        _show(self.output, "info", f"{len(history)} request{'s' if len(history) != 1 else ''} made by this form:")
-        _show_frame(self.output, history[columns])
+        days = set(history["when"].str[:10])
+        on_day = f" on {days.pop()}" if len(days) == 1 else ""
+        if on_day:  # one day: the date once in the heading, each row its time (narrower)
+            history["when"] = history["when"].str[11:]
+        count = len(history)
+        _show(self.output, "info", f"{count} request{'s' if count != 1 else ''} made by this form{on_day} "
+                                   "(messages and key: short ids; controller.history has them in full):")  # fmt: skip
+        history = history.drop(columns=[] if history["error"].str.len().any() else ["error"])
+        page = history.copy()
+        for column in ("when", "parameters", "recipients", "messages"):  # wrapped between items only
+            page[column] = page[column].map(_unbroken)
+        _show_frame(self.output, history, page=page)
 
     def _attempt(self, action: Callable[[], Any]) -> Any:
-        """``action()``, or ``_FAILED`` with the error shown in the output (sentlab's errors only)."""
+        """``action()``, or ``_FAILED`` with the error added to the output (sentlab's errors only)."""
         try:
             return action()
         except DuplicateSendError as exc:
             _show(self.output, "warning", str(exc))
-        except ConfigurationError as exc:
-            _show(self.output, "danger", str(exc))
         except SentError as exc:
-            current = self.controller.current
-            shown = current.summary() if current is not None and current.error else str(exc)
-            _show(self.output, "danger", safe_text(self.controller.client, shown))
+            _show(self.output, "danger", safe_text(self.controller.client, str(exc)))
         return _FAILED
 
-    # -- controller state -> widgets ----------------------------------------------------------
+    # -- controller -> widgets ----------------------------------------------------------------
 
-    def _show_template(self) -> None:
+    def _on_controller(self, what: str) -> None:
+        if what == "form":
+            self._sync()
+            return
+        current = self.controller.current
+        if not self._acting and current is not None:  # a send made from code: show it here too
+            _clear(self.output)
+            if current.state == "in_flight":
+                _show(self.output, "info", f"Sending: {current.request.describe()}")
+            else:
+                self._show_submission(current)
+        self.send.disabled = self.controller.in_flight
+        self._show_confirm()
+
+    def _sync(self) -> None:
+        """Set every widget from the controller (their change events are ignored meanwhile)."""
+        c = self.controller
+        self._syncing = True
+        try:
+            options = c.template_options
+            if list(self.template.options) != options:
+                self.template.options = options
+            self.template.disabled = not options
+            self.template.value = c.template["id"] if c.template else None
+            self._sync_fields()
+            self.recipients.value = c.recipients_text
+            self.sandbox.value = c.sandbox
+        finally:
+            self._syncing = False
+        self._show_mode()
+        self._show_recipients()
+        self._show_confirm()
+
+    def _sync_fields(self) -> None:
         import ipywidgets as w
 
-        template = self.controller.template
+        c = self.controller
+        template = c.template
         if template is None:
             self.template_info.value = ""
-            self.parameters.children = ()
-            self.channels.children = ()
+            self.parameters.children = self.channels.children = ()
             return
         facts = [template["category"], template["language"],
                  f"channels: {', '.join(template['channels']) or 'none'}",
                  f"variables: {', '.join(template['variables']) or 'none'}"]  # fmt: skip
         self.template_info.value = f"<small>{html.escape(' · '.join(f for f in facts if f))}</small>"
-        fields = []
-        for name, value in self.controller.parameters.items():
-            field = w.Text(value=value, description=name, placeholder=f"value of {name}", continuous_update=False)
-            field.observe(self._on_parameter(name), "value")
-            fields.append(field)
-        self.parameters.children = tuple(fields)
-        boxes = []
-        for channel in self.controller.channel_options:
-            box = w.Checkbox(value=channel in self.controller.channels, description=channel, indent=False,
-                             layout=w.Layout(width="auto"))  # fmt: skip
-            box.observe(self._on_channel, "value")
-            boxes.append(box)
-        self.channels.children = tuple(boxes)
+        values = c.parameters
+        if [f.description for f in self.parameters.children] != list(values):
+            fields = []
+            for name in values:
+                field = w.Text(description=name, placeholder=f"value of {name}", tooltip=name,
+                               continuous_update=True, layout=w.Layout(width="auto"),
+                               style={"description_width": "initial"} if len(name) > 12 else {})  # fmt: skip
+                field.observe(self._on_parameter(name), "value")
+                fields.append(field)
+            self.parameters.children = tuple(fields)
+        for field in self.parameters.children:
+            field.value = values[field.description]
+        if [b.description for b in self.channels.children] != c.channel_options:
+            boxes = []
+            for channel in c.channel_options:
+                box = w.Checkbox(description=channel, indent=False, layout=_fit())
+                box.observe(self._on_channel, "value")
+                boxes.append(box)
+            self.channels.children = tuple(boxes)
+        for box in self.channels.children:
+            box.value = box.description in c.channels
 
     def _show_mode(self) -> None:
         level, text = self.controller.notice()
@@ -294,14 +375,21 @@ class _SendView:
             button.layout.display = None if waiting else "none"
 
     def _show_submission(self, submission: Submission) -> None:
-        level = {"awaiting_confirmation": "danger", "validated": "success", "sent": "success"}.get(
-            submission.state, "danger"
-        )
+        level = {"awaiting_confirmation": "danger", "validated": "success", "sent": "success",
+                 "cancelled": "info"}.get(submission.state, "danger")  # fmt: skip
         _show(self.output, level, submission.summary())
         if submission.done:
             _show_frame(self.output, submission.recipients())
             if submission.state == "sent":
                 _show(self.output, "info", "Follow delivery: lab.messages(form.controller.messages.message_id)")
+
+    def _show_again(self, submission: Submission) -> None:
+        """A repeated click: the send it repeats stays shown, with a note that nothing more was sent."""
+        _clear(self.output)
+        self._show_submission(submission)
+        when = submission.finished_at.strftime("%H:%M:%S UTC") if submission.finished_at else "earlier"
+        _show(self.output, "info", f"Already {submission.state} at {when} (the result above); nothing was sent "
+                                   "again. Change the form, or click New send to send it once more on purpose.")  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,57 +398,81 @@ class _SendView:
 
 
 class _LookupView:
-    """The lookup form's widgets and the callbacks that pass each event to the controller."""
+    """The lookup form's widgets and the callbacks that pass each event to the controller (one state, as the send form)."""
 
     def __init__(self, controller: LookupController) -> None:
         import ipywidgets as w
 
         self.controller = c = controller
+        self._syncing = False
+        self._acting = False
         hint = f" (national numbers read as {c.region})" if c.region else ""
         self.numbers = w.Textarea(
             placeholder=f"+14155551234, +447911123456 (comma or newline separated){hint}",
-            description="Numbers", rows=4, continuous_update=False, layout=w.Layout(width="auto"),
+            description="Numbers", rows=4, continuous_update=True, layout=w.Layout(width="auto"),
         )  # fmt: skip
         self.numbers_status = w.HTML()
-        self.refresh = w.Checkbox(value=False, description="Ask again (skip the local store)", indent=False)
-        self.lookup = w.Button(description="Look up", button_style="primary", icon="search")
+        self.refresh = w.Checkbox(value=False, description="Ask again (skip the local store)", indent=False,
+                                  layout=_fit())  # fmt: skip
+        self.lookup = w.Button(description="Look up", button_style="primary", icon="search", layout=_fit())
         self.output = w.Output()
 
         self.numbers.observe(self._on_numbers, "value")
         self.lookup.on_click(self._on_lookup)
 
         self.root = w.VBox([self.numbers, self.numbers_status, w.HBox([self.lookup, self.refresh]), self.output])
+        self.root.add_class("sentlab-lookup-form")
         self.root.controller = c
         self.root.output = self.output
         self.root.controls = SimpleNamespace(numbers=self.numbers, numbers_status=self.numbers_status,
                                              refresh=self.refresh, lookup=self.lookup)  # fmt: skip
+        self._sync()
+        if c.last is not None:
+            self._show_result(c.last)
+        c.observe(self._on_controller)
 
     def _on_numbers(self, change: dict[str, Any]) -> None:
-        checked = self.controller.set_numbers(change["new"])
+        if not self._syncing:
+            self.controller.set_numbers(change["new"])
+
+    def _on_controller(self, what: str) -> None:
+        if what == "form":
+            self._sync()
+        elif not self._acting and self.controller.last is not None:  # a lookup made from code
+            _clear(self.output)
+            self._show_result(self.controller.last)
+
+    def _sync(self) -> None:
+        self._syncing = True
+        try:
+            self.numbers.value = self.controller.numbers_text
+        finally:
+            self._syncing = False
+        checked = self.controller.checked
         colour = _COLOURS["success" if checked.ok else "warning"][0]
         text = checked.describe() if checked.numbers or checked.problems else ""
         self.numbers_status.value = f'<small style="color:{colour}">{html.escape(text)}</small>'
 
     def _on_lookup(self, _button: Any) -> None:
         self.lookup.disabled = True
-        _clear(self.output)
+        self._acting = True
         try:
-            result = self._attempt(lambda: self.controller.lookup(refresh=self.refresh.value))
-        finally:
-            self.lookup.disabled = False
-        if result is not _FAILED:
-            self._show_result(result)
-
-    def _attempt(self, action: Callable[[], Any]) -> Any:
-        try:
-            return action()
+            result = self.controller.lookup(refresh=self.refresh.value)
         except SentError as exc:
+            _clear(self.output)
             _show(self.output, "danger", safe_text(self.controller.lab, str(exc)))
-        return _FAILED
+        else:
+            _clear(self.output)
+            self._show_result(result)
+        finally:
+            self._acting = False
+            self.lookup.disabled = False
 
     def _show_result(self, result: LookupResult) -> None:
         _show(self.output, "success" if result.ok else "warning", result.summary())
-        if len(result.numbers):
+        if len(result.numbers) == 1:
+            _show_card(self.output, result.numbers.iloc[0])
+        elif len(result.numbers):
             _show_frame(self.output, result.numbers)
         if len(result.invalid):
             _show(self.output, "warning", "Not looked up (fix these and look up again):")
@@ -375,6 +487,13 @@ class _LookupView:
 # ---------------------------------------------------------------------------------------------
 
 
+def _fit() -> Any:
+    """A layout that sizes a widget to its label: buttons and boxes are never cut ("Validate (sand…")."""
+    import ipywidgets as w
+
+    return w.Layout(width="auto")
+
+
 def _notice_html(level: str, text: str) -> str:
     colour, background = _COLOURS[level]
     body = html.escape(text).replace("\n", "<br>")
@@ -386,11 +505,48 @@ def _show(output: Any, level: str, text: str) -> None:
     _append(output, {"text/plain": text, "text/html": _notice_html(level, text)})
 
 
-def _show_frame(output: Any, frame: pd.DataFrame) -> None:
+def _show_frame(output: Any, frame: pd.DataFrame, *, page: pd.DataFrame | None = None) -> None:
+    """``frame`` as text and as an HTML table (of ``page`` when given: the same, laid out for a page)."""
+    # A wide frame scrolls inside the form instead of stretching it.
+    table = (frame if page is None else page).to_html(index=False, max_rows=60, escape=True, na_rep="")
     _append(output, {
         "text/plain": frame.to_string(index=False, max_rows=60),
-        "text/html": frame.to_html(index=False, max_rows=60, escape=True, na_rep=""),
+        "text/html": f'<div style="overflow-x:auto;max-width:100%">{table}</div>',
     })  # fmt: skip
+
+
+def _unbroken(text: str) -> str:
+    """``text`` that a table cell wraps only after a comma: no break inside a time or a value."""
+    return ", ".join(item.replace(" ", "\u00a0").replace("-", "\u2011") for item in text.split(", "))
+
+
+# The card's labels: short words for the number_lookups columns (sentlab.schema("number_lookups")).
+_CARD_LABELS = {
+    "input": "As typed", "phone_number": "Number (E.164)", "is_valid": "Valid", "carrier_name": "Carrier",
+    "line_type": "Line type", "country_code": "Country", "mobile_country_code": "Mobile country code (MCC)",
+    "mobile_network_code": "Mobile network code (MNC)", "is_ported": "Ported", "is_voip": "VoIP",
+}  # fmt: skip
+
+
+def _show_card(output: Any, row: pd.Series) -> None:
+    """One lookup as a details card: a labelled line per field, instead of a one-row wide table."""
+    fields = [(_CARD_LABELS.get(str(name), str(name)), _card_value(value)) for name, value in row.items()]
+    width = max(len(label) for label, _ in fields)
+    text = "\n".join(f"{label:<{width}}  {value}" for label, value in fields)
+    cells = "".join(f'<tr><th style="text-align:left;padding:2px 16px 2px 0;font-weight:600">{html.escape(label)}</th>'
+                    f'<td style="text-align:left;padding:2px 0">{html.escape(value)}</td></tr>'
+                    for label, value in fields)  # fmt: skip
+    card = (f'<table class="sentlab-card" style="border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;'
+            f'margin:4px 0;border-collapse:separate">{cells}</table>')  # fmt: skip
+    _append(output, {"text/plain": text, "text/html": card})
+
+
+def _card_value(value: Any) -> str:
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    return str(value)
 
 
 def _append(output: Any, data: dict[str, str]) -> None:

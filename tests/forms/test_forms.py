@@ -355,3 +355,56 @@ def test_a_lookup_reads_national_numbers_and_keeps_every_answer(lab, recorder):
 def test_a_lookup_form_needs_a_lab(lab):
     with pytest.raises(ConfigurationError, match="Lab"):
         LookupController(lab.api)
+
+
+# -- one state for code and widgets -----------------------------------------------------------
+
+
+def test_listeners_hear_every_change_and_the_numbers_as_given(lab):
+    form = SendController(lab, live=True, template="order_confirmation")
+    heard: list[str] = []
+    stop = form.observe(heard.append)
+    form.set_parameters(name="Ada", order_id="A-1001")
+    form.set_recipients(["+14155550123", "+447911123456"])
+    assert form.recipients_text == "+14155550123\n+447911123456"
+    assert heard == ["form", "form", "form"]
+    heard.clear()
+    form.submit()  # live: waiting for confirm
+    form.set_channels(["sms"])  # withdraws it
+    assert heard == ["submission", "submission", "form"]
+    stop()
+    form.set_channels([])
+    assert heard == ["submission", "submission", "form"]
+
+    lookups = LookupController(lab)
+    lookups.observe(heard.append)
+    lookups.set_numbers(["+14155550123"])
+    lookups.lookup()
+    assert lookups.numbers_text == "+14155550123" and heard[-2:] == ["form", "submission"]
+
+
+def test_the_history_table_is_readable_and_short_keys_stay_distinct(lab):
+    from sentlab._forms import short_key
+
+    form = filled(lab)
+    form.submit()
+    form.new_send()
+    form.set_channels(["sms"])
+    form.submit()
+    table = form.history_table()
+    full = form.history
+    assert list(table.columns) == ["when", "mode", "template", "parameters", "recipients", "channels",
+                                   "outcome", "messages", "key", "error"]  # fmt: skip
+    assert list(table["channels"]) == ["default", "sms"] and list(table["mode"]) == ["sandbox", "sandbox"]
+    assert list(table["when"]) == [t.strftime("%Y-%m-%d %H:%M:%S UTC") for t in full.submitted_at]
+    assert list(table["key"]) == [short_key(k) for k in full.idempotency_key] and table["key"].nunique() == 2
+    assert short_key("sentlab-send-1764636932000-3f2a9c1b7d4e6f80") == "3f2a9c1b"
+
+
+def test_a_long_recipient_list_stays_one_short_line_in_the_history_table(lab):
+    form = filled(lab)
+    form.set_recipients([f"+1415555{n:04d}" for n in range(120, 125)])
+    form.submit()
+    (row,) = form.history_table().itertuples()
+    assert row.recipients == "+14155550120, +14155550121, +14155550122, … (2 more)"
+    assert row.messages.endswith("… (2 more)") and len(form.history.message_ids.iloc[0]) == 5

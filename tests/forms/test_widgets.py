@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from sentlab._config import NO_RETRIES
@@ -69,9 +70,13 @@ def test_a_double_click_sends_once(lab, recorder):
     form = send_form(lab, template="order_confirmation")
     fill(form)
     form.controls.send.click()
+    (message_id,) = form.controller.current.message_ids
     form.controls.send.click()
     assert len(recorder.sends()) == 1
-    assert "already validated" in shown(form) and "nothing was sent again" in shown(form)
+    text = shown(form)
+    # the second click never hides the first result: the send stays shown, with a note
+    assert text.startswith("Validated in the sandbox") and message_id in text
+    assert "Already validated at" in text and "nothing was sent again" in text and "call new_send()" not in text
     assert len(form.controller.history) == 1
     form.controls.new.click()  # on purpose: the same send once more
     form.controls.send.click()
@@ -187,7 +192,7 @@ def test_cancel_and_edits_withdraw_a_live_send(lab, recorder):
     form.controls.recipients.value = "+14155550124"  # the confirmed send would no longer be the shown one
     assert not visible(form.controls.confirm)
     form.controls.confirm.click()  # a stale click on the hidden button
-    assert "nothing to confirm" in shown(form)
+    assert "nothing to confirm" in shown(form).lower() and "Cancelled: nothing was sent." in shown(form)
     assert recorder.sends() == []
 
 
@@ -269,3 +274,115 @@ def test_the_forms_are_public_and_on_the_lab(lab):
     form = lab.send_form()
     assert isinstance(form.controller, SendController) and not form.controller.live
     assert isinstance(lab.lookup_form().controller, LookupController)
+
+
+def test_values_set_from_code_show_in_the_widgets(lab, recorder):
+    form = send_form(lab, live=True, template="order_confirmation")
+    send, controls = form.controller, form.controls
+    send.select_template("payment_receipt")
+    assert controls.template.value == send.template["id"]
+    assert [f.description for f in controls.parameters.children] == ["amount", "name"]
+    send.set_parameters(amount="12.50", name="Grace")
+    assert [f.value for f in controls.parameters.children] == ["12.50", "Grace"]
+    send.set_recipients(["+14155550123", "4155550124"])
+    assert controls.recipients.value == "+14155550123\n4155550124"
+    assert "1 number ready" in controls.recipients_status.value and "4155550124" in controls.recipients_status.value
+    send.set_recipients("+14155550123")
+    send.set_channels(["whatsapp"])
+    assert [b.value for b in controls.channels.children] == [True]
+    send.select_template("order_confirmation")  # back: the shared variable keeps its value
+    assert [f.value for f in controls.parameters.children] == ["Grace", ""]
+    send.set_parameter("order_id", "B-2002")
+    send.set_channels(["sms"])
+    assert [b.value for b in controls.channels.children] == [True, False, False]
+    send.set_channels([])
+    assert not any(b.value for b in controls.channels.children)
+    send.sandbox = True
+    assert controls.sandbox.value is True and controls.send.description == "Validate (sandbox)"
+    send.sandbox = False
+    pending = send.submit()  # from code: the form shows the send waiting for its Confirm
+    assert visible(controls.confirm) and "Confirm to send: LIVE" in shown(form) and "Grace" in shown(form)
+    controls.confirm.click()
+    assert recorder.send_bodies()[0]["template"]["parameters"] == {"name": "Grace", "order_id": "B-2002"}
+    assert pending.state == "sent" and "Sent 1 message" in shown(form)
+
+
+def test_what_is_typed_is_the_controllers_state_at_once(lab):
+    form = send_form(lab, template="order_confirmation")
+    controls = form.controls
+    assert controls.recipients.continuous_update  # checked as you type, not on leaving the box
+    assert all(f.continuous_update for f in controls.parameters.children)
+    fill(form, numbers="+1415555012")
+    assert form.controller.recipients_text == "+1415555012" and "too short" in controls.recipients_status.value
+    controls.recipients.value = "+14155550123"
+    assert "1 number ready" in controls.recipients_status.value
+    assert form.controller.parameters == {"name": "Ada", "order_id": "A-1001"}
+    controls.channels.children[0].value = True
+    assert form.controller.channels == ("sms",)
+
+
+def test_a_send_made_from_code_shows_in_the_form(lab):
+    form = send_form(lab, template="order_confirmation")
+    fill(form)
+    submission = form.controller.submit()
+    text = shown(form)
+    assert "Validated in the sandbox" in text and submission.message_ids[0] in text
+
+
+def test_a_second_click_on_confirm_keeps_the_send_shown(lab, recorder):
+    form = send_form(lab, live=True, template="order_confirmation")
+    fill(form)
+    form.controls.send.click()
+    form.controls.confirm.click()
+    form.controls.confirm.click()  # a double click: the second lands after the send
+    assert len(recorder.sends()) == 1
+    text = shown(form)
+    assert text.startswith("Sent 1 message") and "Already sent at" in text and "nothing was sent again" in text
+
+
+def test_every_label_fits_its_button(lab):
+    for form in (send_form(lab, template="order_confirmation"), send_form(lab, live=True), lookup_form(lab)):
+        buttons = [w for w in walk(form) if type(w).__name__ in ("Button", "Checkbox")]
+        assert buttons and all(b.layout.width == "auto" for b in buttons)
+
+
+def test_the_history_is_readable(lab):
+    form = send_form(lab, template="order_confirmation")
+    fill(form)
+    form.controls.send.click()
+    form.controls.new.click()
+    form.controls.parameters.children[0].value = "Grace"
+    form.controls.send.click()
+    table = form.controller.history_table()
+    assert list(table["mode"]) == ["sandbox", "sandbox"]
+    assert list(table.parameters) == ["name=Ada, order_id=A-1001", "name=Grace, order_id=A-1001"]
+    assert table.when.str.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC").all()
+    assert table.messages.str.fullmatch(r"[0-9a-f]{8}").all() and table.key.str.fullmatch(r"[0-9a-f]{8}").all()
+    form.controls.history.click()
+    text, page = shown(form), shown_html(form)
+    assert "name=Grace, order_id=A-1001" in text and "sandbox" in text
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", text)  # no microseconds
+    assert form.controller.history.message_ids.iloc[0][0] not in page  # short ids only
+
+
+def test_a_single_lookup_is_a_card_and_several_a_table(lab):
+    form = lookup_form(lab)
+    assert form.controls.numbers.continuous_update
+    form.controls.numbers.value = "+14155550123"
+    form.controls.lookup.click()
+    page = shown_html(form)
+    assert 'class="sentlab-card"' in page and 'class="dataframe"' not in page
+    assert "Carrier" in shown(form) and "Line type" in shown(form) and "As typed" in shown(form)
+    assert re.search(r"Valid +(yes|no)", shown(form))  # booleans in words
+    form.controls.numbers.value = "+14155550123, +442079460958"
+    form.controls.lookup.click()
+    page = shown_html(form)
+    assert 'class="dataframe"' in page and "overflow-x:auto" in page and "sentlab-card" not in page
+
+
+def test_a_lookup_from_code_shows_in_the_form(lab):
+    form = lookup_form(lab)
+    form.controller.set_numbers(["+14155550123", "12345"])
+    assert form.controls.numbers.value == "+14155550123\n12345" and "12345" in form.controls.numbers_status.value
+    form.controller.lookup()
+    assert "1 number looked up; 1 invalid, not requested" in shown(form)
