@@ -28,10 +28,12 @@ from ._config import (
     Pacing,
     Retries,
     check_api_key,
+    check_base_url,
+    mask_keys,
     resolve_api_key,
     resolve_base_url,
 )
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, Secret
 
 SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
 DEMO_NOTICE = (
@@ -455,7 +457,7 @@ class AsyncLab:
 
 
 def connect(
-    api_key: str | None = None,
+    api_key: str | Secret | None = None,
     *,
     base_url: str | None = None,
     profile_id: str | None = None,
@@ -484,16 +486,20 @@ def connect(
     >>> lab = sentlab.connect(api_key="sk_live_...", profile_id="660e8400-e29b-41d4-a716-446655440001")
     """
     world = None
+    # Rebound at once: a traceback's locals (IPython verbose, pytest -l) show Secret('***').
+    api_key = None if api_key is None else check_api_key(api_key)
     if demo:
         key, source, url = None, "simulator", None
     else:
         key, source = resolve_api_key(api_key)
         url, url_source = resolve_base_url(base_url)
+        if url is not None:
+            url = check_base_url(url, url_source)
         if key is None and url is None:
             source = "simulator"
         elif key is None:
             raise ConfigurationError(
-                f"a base URL is set ({url_source}: {url}) but no API key: pass connect(api_key=...) "
+                f"a base URL is set ({url_source}: {mask_keys(url)}) but no API key: pass connect(api_key=...) "
                 "or set SENT_DM_API_KEY; sentlab never falls back to the simulator silently "
                 "(connect(demo=True) asks for it)"
             )
