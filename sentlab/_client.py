@@ -503,16 +503,18 @@ class AsyncSentClient:
         data = await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}/message-summary")
         return _tagged([data], self.profile_id, None)[0] if isinstance(data, dict) else data
 
-    async def message_summaries(self, contact_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+    async def message_summaries(self, contact_ids: Iterable[str], *, progress: bool | None = None,
+                                on_result: OnResult | None = None) -> FanOutResult:  # fmt: skip
         """Message summaries of many contacts: one request each (bounded, paced, with a progress
-        bar); malformed ids fail locally, without a request.
+        bar); malformed ids fail locally, without a request. ``on_result(contact_id, summary)``
+        is called as each answer arrives.
 
         >>> out = await client.message_summaries(contact_ids)
         >>> out.results[contact_ids[0]]["message_count"], out.failures
         """
         return await self._fan_out(
             contact_ids, lambda c: check_uuid(c, "contact_id"),
-            self.message_summary, "message summaries", progress,
+            self.message_summary, "message summaries", progress, on_result,
         )
 
     # -- templates ------------------------------------------------------------------------------

@@ -88,6 +88,7 @@ class RecordsClient(Protocol):
     def messages_details(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def activities_many(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def lookup_numbers(self, phone_numbers: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
+    def message_summaries(self, contact_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def profiles(self) -> list[Record]: ...
     def users(self) -> list[Record]: ...
 
@@ -934,10 +935,13 @@ def contact_summaries(client: Any, store: Store, ids: Iterable[str] | str | None
     for scoped, part, tag in scopes:
         mapping = keyed[part]
         if missing[part]:
-            out = scoped.message_summaries([mapping[k] for k in missing[part]], progress=progress)
-            fetched = {f"{part}/{cid}": record for cid, record in out.results.items()}
-            store.put_records("contact_summary", fetched)
-            found.update(fetched)
+            saver = _Saver(store, "contact_summary", None)  # stored as they arrive: a kill loses only the last few
+            try:
+                out = scoped.message_summaries([mapping[k] for k in missing[part]], progress=progress,
+                                               on_result=lambda cid, record, save=saver, p=part: save(f"{p}/{cid}", record))  # fmt: skip
+            finally:
+                saver.flush()
+            found.update({f"{part}/{cid}": record for cid, record in out.results.items()})
             for cid, error in out.failures.items():
                 failures[f"{tag}/{cid}" if all_profiles else cid] = error
         rows.extend(_tag([found[k] for k in mapping if isinstance(found.get(k), dict)], tag))
