@@ -226,8 +226,6 @@ def check_base_url(base_url: object, source: str = "base_url") -> str:
         parts.port  # noqa: B018 - a port that is not a number raises here
     except ValueError:
         raise ConfigurationError(f"{source} {shown} is not a valid URL: {example}") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
-        raise ConfigurationError(f"{source} {shown} is not an http(s) URL: {example}")
     if parts.username is not None or parts.password is not None:
         raise ConfigurationError(
             f"{source} holds credentials (user:password@, not shown): remove them; the API key goes in "
@@ -238,6 +236,8 @@ def check_base_url(base_url: object, source: str = "base_url") -> str:
             f"{source} {shown} holds something shaped like an API key (not shown): remove it; the key "
             "goes in api_key= or SENT_DM_API_KEY, never in the URL"
         )
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigurationError(f"{source} {shown} is not an http(s) URL: {example}")
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         raise ConfigurationError(
             f"{source} {shown} has a query string or fragment: give the API's root only, {example}"

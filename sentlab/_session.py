@@ -95,8 +95,10 @@ class Lab:
         return self.source == "simulator"
 
     def __repr__(self) -> str:
-        suffix = " · simulator" if self.simulated else ""
-        return f"<Lab {describe(self.api.aio)}{suffix}>"
+        # safe on a half-built lab (a debugger's or an error tracker's view of a failed __init__)
+        suffix = " · simulator" if getattr(self, "source", None) == "simulator" else ""
+        inner = getattr(getattr(self, "api", None), "_aclient", None)
+        return f"<Lab {describe(inner)}{suffix}>"
 
     def close(self) -> None:
         """Close the connection pools and the local store (``with sentlab.connect() as lab:`` does it).
@@ -494,7 +496,7 @@ def connect(
         key, source = resolve_api_key(api_key)
         url, url_source = resolve_base_url(base_url)
         if url is not None:
-            url = check_base_url(url, url_source)
+            url = check_base_url(url, "base_url" if url_source == "argument" else url_source)
         if key is None and url is None:
             source = "simulator"
         elif key is None:
