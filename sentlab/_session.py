@@ -196,6 +196,7 @@ class Lab:
         >>> ev = lab.webhook_events(since="2026-11-01")
         >>> ev.groupby("event_type").size()
         """
+        _datasets._check_window(since, until)  # before any request, /v3/me included
         return _datasets.webhook_events(self.api, self.cache, webhook_id, since=since, until=until,
                                         all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -231,6 +232,9 @@ class Lab:
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
         >>> sentlab.costs(m, by="channel")           # exact: every message is priced
         """
+        _datasets._check_window(since, until)  # before any request, /v3/me included
+        if ids is not None:
+            _datasets._ids(ids)
         whole = self._whole_account(all_profiles)
         window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole, "source": source}
         if details not in ("auto", "all", "none", "sample"):
@@ -255,6 +259,9 @@ class Lab:
 
         >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
         """
+        _datasets._check_window(since, until)
+        if ids is not None:
+            _datasets._ids(ids)
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
                                     all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -284,6 +291,7 @@ class Lab:
         """
         from ._report import build_report
 
+        _datasets._check_window(since, until)
         details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
         if details is None:
             raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
@@ -377,6 +385,7 @@ class Lab:
         >>> calls = lab.calls(since="2026-11-01")
         >>> calls.groupby(["direction", "status"], observed=True).size()
         """
+        _datasets._check_window(since, until)
         return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
                                number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
@@ -394,6 +403,8 @@ class Lab:
         >>> top = lab.contact_summaries(ids=lab.contacts().id[:50])
         >>> top.pivot_table(index="contact_id", columns="channel", values="success_score", observed=True)
         """
+        if ids is not None:
+            _datasets._ids(ids)
         return _datasets.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
                                            refresh=refresh)  # fmt: skip
 

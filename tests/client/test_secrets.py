@@ -68,10 +68,9 @@ def failing(status_or_error) -> httpx.MockTransport:
     httpx.RemoteProtocolError("peer closed"), 401, 404, 429, 500, "html",
 ], ids=lambda a: type(a).__name__ if isinstance(a, Exception) else str(a))  # fmt: skip
 def test_no_error_class_carries_the_httpx_exception_or_the_key(answer):
-    with SentClient(KEY, base_url="https://api.test", transport=failing(answer), pacing=None, progress=False,
-                    retries=NO_RETRIES) as client:  # fmt: skip
-        with pytest.raises(sentlab.SentError) as info:
-            client.me()
+    with (SentClient(KEY, base_url="https://api.test", transport=failing(answer), pacing=None, progress=False,
+                     retries=NO_RETRIES) as client, pytest.raises(sentlab.SentError) as info):  # fmt: skip
+        client.me()
     assert_no_key(info.value, KEY)
 
 
@@ -174,9 +173,9 @@ def test_httpx_info_log_lines_never_hold_the_key(caplog):
     caplog.set_level(logging.INFO, logger="httpx")
     world = build_world(seed=3, contacts=50, messages=50, profiles=1)
     app = create_app(world, SimulatorConfig(rate_limits=None))
-    with ServerHandle(app, "127.0.0.1", 0).start() as handle:
-        with sentlab.connect(world.org_key, base_url=handle.base_url, pacing=None, progress=False, store=False) as lab:
-            lab.contacts()
+    with (ServerHandle(app, "127.0.0.1", 0).start() as handle,
+          sentlab.connect(world.org_key, base_url=handle.base_url, pacing=None, progress=False, store=False) as lab):
+        lab.contacts()
     assert "HTTP Request" in caplog.text and world.org_key[8:] not in caplog.text
 
 
