@@ -21,7 +21,15 @@ import pytest
 import sentlab
 from sentlab._config import Pacing
 from sentlab._forms import LookupController, SendController
-from sentlab.simulator import Faults, RateLimits, SimClock, SimulatorConfig, build_world, create_app, in_process_transport
+from sentlab.simulator import (
+    Faults,
+    RateLimits,
+    SimClock,
+    SimulatorConfig,
+    build_world,
+    create_app,
+    in_process_transport,
+)
 from sentlab.simulator._server import ServerHandle
 
 from .soak_worker import share_of
@@ -71,8 +79,8 @@ def test_processes_sharing_a_store_under_faults_and_the_rate_limit_lose_nothing(
     with ServerHandle(watch, "127.0.0.1", 0).start() as handle:  # type: ignore[arg-type]
         procs = [subprocess.Popen([sys.executable, "-W", "always", "-m", "tests.client.soak_worker", handle.base_url,
                                    key, str(cache), str(numbers_file), str(CLIENTS)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)  # fmt: skip
-                 for _ in range(WORKERS)]
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+                 for _ in range(WORKERS)]  # fmt: skip
         with warnings.catch_warnings(record=True) as caught, \
                 sentlab.connect(key, base_url=handle.base_url, cache_dir=cache, progress=False,
                                 pacing=share_of(Pacing(), CLIENTS)) as lab:  # fmt: skip
