@@ -34,7 +34,7 @@ from ._config import (
     check_phone,
     check_uuid,
 )
-from ._errors import ConfigurationError, NotFoundError, SentError
+from ._errors import ConfigurationError, NotFoundError, Secret, SentError
 from ._http import Reply, Requester, Stats
 from ._pagination import Page, bounded_map, fetch_all_pages, parse_page
 from ._progress import Bar, wants_progress
@@ -42,6 +42,7 @@ from ._ratelimit import Limiter, NoLimiter
 from ._sync import LoopThread
 
 Record = dict[str, Any]
+MAX_RECIPIENTS = 1000  # numbers in one POST /v3/messages: the limit the issue and the simulator (_app._MAX_RECIPIENTS) use
 
 
 @dataclass
@@ -119,7 +120,7 @@ class AsyncSentClient:
 
     def __init__(
         self,
-        api_key: str | None,
+        api_key: str | Secret | None,
         *,
         base_url: str = DEFAULT_BASE_URL,
         profile_id: str | None = None,
@@ -130,8 +131,10 @@ class AsyncSentClient:
         progress: bool | None = None,
         limiter: Limiter | None = None,
     ) -> None:
-        key = check_api_key(api_key)
+        api_key = check_api_key(api_key)  # rebound: a traceback's locals show Secret('***')
         self.base_url = check_base_url(base_url)
+        if isinstance(profile_id, str) and profile_id.strip() == api_key.reveal():
+            raise ConfigurationError("profile_id is the API key (not shown): profile_id takes the profile's UUID")
         self.profile_id = check_uuid(profile_id, "profile_id") if profile_id else None
         self.progress = progress
         self.limits = limits
@@ -140,7 +143,7 @@ class AsyncSentClient:
         if limiter is None:
             limiter = Limiter(pacing) if pacing is not None else NoLimiter()
         self._requester = Requester(
-            api_key=key,
+            api_key=api_key,
             base_url=self.base_url,
             limiter=limiter,
             retries=retries,
@@ -289,6 +292,12 @@ class AsyncSentClient:
 
         ``on_result(key, record)`` sees each success as it arrives (to store it at once).
         """
+        if isinstance(keys, str):
+            keys = [keys]
+        elif keys is None or isinstance(keys, bytes | dict) or not isinstance(keys, Iterable):
+            raise ConfigurationError(
+                f"{description}: pass a list of strings (e.g. frame.id), not {type(keys).__name__} {keys!r:.60}"
+            )
         keys = list(dict.fromkeys(keys))
         results: dict[str, Any] = {}
         failures: dict[str, SentError] = {}
@@ -494,16 +503,18 @@ class AsyncSentClient:
         data = await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}/message-summary")
         return _tagged([data], self.profile_id, None)[0] if isinstance(data, dict) else data
 
-    async def message_summaries(self, contact_ids: Iterable[str], *, progress: bool | None = None) -> FanOutResult:
+    async def message_summaries(self, contact_ids: Iterable[str], *, progress: bool | None = None,
+                                on_result: OnResult | None = None) -> FanOutResult:  # fmt: skip
         """Message summaries of many contacts: one request each (bounded, paced, with a progress
-        bar); malformed ids fail locally, without a request.
+        bar); malformed ids fail locally, without a request. ``on_result(contact_id, summary)``
+        is called as each answer arrives.
 
         >>> out = await client.message_summaries(contact_ids)
         >>> out.results[contact_ids[0]]["message_count"], out.failures
         """
         return await self._fan_out(
             contact_ids, lambda c: check_uuid(c, "contact_id"),
-            self.message_summary, "message summaries", progress,
+            self.message_summary, "message summaries", progress, on_result,
         )
 
     # -- templates ------------------------------------------------------------------------------
@@ -875,15 +886,33 @@ class AsyncSentClient:
                 "send() needs sandbox=True (validate only, nothing is sent) or sandbox=False "
                 "(really send to the phones); sentlab does not guess"
             )
-        numbers = [to] if isinstance(to, str) else list(to)
+        if not isinstance(sandbox, bool):
+            raise ConfigurationError(f"send(sandbox=...) must be True or False, not {sandbox!r}")
+        if isinstance(to, str):
+            numbers = [to]
+        elif isinstance(to, Iterable) and not isinstance(to, bytes | dict):
+            numbers = list(to)
+        else:
+            raise ConfigurationError(f"send(to=...) takes a phone number or a list of them, not {type(to).__name__}")
         if not numbers:
             raise ConfigurationError("send() needs at least one recipient in `to`")
+        if len(numbers) > MAX_RECIPIENTS:
+            raise ConfigurationError(
+                f"send() takes at most {MAX_RECIPIENTS:,} recipients a request (the API's limit), not "
+                f"{len(numbers):,}: split `to` into batches of {MAX_RECIPIENTS:,}"
+            )
         if template_id is None and template_name is None:
             raise ConfigurationError("send() needs template_id= or template_name=")
+        if parameters is not None and not isinstance(parameters, dict):
+            raise ConfigurationError(
+                f"send(parameters=...) must be a dict of template variable -> value, not {type(parameters).__name__}"
+            )
         template: dict[str, Any] = {}
         if template_id is not None:
             template["id"] = check_uuid(template_id, "template_id")
         if template_name is not None:
+            if not isinstance(template_name, str) or not template_name.strip():
+                raise ConfigurationError(f"template_name must be a template's name, not {template_name!r}")
             template["name"] = template_name
         if parameters:
             template["parameters"] = parameters
@@ -891,8 +920,32 @@ class AsyncSentClient:
                                 "sandbox": bool(sandbox), **extra}
         if channels is not None:
             body["channel"] = [channels] if isinstance(channels, str) else list(channels)
+        await self._check_parameters(template.get("id"), template.get("name"), parameters or {})
         reply = await self._call("POST", "/v3/messages", json_body=body, idempotency_key=idempotency_key)
         return reply.data
+
+    async def _check_parameters(self, template_id: str | None, name: str | None, parameters: dict[str, Any]) -> None:
+        """ConfigurationError, before the send, when a variable of the template has no value: the
+        API would send the literal ``{{code}}``. One read of the template (a template the API
+        does not know is left to the send to report)."""
+        try:
+            if template_id is not None:
+                found: Record | None = await self.template(template_id)
+            else:
+                listed = await self.templates(search=name, progress=False)
+                found = next((t for t in listed if t.get("name") == name), None)
+        except NotFoundError:
+            return
+        variables = found.get("variables") if isinstance(found, dict) else None
+        if not isinstance(variables, list):
+            return
+        missing = [v for v in variables if parameters.get(v) is None or str(parameters.get(v)).strip() == ""]
+        if missing:
+            label = found.get("name") or template_id or name
+            raise ConfigurationError(
+                f"template {label!r} needs a value for {', '.join(map(repr, missing))}: pass "
+                f"parameters={{{', '.join(f'{v!r}: ...' for v in variables)}}} (nothing was sent)"
+            )
 
     # -- numbers --------------------------------------------------------------------------------
 
@@ -963,14 +1016,24 @@ class AsyncSentClient:
         return await self._get(f"/v3/voice/calls/{check_uuid(call_id, 'call_id')}")
 
 
-def describe(client: AsyncSentClient) -> str:
-    """``base_url=… account=… profile=…`` for reprs; never the key."""
-    parts = [f"base_url={client.base_url!r}"]
-    if client.account:
-        name = client.account.get("name") or client.account.get("id")
-        kind = client.account.get("type")
+def describe(client: AsyncSentClient | None) -> str:
+    """``base_url=… account=… profile=…`` for reprs; never the key. Safe on a half-built client
+    (a failed ``__init__`` seen by a debugger or an error tracker): what is missing is left out.
+
+    >>> describe(object.__new__(AsyncSentClient))
+    '(not initialised)'
+    """
+    base_url = getattr(client, "base_url", None)
+    if base_url is None:
+        return "(not initialised)"
+    parts = [f"base_url={base_url!r}"]
+    account = getattr(client, "account", None)
+    if isinstance(account, dict) and account:
+        name = account.get("name") or account.get("id")
+        kind = account.get("type")
         parts.append(f"account={name!r}" + (f" ({kind})" if kind else ""))
-    parts.append(f"profile={client.profile_id!r}" if client.profile_id else "profile=None")
+    profile_id = getattr(client, "profile_id", None)
+    parts.append(f"profile={profile_id!r}" if profile_id else "profile=None")
     return " ".join(parts)
 
 
@@ -1078,7 +1141,8 @@ class SentClient:
     ...     contacts = client.contacts()
     """
 
-    def __init__(self, api_key: str | None, **options: Any) -> None:
+    def __init__(self, api_key: str | Secret | None, **options: Any) -> None:
+        api_key = check_api_key(api_key)  # rebound: a traceback's locals show Secret('***')
         self._aclient = AsyncSentClient(api_key, **options)
         self._runner = LoopThread.shared()
 
@@ -1090,7 +1154,7 @@ class SentClient:
         return client
 
     def __repr__(self) -> str:
-        return f"<SentClient {describe(self._aclient)}>"
+        return f"<SentClient {describe(getattr(self, '_aclient', None))}>"
 
     def __enter__(self) -> SentClient:
         return self

@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, Secret
 
 DEFAULT_BASE_URL = "https://api.sent.dm"
 KEY_VARIABLES = ("SENT_DM_API_KEY", "SENT_API_KEY")  # the official SDK's name first, then the docs'
 BASE_URL_VARIABLE = "SENT_BASE_URL"
 MAX_PAGE_SIZE = 100
+
+
+def _check_settings(settings: object, rules: dict[str, tuple[str, float, float | None]]) -> None:
+    """Each field of a settings object against ``rules``: name -> (kind, lowest, highest), where kind
+    is ``"int"``, ``"number"`` (lowest excluded when it is 0 and the rule says ``"positive"``) or
+    ``"positive"``; a ConfigurationError naming the field and the fix, never a silent odd value."""
+    owner = type(settings).__name__
+    for item in fields(settings):  # type: ignore[arg-type]
+        if item.name not in rules:
+            continue
+        kind, lowest, highest = rules[item.name]
+        value = getattr(settings, item.name)
+        wanted = "a whole number" if kind == "int" else "a number"
+        bound = f"> {lowest:g}" if kind == "positive" else f">= {lowest:g}"
+        if highest is not None:
+            bound += f" and <= {highest:g}"
+        fix = f"{owner}({item.name}=...) must be {wanted} {bound}, not {value!r} (default {item.default!r})"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigurationError(fix)
+        if kind == "int" and not isinstance(value, int):
+            raise ConfigurationError(fix)
+        if not math.isfinite(value) or value < lowest or (kind == "positive" and value == lowest):
+            raise ConfigurationError(fix)
+        if highest is not None and value > highest:
+            raise ConfigurationError(fix)
 
 
 @dataclass(frozen=True)
@@ -30,8 +57,9 @@ class Retries:
     connect_attempts: int = 2  # a refused connection is rarely fixed by waiting: fail fast
 
     def __post_init__(self) -> None:
-        if self.attempts < 1 or self.connect_attempts < 1:
-            raise ConfigurationError("Retries: attempts and connect_attempts must be at least 1")
+        _check_settings(self, {"attempts": ("int", 1, None), "connect_attempts": ("int", 1, None),
+                               "backoff_seconds": ("number", 0, None), "max_backoff_seconds": ("number", 0, None),
+                               "total_seconds": ("positive", 0, None)})  # fmt: skip
 
 
 NO_RETRIES = Retries(attempts=1, connect_attempts=1)
@@ -58,8 +86,12 @@ class Pacing:
     reserve: float = 1.0  # tokens kept in hand: absorbs network jitter (1 token = 0.3 s at 200/min)
 
     def __post_init__(self) -> None:
-        if self.per_minute <= 0 or self.burst < 1:
-            raise ConfigurationError("Pacing: per_minute must be > 0 and burst >= 1")
+        _check_settings(self, {"per_minute": ("positive", 0, None), "burst": ("int", 1, None),
+                               "sensitive_per_minute": ("positive", 0, None), "sensitive_burst": ("int", 1, None),
+                               "send_per_minute": ("positive", 0, None), "send_burst": ("int", 1, None),
+                               "safety": ("positive", 0, 1), "reserve": ("number", 0, None)})  # fmt: skip
+        if not isinstance(self.learn, bool):
+            raise ConfigurationError(f"Pacing(learn=...) must be True or False, not {self.learn!r}")
 
 
 @dataclass(frozen=True)
@@ -71,8 +103,8 @@ class Limits:
     connect_timeout_seconds: float = 5.0
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigurationError("Limits: concurrency must be at least 1")
+        _check_settings(self, {"concurrency": ("int", 1, None), "timeout_seconds": ("positive", 0, None),
+                               "connect_timeout_seconds": ("positive", 0, None)})  # fmt: skip
 
 
 DEFAULT_RETRIES = Retries()
@@ -80,16 +112,18 @@ DEFAULT_PACING = Pacing()
 DEFAULT_LIMITS = Limits()
 
 
-def resolve_api_key(api_key: str | None, *, cwd: Path | None = None) -> tuple[str | None, str]:
-    """The key and where it came from: argument, SENT_DM_API_KEY, SENT_API_KEY, then ``.env`` in cwd.
+def resolve_api_key(api_key: str | Secret | None, *, cwd: Path | None = None) -> tuple[Secret | None, str]:
+    """The key (held in a ``Secret``) and where it came from: argument, SENT_DM_API_KEY,
+    SENT_API_KEY, then ``.env`` in cwd. The ``.env`` file is read without touching ``os.environ``.
 
-    The ``.env`` file is read without touching ``os.environ``.
+    >>> resolve_api_key("sk_live_abc")
+    (Secret('***'), 'argument')
     """
     if api_key is not None:
-        return api_key, "argument"
+        return (api_key if isinstance(api_key, Secret) else Secret(api_key)), "argument"
     for name in KEY_VARIABLES:
         if os.environ.get(name):
-            return os.environ[name], name
+            return Secret(os.environ[name]), name
     env_file = (cwd or Path.cwd()) / ".env"
     if env_file.is_file():
         from dotenv import dotenv_values
@@ -97,44 +131,116 @@ def resolve_api_key(api_key: str | None, *, cwd: Path | None = None) -> tuple[st
         values = dotenv_values(env_file)
         for name in KEY_VARIABLES:
             if values.get(name):
-                return values[name], f".env ({name})"
+                return Secret(values[name]), f".env ({name})"
     return None, "none"
 
 
 def resolve_base_url(base_url: str | None) -> tuple[str | None, str]:
-    """The base URL and where it came from: argument, then SENT_BASE_URL; None when neither is set."""
+    """The base URL and where it came from: argument, then SENT_BASE_URL; None when neither is set.
+
+    A SENT_BASE_URL that is set but empty is returned as "" (and refused by ``check_base_url``),
+    never read as "unset", which would silently mean production.
+
+    >>> resolve_base_url("http://127.0.0.1:8000")
+    ('http://127.0.0.1:8000', 'argument')
+    """
     if base_url is not None:
         return base_url, "argument"
-    if os.environ.get(BASE_URL_VARIABLE):
+    if BASE_URL_VARIABLE in os.environ:
         return os.environ[BASE_URL_VARIABLE], BASE_URL_VARIABLE
     return None, "none"
 
 
 _HEADER_SAFE = re.compile(r"^[\x21-\x7e]+$")
 
+#: What an API key looks like: a prefixed token (``sk_live_...``, ``sk_test_...``) or a long
+#: random run of letters and digits. Used only to refuse such a value where it does not belong.
+_KEY_SHAPED = re.compile(r"(?<![A-Za-z0-9])(?:[a-z]{2,4}_(?:live|test|prod)_[A-Za-z0-9_-]{8,}|[A-Za-z0-9]{32,})")
 
-def check_api_key(api_key: str | None) -> str:
-    """The key, stripped, or ConfigurationError saying what is wrong with it (never echoing it)."""
-    if api_key is None or not str(api_key).strip():
+
+def looks_like_key(value: object) -> bool:
+    """True when ``value`` holds something shaped like an API key (see ``_KEY_SHAPED``).
+
+    >>> looks_like_key("sk_live_8f2a9c1e0b7d4f3a"), looks_like_key("660e8400-e29b-41d4-a716-446655440001")
+    (True, False)
+    """
+    return isinstance(value, Secret) or (isinstance(value, str) and bool(_KEY_SHAPED.search(value)))
+
+
+def mask_keys(text: str) -> str:
+    """``text`` with every key-shaped run replaced by ``***``, for error messages that quote input.
+
+    >>> mask_keys("https://sk_live_8f2a9c1e0b7d4f3a@api.sent.dm")
+    'https://***@api.sent.dm'
+    """
+    return _KEY_SHAPED.sub("***", text)
+
+
+def check_api_key(api_key: str | Secret | None) -> Secret:
+    """The key, stripped, in a ``Secret``, or ConfigurationError saying what is wrong with it (never echoing it).
+
+    >>> check_api_key(" sk_live_abc ")
+    Secret('***')
+    """
+    text = api_key.reveal() if isinstance(api_key, Secret) else api_key
+    if text is not None and not isinstance(text, str):
+        raise ConfigurationError(
+            f"the API key must be a string, not {type(text).__name__}: pass connect(api_key='...') "
+            "or set SENT_DM_API_KEY"
+        )
+    if text is None or not text.strip():
         raise ConfigurationError(
             "the API key is empty: pass connect(api_key=...) or set SENT_DM_API_KEY "
             "(or call connect() with neither a key nor a base URL for the built-in simulator)"
         )
-    key = str(api_key).strip()
-    if not _HEADER_SAFE.match(key):
+    if not _HEADER_SAFE.match(text.strip()):
         raise ConfigurationError(
             "the API key contains spaces or characters not allowed in an HTTP header: "
             "copy it again from the Sent dashboard"
         )
-    return key
+    return Secret(text.strip())
 
 
-def check_base_url(base_url: str) -> str:
-    """An absolute http(s) URL without a trailing slash, or ConfigurationError."""
-    url = str(base_url).strip().rstrip("/")
-    if not re.match(r"^https?://[^/\s]+", url):
+def check_base_url(base_url: object, source: str = "base_url") -> str:
+    """An absolute http(s) URL without a trailing slash, or ConfigurationError saying what to fix.
+
+    Refused: empty, not a string, not http(s), a query string or fragment, credentials
+    (``user:password@``) and anything shaped like an API key (the key goes in ``api_key=``);
+    the message never quotes a key-shaped part.
+
+    >>> check_base_url("https://api.sent.dm/v3/")
+    'https://api.sent.dm'
+    """
+    example = f"expected e.g. {DEFAULT_BASE_URL!r}"
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"{source} must be a string URL, not {type(base_url).__name__}: {example}")
+    url = base_url.strip().rstrip("/")
+    if not url:
         raise ConfigurationError(
-            f"base_url {base_url!r} is not an http(s) URL; expected e.g. {DEFAULT_BASE_URL!r}"
+            f"{source} is empty: {example}, or leave it unset (base_url=None, SENT_BASE_URL unset) for "
+            "the production API; an empty value is never read as production"
+        )
+    shown = repr(mask_keys(url))
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise ConfigurationError(f"{source} {shown} is not a valid URL: {example}") from None
+    if parts.username is not None or parts.password is not None:
+        raise ConfigurationError(
+            f"{source} holds credentials (user:password@, not shown): remove them; the API key goes in "
+            "api_key= or SENT_DM_API_KEY, never in the URL"
+        )
+    if looks_like_key(url):
+        raise ConfigurationError(
+            f"{source} {shown} holds something shaped like an API key (not shown): remove it; the key "
+            "goes in api_key= or SENT_DM_API_KEY, never in the URL"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise ConfigurationError(f"{source} {shown} is not an http(s) URL: {example}")
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
+        raise ConfigurationError(
+            f"{source} {shown} has a query string or fragment: give the API's root only, {example}"
         )
     if url.endswith("/v3"):
         url = url[: -len("/v3")]  # a common slip: paths already start with /v3
@@ -143,12 +249,19 @@ def check_base_url(base_url: str) -> str:
 
 def check_uuid(value: object, what: str) -> str:
     """``value`` as a canonical lowercase UUID string, or ConfigurationError naming ``what``."""
-    try:
-        return str(uuid.UUID(str(value).strip()))
-    except (ValueError, AttributeError, TypeError):
+    if isinstance(value, str | uuid.UUID):
+        try:
+            return str(uuid.UUID(str(value).strip()))
+        except ValueError:
+            pass
+    if looks_like_key(value):
         raise ConfigurationError(
-            f"{what} {value!r} is not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
-        ) from None
+            f"{what} looks like an API key (not shown): the key goes in api_key= or SENT_DM_API_KEY; "
+            f"{what} takes a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+        )
+    if not isinstance(value, str | uuid.UUID):
+        raise ConfigurationError(f"{what} must be a UUID string, not {type(value).__name__} {value!r}")
+    raise ConfigurationError(f"{what} {value!r} is not a UUID (expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)")
 
 
 def check_phone(value: object) -> str:
@@ -160,6 +273,8 @@ def check_phone(value: object) -> str:
     hint = "use E.164 with the country code, e.g. '+14155551234'"
     if not text:
         raise ConfigurationError(f"the phone number is empty: {hint}")
+    if looks_like_key(value):
+        raise ConfigurationError(f"the phone number looks like an API key (not shown): {hint}")
     if text.startswith("00"):
         text = "+" + text[2:]
     if not text.startswith(("+", "tel:")):

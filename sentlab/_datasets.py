@@ -19,6 +19,7 @@ the store still lacks.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import sqlite3
 import sys
@@ -87,6 +88,7 @@ class RecordsClient(Protocol):
     def messages_details(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def activities_many(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def lookup_numbers(self, phone_numbers: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
+    def message_summaries(self, contact_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
     def profiles(self) -> list[Record]: ...
     def users(self) -> list[Record]: ...
 
@@ -225,7 +227,19 @@ def _window(frame: pd.DataFrame, column: str, since: When, until: When) -> pd.Da
 
 
 def _utc(when: When, name: str = "since") -> pd.Timestamp:
-    """``when`` as a UTC timestamp (naive means UTC); a clear error for what is not a date."""
+    """``when`` as a UTC timestamp (naive means UTC); a clear error for what is not a date.
+
+    A number is refused: pandas would read ``1700000000`` as nanoseconds after 1970, a window
+    that filters nothing.
+
+    >>> _utc("2026-11-01")
+    Timestamp('2026-11-01 00:00:00+0000', tz='UTC')
+    """
+    if isinstance(when, numbers.Number):
+        raise ConfigurationError(
+            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' (or a datetime), "
+            f"not the number {when!r}; for a Unix time in seconds pass pd.Timestamp({when!r}, unit='s')"
+        )
     try:
         stamp = pd.Timestamp(when)
     except (ValueError, TypeError) as error:
@@ -246,8 +260,26 @@ def _check_window(since: When, until: When) -> None:
         raise ConfigurationError(f"until ({end}) must be later than since ({start})")
 
 
-def _ids(values: Iterable[str] | str) -> list[str]:
-    return [values] if isinstance(values, str) else list(dict.fromkeys(values))
+def _ids(values: Iterable[str] | str, what: str = "ids") -> list[str]:
+    """``values`` (one id, or an iterable of them) as a list without repeats, or a
+    ConfigurationError saying what to pass, before any request.
+
+    >>> _ids(["a", "b", "a"])
+    ['a', 'b']
+    """
+    if isinstance(values, str):
+        return [values]
+    if values is None or isinstance(values, bytes | Mapping) or not isinstance(values, Iterable):
+        raise ConfigurationError(
+            f"{what} must be a string or a list of strings (e.g. frame.id), not {type(values).__name__} {values!r:.60}"
+        )
+    out = list(dict.fromkeys(values))
+    wrong = next((v for v in out if not isinstance(v, str)), None)
+    if wrong is not None:
+        raise ConfigurationError(
+            f"{what} must hold strings, but one is {type(wrong).__name__} {wrong!r:.60}: pass ids as text"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- list resources
@@ -769,7 +801,7 @@ def lookup_numbers(client: RecordsClient, store: Store, numbers: Iterable[str] |
 
     >>> lookup_numbers(lab.api, store, ["+14155551234", "+442071838750"])
     """
-    found, failures = _cached_by_id(store, "lookup", _ids(numbers), client.lookup_numbers, refresh)
+    found, failures = _cached_by_id(store, "lookup", _ids(numbers, "numbers"), client.lookup_numbers, refresh)
     rows = [{**r, "phone_number": r.get("phone_number") or number} for number, r in found.items()]
     return _report_failures(build_frame("number_lookups", rows), failures, "number lookups")
 
@@ -903,10 +935,13 @@ def contact_summaries(client: Any, store: Store, ids: Iterable[str] | str | None
     for scoped, part, tag in scopes:
         mapping = keyed[part]
         if missing[part]:
-            out = scoped.message_summaries([mapping[k] for k in missing[part]], progress=progress)
-            fetched = {f"{part}/{cid}": record for cid, record in out.results.items()}
-            store.put_records("contact_summary", fetched)
-            found.update(fetched)
+            saver = _Saver(store, "contact_summary", None)  # stored as they arrive: a kill loses only the last few
+            try:
+                out = scoped.message_summaries([mapping[k] for k in missing[part]], progress=progress,
+                                               on_result=lambda cid, record, save=saver, p=part: save(f"{p}/{cid}", record))  # fmt: skip
+            finally:
+                saver.flush()
+            found.update({f"{part}/{cid}": record for cid, record in out.results.items()})
             for cid, error in out.failures.items():
                 failures[f"{tag}/{cid}" if all_profiles else cid] = error
         rows.extend(_tag([found[k] for k in mapping if isinstance(found.get(k), dict)], tag))

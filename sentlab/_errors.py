@@ -229,7 +229,14 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 class Secret:
-    """Holds the API key; its repr, str and vars never show it (only ``reveal()`` does)."""
+    """Holds the API key wherever it travels; its repr, str and vars never show it (only ``reveal()`` does).
+
+    Tracebacks that print local variables (IPython's verbose mode, ``pytest -l``, error
+    trackers) then show ``Secret('***')`` in every frame the key passes through.
+
+    >>> Secret("sk_live_abc"), f"{Secret('sk_live_abc')}"
+    (Secret('***'), "Secret('***')")
+    """
 
     __slots__ = ("_value",)
 
@@ -243,6 +250,24 @@ class Secret:
         return "Secret('***')"
 
     __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> Any:
+        raise TypeError("an API key (sentlab Secret) is never pickled")
+
+
+def detached(error: BaseException) -> BaseException:
+    """``error`` with its exception chain cut: the httpx exception that caused it holds the
+    request, and so the ``x-api-key`` header, in clear (see ``docs/client.md``)."""
+    error.__cause__ = None
+    error.__context__ = None
+    error.__suppress_context__ = True
+    return error
 
 
 def redact(value: Any, secrets: Iterable[str]) -> Any:

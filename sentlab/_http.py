@@ -18,9 +18,11 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    ConfigurationError,
     Secret,
     SentError,
     UnexpectedResponseError,
+    detached,
     error_class,
     parse_retry_after,
     redact,
@@ -67,7 +69,7 @@ class Requester:
     def __init__(
         self,
         *,
-        api_key: str,
+        api_key: Secret,
         base_url: str,
         limiter: Limiter,
         retries: Retries = DEFAULT_RETRIES,
@@ -79,7 +81,8 @@ class Requester:
         self.retries = retries
         self.limits = limits
         self.stats = Stats()
-        self._secret = Secret(api_key)  # sent per request, so no long-lived object holds it in clear
+        # revealed per request only, so no long-lived object (or traceback local) holds it in clear
+        self._secret = api_key if isinstance(api_key, Secret) else Secret(api_key)
         self._slots: asyncio.Semaphore | None = None
         self._http = httpx.AsyncClient(
             base_url=base_url,
@@ -105,6 +108,21 @@ class Requester:
     def redact(self, value: Any) -> Any:
         return redact(value, [self._secret.reveal()])
 
+    def _refuse_key_in(self, path: str, params: dict[str, Any] | None, json_body: Any, profile_id: str | None) -> None:
+        """A ConfigurationError, before any request, when the API key was pasted into an id, a
+        query value or a body: it would travel in a URL (and so into logs) or in a record."""
+        key = self._secret.reveal()
+        places = {"the path (an id)": path, "x-profile-id": profile_id or "",
+                  "a query parameter": " ".join(map(str, (params or {}).values()))}  # fmt: skip
+        if json_body is not None:
+            places["the request body"] = json.dumps(json_body, default=str)
+        for place, text in places.items():
+            if key in text:
+                raise ConfigurationError(
+                    f"the API key was given as {place} (not shown, nothing sent): pass it only as "
+                    "api_key=; ids are the records' UUIDs"
+                )
+
     async def request(
         self,
         method: str,
@@ -117,6 +135,7 @@ class Requester:
     ) -> Reply:
         """Send, retrying what is safe to retry, and return the envelope's data or raise a typed error."""
         method = method.upper()
+        self._refuse_key_in(path, params, json_body, profile_id)
         headers: dict[str, str] = {}
         if profile_id:
             headers["x-profile-id"] = profile_id
@@ -135,7 +154,7 @@ class Requester:
                 delay = self._retry_delay(error, method, attempt, idempotent, started)
                 if delay is None:
                     self.stats.errors += 1
-                    raise
+                    raise detached(error) from None  # nothing from httpx (its request has the key) rides along
                 self.stats.retries += 1
                 self.stats.seconds_waiting += delay
                 logger.info("retrying %s %s in %.2fs after: %s", method, path, delay, _first_line(error))
@@ -155,6 +174,7 @@ class Requester:
             reservations = await self.limiter.acquire(method, path)
             sent = time.monotonic()
             self.stats.requests += 1
+            failure: SentError | None = None
             try:
                 response = await self._http.request(
                     method,
@@ -164,27 +184,30 @@ class Requester:
                     headers={"x-api-key": self._secret.reveal(), **headers},
                 )
             except httpx.TimeoutException as exc:
-                raise APITimeoutError(
+                failure = APITimeoutError(
                     f"{method} {url} timed out ({type(exc).__name__}) after "
                     f"{time.monotonic() - sent:.1f}s: the API is slow or unreachable; "
                     "check base_url and your network, or raise Limits(timeout_seconds=...)",
                     method=method,
                     url=url,
-                ) from None
+                )
             except httpx.ConnectError as exc:
-                raise APIConnectionError(
+                failure = APIConnectionError(
                     f"could not connect to {self.base_url} ({self.redact(str(exc)) or type(exc).__name__}): "
                     "check base_url / SENT_BASE_URL, your network or proxy, and that the server is up",
                     method=method,
                     url=url,
-                ) from None
+                )
             except httpx.TransportError as exc:
-                raise APIConnectionError(
+                failure = APIConnectionError(
                     f"{method} {url}: the connection failed mid-request "
                     f"({type(exc).__name__}: {self.redact(str(exc))})",
                     method=method,
                     url=url,
-                ) from None
+                )
+            if failure is not None:
+                # raised outside the except blocks: its __context__ is not the httpx exception
+                raise detached(failure)
             status = response.status_code
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             if status == 429:
@@ -208,6 +231,8 @@ class Requester:
         try:
             body = json.loads(response.content)
         except ValueError:
+            body = _NOT_JSON
+        if body is _NOT_JSON:
             raise UnexpectedResponseError(
                 self.redact(
                     f"expected a JSON envelope from the Sent API, got {_describe_body(response)}: "
@@ -215,7 +240,7 @@ class Requester:
                 ),
                 headers=dict(headers),
                 **context,
-            ) from None
+            )
         if not isinstance(body, dict) or not ({"success", "data", "error"} & body.keys()):
             raise UnexpectedResponseError(
                 self.redact(
@@ -275,6 +300,9 @@ class Requester:
         if time.monotonic() - started + delay > retries.total_seconds:
             return None
         return delay
+
+
+_NOT_JSON = object()
 
 
 def _param(value: Any) -> Any:

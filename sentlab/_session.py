@@ -28,10 +28,12 @@ from ._config import (
     Pacing,
     Retries,
     check_api_key,
+    check_base_url,
+    mask_keys,
     resolve_api_key,
     resolve_base_url,
 )
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, Secret
 from ._progress import one_display_per_call
 
 SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
@@ -96,8 +98,10 @@ class Lab:
         return self.source == "simulator"
 
     def __repr__(self) -> str:
-        suffix = " · simulator" if self.simulated else ""
-        return f"<Lab {describe(self.api.aio)}{suffix}>"
+        # safe on a half-built lab (a debugger's or an error tracker's view of a failed __init__)
+        suffix = " · simulator" if getattr(self, "source", None) == "simulator" else ""
+        inner = getattr(getattr(self, "api", None), "_aclient", None)
+        return f"<Lab {describe(inner)}{suffix}>"
 
     def close(self) -> None:
         """Close the connection pools and the local store (``with sentlab.connect() as lab:`` does it).
@@ -196,6 +200,7 @@ class Lab:
         >>> ev = lab.webhook_events(since="2026-11-01")
         >>> ev.groupby("event_type").size()
         """
+        _datasets._check_window(since, until)  # before any request, /v3/me included
         return _datasets.webhook_events(self.api, self.cache, webhook_id, since=since, until=until,
                                         all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -231,6 +236,9 @@ class Lab:
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
         >>> sentlab.costs(m, by="channel")           # exact: every message is priced
         """
+        _datasets._check_window(since, until)  # before any request, /v3/me included
+        if ids is not None:
+            _datasets._ids(ids)
         whole = self._whole_account(all_profiles)
         window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole, "source": source}
         if details not in ("auto", "all", "none", "sample"):
@@ -255,6 +263,9 @@ class Lab:
 
         >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
         """
+        _datasets._check_window(since, until)
+        if ids is not None:
+            _datasets._ids(ids)
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
                                     all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -289,6 +300,7 @@ class Lab:
         """
         from ._report import build_report
 
+        _datasets._check_window(since, until)
         details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
         if details is None:
             raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
@@ -405,6 +417,7 @@ class Lab:
         >>> calls = lab.calls(since="2026-11-01")
         >>> calls.groupby(["direction", "status"], observed=True).size()
         """
+        _datasets._check_window(since, until)
         return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
                                number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
@@ -422,6 +435,8 @@ class Lab:
         >>> top = lab.contact_summaries(ids=lab.contacts().id[:50])
         >>> top.pivot_table(index="contact_id", columns="channel", values="success_score", observed=True)
         """
+        if ids is not None:
+            _datasets._ids(ids)
         return _datasets.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
                                            refresh=refresh)  # fmt: skip
 
@@ -493,7 +508,7 @@ class AsyncLab:
 
 
 def connect(
-    api_key: str | None = None,
+    api_key: str | Secret | None = None,
     *,
     base_url: str | None = None,
     profile_id: str | None = None,
@@ -530,16 +545,20 @@ def connect(
     ttls = {name: _check_ttl(name, value) for name, value in (("list_ttl", list_ttl), ("record_ttl", record_ttl))
             if value is not None}  # fmt: skip
     world = None
+    # Rebound at once: a traceback's locals (IPython verbose, pytest -l) show Secret('***').
+    api_key = None if api_key is None else check_api_key(api_key)
     if demo:
         key, source, url = None, "simulator", None
     else:
         key, source = resolve_api_key(api_key)
         url, url_source = resolve_base_url(base_url)
+        if url is not None:
+            url = check_base_url(url, "base_url" if url_source == "argument" else url_source)
         if key is None and url is None:
             source = "simulator"
         elif key is None:
             raise ConfigurationError(
-                f"a base URL is set ({url_source}: {url}) but no API key: pass connect(api_key=...) "
+                f"a base URL is set ({url_source}: {mask_keys(url)}) but no API key: pass connect(api_key=...) "
                 "or set SENT_DM_API_KEY; sentlab never falls back to the simulator silently "
                 "(connect(demo=True) asks for it)"
             )

@@ -167,3 +167,93 @@ def assert_clean(answer: Answer, what: str) -> None:
     assert envelope["meta"]["request_id"], what
     if not envelope["success"]:
         assert isinstance(envelope["error"]["code"], str) and envelope["error"]["code"], what
+
+
+# --------------------------------------------------------------------------------------------
+# No API key through any side channel: every key the tests use is registered as it is wrapped
+# in a Secret; every sentlab exception's text and repr, every repr of a client, lab or
+# requester, every warning and log record, and at the end every file under the session's tmp
+# directory is checked for it (or a 10-character fragment of it).
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_key_leaks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    import logging
+    import warnings
+
+    from sentlab import _client, _errors, _http, _session
+
+    from .leakscan import LeakHandler, LeakScan
+
+    scan = LeakScan()
+    undo: list[tuple[object, str, object]] = []
+
+    def patch(owner: type, name: str, wrapper_of) -> None:
+        undo.append((owner, name, owner.__dict__.get(name)))  # None: inherited, so deleted again
+        setattr(owner, name, wrapper_of(getattr(owner, name)))
+
+    def registering(original):
+        def __init__(self, value):
+            original(self, value)
+            scan.add_key(value)
+        return __init__
+
+    def checked_init(original):
+        def __init__(self, *args, **kwargs):
+            original(self, *args, **kwargs)
+            try:
+                text = f"{self}\n{self!r}"
+            except AttributeError:  # SentError.__init__ inside APIError's: checked once that one is done
+                return
+            scan.check(text, f"{type(self).__name__} text")
+        return __init__
+
+    def checked_repr(original):
+        def __repr__(self):
+            text = original(self)
+            scan.check(text, f"repr of {type(self).__name__}")
+            return text
+        return __repr__
+
+    patch(_errors.Secret, "__init__", registering)
+    for cls in (_errors.SentError, _errors.APIError, _errors.APIConnectionError):
+        patch(cls, "__init__", checked_init)
+    for cls in (_client.SentClient, _client.AsyncSentClient, _session.Lab, _http.Requester, _client.FanOutResult):
+        patch(cls, "__repr__", checked_repr)
+
+    def showing(original):
+        def _showwarnmsg(message):
+            scan.check(str(message.message), f"warning {message.category.__name__}")
+            return original(message)
+        return _showwarnmsg
+
+    undo.append((warnings, "_showwarnmsg", warnings._showwarnmsg))
+    warnings._showwarnmsg = showing(warnings._showwarnmsg)
+    handler = LeakHandler(scan)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    levels = {name: logging.getLogger(name).level for name in ("sentlab", "httpx")}
+    logging.getLogger("sentlab").setLevel(logging.DEBUG)
+    logging.getLogger("httpx").setLevel(logging.INFO)  # its "HTTP Request: GET <url>" lines
+    _no_key_leaks.scan = scan  # type: ignore[attr-defined]  # for the scanner's own test
+    yield
+    root.removeHandler(handler)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+    for owner, name, original in reversed(undo):
+        if original is None:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+    scan.scan_tree(tmp_path_factory.getbasetemp())
+    if scan.findings:
+        shown = "\n  ".join(sorted(set(scan.findings))[:40])
+        pytest.fail(f"API key material leaked ({len(scan.findings)} places):\n  {shown}", pytrace=False)
+
+
+def pytest_warning_recorded(warning_message, when, nodeid, location) -> None:
+    """Warnings pytest collected (outside ``pytest.warns``) go through the key scan too."""
+    scan = getattr(_no_key_leaks, "scan", None)
+    if scan is not None:
+        scan.check(str(warning_message.message), f"warning in {nodeid or when}")

@@ -86,8 +86,8 @@ def test_new_events_are_synced_incrementally(world, lab, counted):
                    if c["profile_id"] == profile and not c["opt_out"] and "sms" in c["available_channels"])
     template = next(t for t in world.truth.templates()
                     if t["profile_id"] == profile and t["status"] == "APPROVED" and "sms" in t["channels"])
-    sent = lab.api.with_profile(profile).send(contact["phone_number"], template_id=template["id"],
-                                              channels=["sms"], sandbox=False)
+    sent = lab.api.with_profile(profile).send(contact["phone_number"], template_id=template["id"], channels=["sms"],
+                                              parameters={v: "x" for v in template["variables"]}, sandbox=False)
     message_id = sent["recipients"][0]["message_id"]
     world.clock.advance(3600)
     lab.cache.list_ttl = 0  # the sync is due again

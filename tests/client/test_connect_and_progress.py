@@ -11,6 +11,7 @@ import pytest
 import sentlab
 from sentlab import _progress
 from sentlab._config import resolve_api_key, resolve_base_url
+from sentlab._errors import Secret
 from sentlab._progress import MIN_REQUESTS_FOR_BAR, Bar, wants_progress
 
 from .fakeapi import KEY, FakeAPI
@@ -26,13 +27,13 @@ def clean_env(monkeypatch, tmp_path):
 
 def test_key_lookup_order_is_argument_sdk_variable_docs_variable_then_dotenv(clean_env, monkeypatch):
     (clean_env / ".env").write_text("SENT_API_KEY=from-dotenv\n")
-    assert resolve_api_key(None) == ("from-dotenv", ".env (SENT_API_KEY)")
+    assert resolve_api_key(None) == (Secret("from-dotenv"), ".env (SENT_API_KEY)")
     assert "SENT_API_KEY" not in os.environ  # .env is read, not loaded into the environment
     monkeypatch.setenv("SENT_API_KEY", "from-docs-var")
-    assert resolve_api_key(None) == ("from-docs-var", "SENT_API_KEY")
+    assert resolve_api_key(None) == (Secret("from-docs-var"), "SENT_API_KEY")
     monkeypatch.setenv("SENT_DM_API_KEY", "from-sdk-var")
-    assert resolve_api_key(None) == ("from-sdk-var", "SENT_DM_API_KEY")
-    assert resolve_api_key("from-arg") == ("from-arg", "argument")
+    assert resolve_api_key(None) == (Secret("from-sdk-var"), "SENT_DM_API_KEY")
+    assert resolve_api_key("from-arg") == (Secret("from-arg"), "argument")
 
 
 def test_base_url_lookup_order(clean_env, monkeypatch):

@@ -98,7 +98,7 @@ async def test_send_is_explicit_about_sandbox_and_marks_the_body(make_async, fak
                                 parameters={"name": "Ada"}, channels="sms", sandbox=True)
     import json
 
-    body = json.loads(fake.requests[0].content)
+    body = json.loads(fake.requests[-1].content)  # after the read of the template's variables
     assert body["sandbox"] is True and body["channel"] == ["sms"]
     assert body["template"] == {"id": uid("t", 1), "parameters": {"name": "Ada"}}
     assert len(out["recipients"]) == 2

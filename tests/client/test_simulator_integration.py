@@ -101,7 +101,10 @@ def test_number_lookups_and_sandbox_send(org, world):
     template = next(t for t in world.truth.templates() if t["status"] == "APPROVED")
     pid = template["profile_id"] if template["profile_id"] != world.organization_id else None
     before = len(world.truth.messages())
-    sent = org.with_profile(pid).send(phones[0], template_id=template["id"], sandbox=True)
+    with pytest.raises(sentlab.ConfigurationError, match="needs a value for"):
+        org.with_profile(pid).send(phones[0], template_id=template["id"], sandbox=True)  # {{variables}} unfilled
+    values = {name: "x" for name in template["variables"]}
+    sent = org.with_profile(pid).send(phones[0], template_id=template["id"], parameters=values, sandbox=True)
     assert sent["recipients"] and len(world.truth.messages()) == before
 
 

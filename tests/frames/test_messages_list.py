@@ -126,7 +126,8 @@ def test_a_rerun_within_the_ttl_makes_no_request_and_later_reads_only_the_newest
 
 def test_new_sends_arrive_with_the_next_sync(world, app, client, store, clock):
     ds.messages(client, store)
-    sent = client.send("+447400123456", template_name="login_code", channels="sms", sandbox=False)
+    sent = client.send("+447400123456", template_name="login_code", channels="sms", parameters={"code": "123456"},
+                       sandbox=False)
     clock.advance(3600)
     frame = ds.messages(client, store).set_index("id")
     message_id = sent["recipients"][0]["message_id"]

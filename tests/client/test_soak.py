@@ -1,0 +1,126 @@
+"""A bounded soak: three processes pull one account into one shared store over a real loopback
+simulator with faults (5xx, dropped connections) and the documented rate limit (200 a minute,
+burst 50), each with its share of that budget, while this process builds the report and drives the forms' controllers on the same
+store. No 'database is locked', no 429 beyond the first of a window, nothing lost; the figures
+are printed (``pytest -s``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+import sentlab
+from sentlab._config import Pacing
+from sentlab._forms import LookupController, SendController
+from sentlab.simulator import (
+    Faults,
+    RateLimits,
+    SimClock,
+    SimulatorConfig,
+    build_world,
+    create_app,
+    in_process_transport,
+)
+from sentlab.simulator._server import ServerHandle
+
+from .soak_worker import share_of
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKERS = 3
+CLIENTS = WORKERS + 1  # the workers and this process's lab share the key's budget
+WINDOW = 60.0  # seconds: the rate limit's window (per minute)
+FAULTS = Faults(http_500=0.02, http_502=0.01, drop=0.01, seed=13)
+
+pytestmark = [pytest.mark.soak, pytest.mark.server]
+
+
+class Watch:
+    """The simulator app, recording each answer's status and when it left."""
+
+    def __init__(self, app) -> None:
+        self.app, self.world = app, app.world
+        self.answers: list[tuple[float, int, str]] = []
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                with self._lock:
+                    self.answers.append((time.monotonic(), message["status"], scope["path"]))
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def test_processes_sharing_a_store_under_faults_and_the_rate_limit_lose_nothing(tmp_path):
+    # a wall clock: the simulator's rate-limit buckets refill with the world's time
+    world = build_world(seed=17, contacts=250, messages=800, profiles=1, clock=SimClock())
+    key = world.profile_keys[world.profile_ids[0]]  # one profile: a pull of a few dozen requests
+    watch = Watch(create_app(world, SimulatorConfig(rate_limits=RateLimits(), faults=FAULTS)))
+    numbers = list(dict.fromkeys(c["phone_number"] for c in world.truth.contacts()
+                                 if c["profile_id"] == world.profile_ids[0]))[:20]  # fmt: skip
+    numbers_file = tmp_path / "numbers.txt"
+    numbers_file.write_text("\n".join(numbers), encoding="utf-8")
+    cache = tmp_path / "store"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SENTLAB_PROGRESS": "off"}
+    started = time.monotonic()
+    with ServerHandle(watch, "127.0.0.1", 0).start() as handle:  # type: ignore[arg-type]
+        procs = [subprocess.Popen([sys.executable, "-W", "always", "-m", "tests.client.soak_worker", handle.base_url,
+                                   key, str(cache), str(numbers_file), str(CLIENTS)], stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+                 for _ in range(WORKERS)]  # fmt: skip
+        with warnings.catch_warnings(record=True) as caught, \
+                sentlab.connect(key, base_url=handle.base_url, cache_dir=cache, progress=False,
+                                pacing=share_of(Pacing(), CLIENTS)) as lab:  # fmt: skip
+            warnings.simplefilter("always")
+            report = lab.report()
+            lookups = LookupController(lab).lookup(numbers[:5])
+            form = SendController(lab)
+            form.set_parameters({v: "x" for v in form.variables})
+            form.set_recipients(numbers[:2])
+            submission = form.submit()
+            ours = lab.api.stats
+            outs = [proc.communicate(timeout=120) for proc in procs]
+            stored_lookups = len(lab.cache.get_records("lookup", numbers))
+            report_rows = len(lab.messages())
+    seconds = time.monotonic() - started
+    errors = "".join(err for _, err in outs) + "".join(str(w.message) for w in caught)
+    assert "database is locked" not in errors and "could not be written" not in errors, errors[-2000:]
+    assert all(proc.returncode == 0 for proc in procs), errors[-2000:]
+    figures = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
+
+    # nothing lost: every process, and the store, hold what the server holds
+    with sentlab.connect(key, base_url="http://sim", progress=False, store=False, pacing=None,
+                         transport=in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))) as fresh:  # fmt: skip
+        truth = {"contacts": len(fresh.contacts()), "templates": len(fresh.templates()),
+                 "messages": len(fresh.messages()), "lookups": len(numbers)}  # fmt: skip
+    for figure in figures:
+        assert figure["rows"] == truth, figure
+    assert stored_lookups == len(numbers) and report_rows == truth["messages"] and report is not None
+    assert lookups.ok and submission.state in ("validated", "sent"), (lookups.summary(), submission.summary())
+
+    # no 429 beyond the first of a window: after one, everybody waited as told
+    limited = [t for t, status, _ in watch.answers if status == 429]
+    first = watch.answers[0][0] if watch.answers else started
+    per_window = Counter(int((t - first) // WINDOW) for t in limited)
+    statuses = Counter(status for _, status, _ in watch.answers)
+    print(f"\nsoak: {WORKERS} processes + report + forms in {seconds:.1f} s, {len(watch.answers)} answers "
+          f"{dict(sorted(statuses.items()))}; 429 per {WINDOW:.0f}-s window {dict(per_window)}; per process "
+          + "; ".join(f"{f['requests']} requests, {f['retries']} retries, {f['rate_limited']} 429 in {f['seconds']} s"
+                      for f in figures)
+          + f"; this process {ours.requests} requests, {ours.rate_limited} 429")
+    assert all(n <= 1 for n in per_window.values()), per_window  # the key's budget shared: at most the first
+    assert all(f["rate_limited"] <= 1 for f in figures), figures
+    assert seconds < 50
