@@ -8,7 +8,8 @@ The definitions are the contract of DESIGN.md (and ``docs/metrics.md``):
   any row whose ``direction`` is ``inbound``, is inbound and never in an outbound rate; any other
   status is *unknown*, counted in its own column;
 - ``delivery_rate = (DELIVERED + READ) / left the queue``, ``failure_rate = FAILED / left the
-  queue``, ``read_rate = READ / (DELIVERED + READ)``, ``blocked_rate = (BLOCKED + FILTERED) /
+  queue``, ``read_rate = READ / (DELIVERED + READ)`` over channels with read receipts (not SMS or
+  MMS: ``NO_READ_RECEIPTS``), ``blocked_rate = (BLOCKED + FILTERED) /
   (left the queue + BLOCKED + FILTERED)``; ``dashboard_deliverability = (SENT + DELIVERED + READ)
   / (outbound but BLOCKED and FILTERED)``, the Sent dashboard's figure; every rate carries a 95%
   Wilson interval, its numerator and its denominator;
@@ -39,7 +40,8 @@ import pandas as pd
 from sentlab._errors import ConfigurationError
 
 __all__ = [
-    "CALLED_OFF", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED", "NOT_YET_BILLED", "PENDING", "RATES",
+    "CALLED_OFF", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED", "NOT_YET_BILLED", "NO_READ_RECEIPTS",
+    "PENDING", "RATES",
     "RATE_COUNTS", "RATE_PARTS", "STOPPED", "TIME_BUCKETS", "DuplicateMessagesError", "SentAccessor", "costs",
     "delivery_rates", "latency", "price_sample", "wilson_interval",
 ]  # fmt: skip
@@ -53,6 +55,10 @@ INBOUND = ("RECEIVED",)  # a contact's message to the account: never in an outbo
 KNOWN_STATUSES = (*PENDING, *LEFT_QUEUE, *STOPPED, *CALLED_OFF, *INBOUND)
 #: Never billed: price and markup are 0 (inbound messages too, whatever their status).
 NEVER_BILLED = (*STOPPED, *CALLED_OFF, *INBOUND)
+#: Channels that report no reads (no read receipts): never in a ``read_rate``. WhatsApp and RCS
+#: report reads; SMS and MMS cannot (the carriers return delivery receipts at most), as the
+#: simulator's lifecycle models it (``simulator._params``) and docs/metrics.md states.
+NO_READ_RECEIPTS = ("sms", "mms")
 #: Not billed yet: the price is null until the message is processed.
 NOT_YET_BILLED = ("QUEUED", "ACCEPTED", "SCHEDULED")
 
@@ -63,7 +69,7 @@ RATE_COUNTS = ("messages", "inbound", "outbound", "pending", "cancelled", "block
 RATES: dict[str, str] = {
     "delivery_rate": "(DELIVERED + READ) / left the queue",
     "failure_rate": "FAILED / left the queue",
-    "read_rate": "READ / (DELIVERED + READ)",
+    "read_rate": "READ / (DELIVERED + READ), over channels with read receipts (not SMS, MMS)",
     "blocked_rate": "(BLOCKED + FILTERED) / (left the queue + BLOCKED + FILTERED)",
     "dashboard_deliverability": "(SENT + DELIVERED + READ) / (outbound but BLOCKED and FILTERED)",
 }
@@ -267,7 +273,9 @@ def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float =
     (stuck at SENT), ``delivered`` (DELIVERED + READ), ``read``, ``failed``; then for each of
     ``delivery_rate``, ``failure_rate``, ``read_rate``, ``blocked_rate`` and
     ``dashboard_deliverability`` the rate, its Wilson bounds ``_low`` and ``_high``, and its
-    ``_numerator`` and ``_denominator``.
+    ``_numerator`` and ``_denominator``. ``read_rate`` counts only channels with read receipts:
+    a group of SMS and MMS messages has no read rate (NaN, denominator 0), and one mixing them
+    with WhatsApp reads the WhatsApp share alone.
 
     >>> r = sentlab.delivery_rates(lab.messages(), by="channel")
     >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high", "blocked_rate"]]
@@ -278,12 +286,17 @@ def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float =
     counts = pd.DataFrame({"messages": np.ones(len(messages), dtype="int64"),
                            **{c: classes[c].astype("int64") for c in RATE_COUNTS[1:]}},
                           index=messages.index)  # fmt: skip
+    receipts = (~_Values(messages["channel"], "lower").isin(NO_READ_RECEIPTS) if "channel" in messages.columns
+                else np.ones(len(messages), dtype=bool))  # fmt: skip
+    counts["_readable"] = (classes["delivered"] & receipts).astype("int64")  # delivered where a read shows
+    counts["_read"] = (classes["read"] & receipts).astype("int64")
     out = _grouped_sum(counts, keys, names)
+    readable_n, read_n = out.pop("_readable"), out.pop("_read")
     stopped = out["blocked"] + out["filtered"]
     parts = {
         "delivery_rate": (out["delivered"], out["n"]),
         "failure_rate": (out["failed"], out["n"]),
-        "read_rate": (out["read"], out["delivered"]),
+        "read_rate": (read_n, readable_n),
         "blocked_rate": (stopped, out["n"] + stopped),
         "dashboard_deliverability": (out["sent"] + out["delivered"], out["outbound"] - stopped),
     }
