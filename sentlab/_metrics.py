@@ -8,7 +8,8 @@ The definitions are the contract of DESIGN.md (and ``docs/metrics.md``):
   any row whose ``direction`` is ``inbound``, is inbound and never in an outbound rate; any other
   status is *unknown*, counted in its own column;
 - ``delivery_rate = (DELIVERED + READ) / left the queue``, ``failure_rate = FAILED / left the
-  queue``, ``read_rate = READ / (DELIVERED + READ)``, ``blocked_rate = (BLOCKED + FILTERED) /
+  queue``, ``read_rate = READ / (DELIVERED + READ)`` over channels with read receipts (not SMS or
+  MMS: ``NO_READ_RECEIPTS``), ``blocked_rate = (BLOCKED + FILTERED) /
   (left the queue + BLOCKED + FILTERED)``; ``dashboard_deliverability = (SENT + DELIVERED + READ)
   / (outbound but BLOCKED and FILTERED)``, the Sent dashboard's figure; every rate carries a 95%
   Wilson interval, its numerator and its denominator;
@@ -32,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from numbers import Integral, Real
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,9 +42,9 @@ from sentlab._errors import ConfigurationError
 
 __all__ = [
     "CALLED_OFF", "CALL_COST_COLUMNS", "CALL_STAT_COLUMNS", "COST_COLUMNS", "INBOUND", "LEFT_QUEUE", "NEVER_BILLED",
-    "NOT_YET_BILLED", "PENDING", "RATES", "RATE_COUNTS", "RATE_PARTS", "REPLY_COLUMNS", "STOPPED", "TIME_BUCKETS",
-    "DuplicateMessagesError", "SentAccessor", "call_stats", "costs", "delivery_rates", "latency", "price_sample",
-    "reply_rates", "wilson_interval",
+    "NOT_YET_BILLED", "NO_READ_RECEIPTS", "PENDING", "RATES", "RATE_COUNTS", "RATE_PARTS", "REPLY_COLUMNS", "STOPPED",
+    "TIME_BUCKETS", "DuplicateMessagesError", "SentAccessor", "call_stats", "costs", "delivery_rates", "latency",
+    "price_sample", "reply_rates", "wilson_interval",
 ]  # fmt: skip
 
 #: Outbound status classes (DESIGN.md); statuses are compared upper-cased.
@@ -54,6 +56,10 @@ INBOUND = ("RECEIVED",)  # a contact's message to the account: never in an outbo
 KNOWN_STATUSES = (*PENDING, *LEFT_QUEUE, *STOPPED, *CALLED_OFF, *INBOUND)
 #: Never billed: price and markup are 0 (inbound messages too, whatever their status).
 NEVER_BILLED = (*STOPPED, *CALLED_OFF, *INBOUND)
+#: Channels that report no reads (no read receipts): never in a ``read_rate``. WhatsApp and RCS
+#: report reads; SMS and MMS cannot (the carriers return delivery receipts at most), as the
+#: simulator's lifecycle models it (``simulator._params``) and docs/metrics.md states.
+NO_READ_RECEIPTS = ("sms", "mms")
 #: Not billed yet: the price is null until the message is processed.
 NOT_YET_BILLED = ("QUEUED", "ACCEPTED", "SCHEDULED")
 
@@ -64,7 +70,7 @@ RATE_COUNTS = ("messages", "inbound", "outbound", "pending", "cancelled", "block
 RATES: dict[str, str] = {
     "delivery_rate": "(DELIVERED + READ) / left the queue",
     "failure_rate": "FAILED / left the queue",
-    "read_rate": "READ / (DELIVERED + READ)",
+    "read_rate": "READ / (DELIVERED + READ), over channels with read receipts (not SMS, MMS)",
     "blocked_rate": "(BLOCKED + FILTERED) / (left the queue + BLOCKED + FILTERED)",
     "dashboard_deliverability": "(SENT + DELIVERED + READ) / (outbound but BLOCKED and FILTERED)",
 }
@@ -273,7 +279,9 @@ def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float =
     (stuck at SENT), ``delivered`` (DELIVERED + READ), ``read``, ``failed``; then for each of
     ``delivery_rate``, ``failure_rate``, ``read_rate``, ``blocked_rate`` and
     ``dashboard_deliverability`` the rate, its Wilson bounds ``_low`` and ``_high``, and its
-    ``_numerator`` and ``_denominator``.
+    ``_numerator`` and ``_denominator``. ``read_rate`` counts only channels with read receipts:
+    a group of SMS and MMS messages has no read rate (NaN, denominator 0), and one mixing them
+    with WhatsApp reads the WhatsApp share alone.
 
     >>> r = sentlab.delivery_rates(lab.messages(), by="channel")
     >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high", "blocked_rate"]]
@@ -284,12 +292,17 @@ def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float =
     counts = pd.DataFrame({"messages": np.ones(len(messages), dtype="int64"),
                            **{c: classes[c].astype("int64") for c in RATE_COUNTS[1:]}},
                           index=messages.index)  # fmt: skip
+    receipts = (~_Values(messages["channel"], "lower").isin(NO_READ_RECEIPTS) if "channel" in messages.columns
+                else np.ones(len(messages), dtype=bool))  # fmt: skip
+    counts["_readable"] = (classes["delivered"] & receipts).astype("int64")  # delivered where a read shows
+    counts["_read"] = (classes["read"] & receipts).astype("int64")
     out = _grouped_sum(counts, keys, names)
+    readable_n, read_n = out.pop("_readable"), out.pop("_read")
     stopped = out["blocked"] + out["filtered"]
     parts = {
         "delivery_rate": (out["delivered"], out["n"]),
         "failure_rate": (out["failed"], out["n"]),
-        "read_rate": (out["read"], out["delivered"]),
+        "read_rate": (read_n, readable_n),
         "blocked_rate": (stopped, out["n"] + stopped),
         "dashboard_deliverability": (out["sent"] + out["delivered"], out["outbound"] - stopped),
     }
@@ -771,21 +784,75 @@ def _t(confidence: float, df: np.ndarray) -> np.ndarray:
     """Two-sided Student t critical values for ``df`` degrees of freedom; the normal's where df is unknown."""
     df = np.asarray(df, dtype=float)
     out = np.full(df.shape, _z(confidence))
-    for nu in np.unique(df[np.isfinite(df) & (df > 0)]):
-        out[df == nu] = _t_quantile(float(confidence), float(nu))
+    known = np.isfinite(df) & (df > 0)
+    if known.any():
+        out[known] = _t_quantile(float(confidence), df[known])
     return out
 
 
-def _t_quantile(confidence: float, nu: float) -> float:
+def _t_quantile(confidence: float, nu: ArrayLike) -> Any:
     """Upper ``(1 + confidence) / 2`` quantile of Student's t with ``nu`` (real) degrees of freedom.
 
-    ``nu`` below 1 counts as 1, the widest that can be said.
-    """
-    from scipy.stats import (
-        t,  # imported here: scipy takes a while to import, and only costs() needs it
-    )
+    ``nu`` below 1 counts as 1, the widest that can be said. Computed here rather than with
+    scipy (seconds to import), to about 1e-9 relative: P(|T| > t) = I_x(nu/2, 1/2) with
+    x = nu / (nu + t^2), solved for x by bisection; from 50 degrees of freedom on, the
+    Cornish-Fisher expansion of t around the normal quantile (four terms).
 
-    return float(t.ppf(0.5 + confidence / 2, max(nu, 1.0)))
+    >>> round(float(_t_quantile(0.95, 10.0)), 6)
+    2.228139
+    """
+    from math import lgamma
+
+    scalar = np.ndim(nu) == 0
+    nu = np.maximum(np.atleast_1d(np.asarray(nu, dtype=float)), 1.0)
+    z = _z(confidence)
+    z2 = z * z
+    with np.errstate(divide="ignore", over="ignore"):
+        out = z + z * (z2 + 1) / (4 * nu) + z * ((5 * z2 + 16) * z2 + 3) / (96 * nu**2) + \
+            z * (((3 * z2 + 19) * z2 + 17) * z2 - 15) / (384 * nu**3) + \
+            z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) / (92160 * nu**4)  # fmt: skip
+    small = nu < 50
+    if small.any():
+        a = nu[small] / 2
+        lbeta = np.array([lgamma(v) + lgamma(0.5) - lgamma(v + 0.5) for v in a])  # B(a, 1/2), the same swapped
+        low, high = np.zeros_like(a), np.ones_like(a)
+        for _ in range(48):  # I_x grows with x: halve the bracket of the x where it is 1 - confidence
+            mid = (low + high) / 2
+            below = _betainc(a, 0.5, mid, lbeta) < 1.0 - confidence
+            low, high = np.where(below, mid, low), np.where(below, high, mid)
+        x = (low + high) / 2
+        out[small] = np.sqrt(nu[small] * (1 - x) / x)
+    return float(out[0]) if scalar else out
+
+
+def _betainc(a: np.ndarray, b: float, x: np.ndarray, lbeta: np.ndarray) -> np.ndarray:
+    """The regularized incomplete beta I_x(a, b), element-wise, for 0 < x < 1; ``lbeta`` = log B(a, b).
+
+    Lentz's evaluation of the continued fraction, on the side of the symmetry
+    I_x(a, b) = 1 - I_(1-x)(b, a) where it converges fast.
+    """
+    b = np.full_like(a, b)
+    swap = x > (a + 1) / (a + b + 2)
+    p, q, y = np.where(swap, b, a), np.where(swap, a, b), np.where(swap, 1 - x, x)
+    tiny = 1e-300
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        front = np.exp(p * np.log(y) + q * np.log1p(-y) - lbeta) / p
+        c = np.ones_like(y)
+        d = 1 - (p + q) * y / (p + 1)
+        d = 1 / np.where(np.abs(d) < tiny, tiny, d)
+        h = d.copy()
+        for m in range(1, 201):
+            for numerator in (m * (q - m) * y / ((p + 2 * m - 1) * (p + 2 * m)),
+                              -(p + m) * (p + q + m) * y / ((p + 2 * m) * (p + 2 * m + 1))):  # fmt: skip
+                d = 1 + numerator * d
+                d = 1 / np.where(np.abs(d) < tiny, tiny, d)
+                c = 1 + numerator / c
+                c = np.where(np.abs(c) < tiny, tiny, c)
+                h = h * d * c
+            if np.all(np.abs(d * c - 1) < 1e-14):
+                break
+        value = np.where(y > 0, front * h, 0.0)
+    return np.where(swap, 1 - value, value)
 
 
 # -- latency ----------------------------------------------------------------------------------

@@ -11,15 +11,11 @@ time). Pass ``ax=`` to draw into an axes of your own; the function then returns 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from sentlab._display import NotebookFigure
 from sentlab._errors import ConfigurationError
 from sentlab._metrics import (
     CALL_COST_COLUMNS,
@@ -29,6 +25,10 @@ from sentlab._metrics import (
     RATES,
     TIME_BUCKETS,
 )
+
+if TYPE_CHECKING:  # matplotlib is imported on the first figure: the report's text and tables need none of it
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["plot_costs", "plot_latency", "plot_rates", "plot_volume"]
 
@@ -51,6 +51,10 @@ _MAX_BARS = 25
 def _axes(ax: Axes | None, rows: int = 1, *, width: float = 7.0) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.figure, ax
+    from sentlab._display import (
+        NotebookFigure,  # imported here: matplotlib loads on the first figure
+    )
+
     fig = NotebookFigure(figsize=(width, min(1.6 + 0.32 * max(rows, 3), 9.0)), layout="constrained")
     return fig, fig.add_subplot()
 
@@ -73,11 +77,25 @@ def key_text(value: Any) -> str:
 
 
 def money_text(value: Any) -> str:
-    """An amount: 2 decimals from 1 up, else the API's 4 (0.0450); a null as a dash."""
+    """An amount to the cent (1,234.50, 0.06); a null as a dash. Unit prices: ``unit_price_text``.
+
+    >>> money_text(1234.5), money_text(0.0625)
+    ('1,234.50', '0.06')
+    """
     if value is None or pd.isna(value):
         return "–"
-    v = float(value)
-    return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.4f}"
+    return f"{float(value):,.2f}"
+
+
+def unit_price_text(value: Any) -> str:
+    """A unit price (per message, per delivered) to 4 decimals, as the API prices a message; a null as a dash.
+
+    >>> unit_price_text(0.0548), unit_price_text(1.06)
+    ('0.0548', '1.0600')
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    return f"{float(value):,.4f}"
 
 
 def duration_text(seconds: float, _: Any = None) -> str:
@@ -88,6 +106,48 @@ def duration_text(seconds: float, _: Any = None) -> str:
         if seconds >= size:
             return f"{seconds / size:.3g} {unit}"
     return f"{seconds * 1000:.3g} ms"
+
+
+#: Round durations for a time axis, in seconds: 1 s, 5 s, 1 min, 15 min, 1 h, 6 h, 1 d...; and a
+#: coarser set for wide ranges, each step about tenfold.
+DURATION_TICKS = (0.01, 0.1, 0.5, 1, 2, 5, 10, 15, 30, 60, 2 * 60, 5 * 60, 15 * 60, 30 * 60, 3600, 2 * 3600,
+                  6 * 3600, 12 * 3600, 86400, 2 * 86400, 7 * 86400, 30 * 86400)  # fmt: skip
+_COARSE_TICKS = (0.01, 0.1, 1, 10, 60, 10 * 60, 3600, 6 * 3600, 86400, 7 * 86400, 30 * 86400)
+
+
+def duration_ticks(low: float, high: float, most: int = 8) -> list[float]:
+    """Round durations spanning ``low``..``high`` seconds, at most ``most`` of them (none for no range).
+
+    >>> [duration_text(t) for t in duration_ticks(100, 10_000)]
+    ['1 min', '2 min', '5 min', '15 min', '30 min', '1 h', '2 h', '6 h']
+    >>> [duration_text(t) for t in duration_ticks(2, 500_000)]
+    ['1 s', '10 s', '1 min', '10 min', '1 h', '6 h', '1 d', '7 d']
+    """
+    if not (np.isfinite(low) and np.isfinite(high)) or high <= 0:
+        return []
+    for ladder in (DURATION_TICKS, _COARSE_TICKS):
+        first = max([i for i, t in enumerate(ladder) if t <= low] or [0])
+        last = min([i for i, t in enumerate(ladder) if t >= high] or [len(ladder) - 1])
+        ticks = list(ladder[first:last + 1])
+        if len(ticks) <= most:
+            return ticks
+    thinned = ticks[::-(-len(ticks) // most)]
+    return thinned if thinned[-1] == ticks[-1] else [*thinned, ticks[-1]]  # the range stays covered
+
+
+def _duration_ticks(ax: Axes, seconds: np.ndarray) -> None:
+    """A log time axis ticked at round durations (1 min, 15 min, 1 h), labelled in their unit."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    finite = seconds[np.isfinite(seconds) & (seconds > 0)]
+    if not len(finite):
+        return
+    low, high = float(finite.min()), float(finite.max())
+    ticks = duration_ticks(low, high)
+    ax.set_xlim(min(ticks[0], low) / 1.3, max(ticks[-1], high) * 1.3)
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(duration_text))
 
 
 def _label(row: pd.Series, keys: Sequence[str]) -> str:
@@ -107,8 +167,16 @@ def _top(frame: pd.DataFrame, size: str) -> tuple[pd.DataFrame, int]:
 
 
 def _money(ax: Axes, axis: str = "x") -> None:
+    from matplotlib.ticker import FuncFormatter
+
     fmt = FuncFormatter(lambda v, _: money_text(v))
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(fmt)
+
+
+def _percent() -> Any:
+    from matplotlib.ticker import PercentFormatter
+
+    return PercentFormatter(1.0)
 
 
 def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes | None = None,
@@ -138,7 +206,7 @@ def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes |
             ax.plot(part[time], part[metric], marker="o", ms=3, color=colour, label=label)
             ax.fill_between(part[time], part[f"{metric}_low"], part[f"{metric}_high"], color=colour, alpha=0.15)
         ax.set_ylabel(pretty)
-        ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.yaxis.set_major_formatter(_percent())
         ax.legend(loc="best", fontsize="small", frameon=False)
         fig.autofmt_xdate() if ax.figure is fig else None
     else:
@@ -164,7 +232,7 @@ def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes |
             ax.annotate(text, (0 if inside else np.nan_to_num(hi), yi), xytext=(4, 0), textcoords="offset points",
                         va="center", fontsize="small",
                         color="white" if inside and np.nan_to_num(v) > 0.35 * top else "#333333")  # fmt: skip
-        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+        ax.xaxis.set_major_formatter(_percent())
         ax.set_xlabel(f"{pretty} (bars: 95% Wilson interval)")
         if left_out:
             ax.set_title(f"largest {_MAX_BARS} groups by n; {left_out} more not shown", fontsize="small")
@@ -257,7 +325,7 @@ def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | 
     ax.set_yticks(y, labels)
     if len(shown):
         ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(duration_text))
+        _duration_ticks(ax, shown[pcols].to_numpy(dtype=float))
     ax.set_xlabel("time since QUEUED (log scale)")
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False)
     if title is not None:

@@ -2,7 +2,9 @@
 
 ``build_report`` is pure (frames in, a ``Report`` out: no request, no file); ``lab.report()`` and
 ``sentlab report`` fetch the frame and call it. The page is self-contained (figures inlined as
-PNG), holds no API key, and escapes every value taken from the data.
+PNG), holds no API key, and escapes every value taken from the data. Figures are drawn on first
+use; given a ``FigureCache`` (``lab.report()`` keeps one in the store's directory) a figure whose
+data has not changed is not drawn again, so a warm report needs no matplotlib at all.
 
 >>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
 >>> report.save("report.html")
@@ -11,20 +13,28 @@ PNG), holds no API key, and escapes every value taken from the data.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from sentlab import _metrics as metrics
 from sentlab import _plots as plots
 
-__all__ = ["Report", "build_report"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["FigureCache", "Report", "build_report"]
+
+#: How figures are rendered into the page; part of each figure's cache key.
+_PNG_DPI = 110
 
 _TOP_ROWS = 25
 
@@ -46,8 +56,10 @@ class Report:
     window: str
     headline: dict[str, object]
     tables: dict[str, pd.DataFrame]
-    figures: dict[str, Figure]
+    figures: Mapping[str, Figure]
     notes: list[str] = field(default_factory=list)
+    figure_cache: FigureCache | None = field(default=None, repr=False)
+    currency: str | None = None  # the billing currency's code when known; the API names none today
 
     def to_html(self) -> str:
         """The whole report as one self-contained HTML page (figures inlined).
@@ -77,18 +89,21 @@ class Report:
         >>> print(lab.report().summary())
         """
         h = self.headline
-        lines = [
-            f"{self.title} — {self.account}",
-            f"  window            {self.window}",
+        lines = [f"{self.title} — {self.account}", f"  window            {self.window}"]
+        if not h["messages"]:
+            return "\n".join([*lines, f"  messages          none: {_EMPTY}"])
+        lines += [
             f"  messages          {h['messages']:,} ({h['outbound']:,} outbound, {h['pending']:,} still pending; "
             f"{h['inbound']:,} inbound)",
             f"  delivery rate     {_rate(h, 'delivery_rate')}",
             f"  failure rate      {_rate(h, 'failure_rate')}",
-            f"  read rate         {_rate(h, 'read_rate')}  ({h['read_channels']} only: the channels reporting reads)",
+            f"  read rate         {_read_text(h)}",
             f"  blocked rate      {_rate(h, 'blocked_rate')}  (BLOCKED + FILTERED: stopped by the platform, not carriers)",
             f"  dashboard         {_rate(h, 'dashboard_deliverability')}  (the Sent dashboard's deliverability)",
             f"  cost              {_money(h, 'total')}{_unpriced_text(h)}",
-            f"  cost / delivered  {plots.money_text(h['cost_per_delivered'])}",
+            f"                    {_cost_kind(h)}; {_currency_text(self)}",
+            f"  cost / delivered  {plots.unit_price_text(h['cost_per_delivered'])}  (per message "
+            f"{plots.unit_price_text(h['cost_per_message'])})",
         ]
         lines.extend(_extra_summary(self))
         return "\n".join(lines)
@@ -103,7 +118,8 @@ class Report:
 def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Delivery & cost report",
                  window: str | None = None, generated_at: pd.Timestamp | None = None,
                  notes: list[str] | None = None, calls: pd.DataFrame | None = None,
-                 campaigns: pd.DataFrame | None = None) -> Report:  # fmt: skip
+                 campaigns: pd.DataFrame | None = None, figure_cache: FigureCache | None = None,
+                 profiles: Mapping[str, str] | None = None, currency: str | None = None) -> Report:  # fmt: skip
     """Build the report of a messages frame: rates, cost, latency, failures and blocks, by every dimension.
 
     Cost is exact where every message has its price (``lab.messages(details="all")``), else
@@ -113,6 +129,9 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
     tile and tables by profile, region and reason. Reply rates (``sentlab.reply_rates``) have a
     section; ``calls`` (``lab.calls()``) add a voice section when there are any, ``campaigns``
     (``lab.campaigns()``) an account section with a warning for US SMS no ACTIVE campaign covers.
+    ``profiles`` (profile id -> name) names the profiles in place of their ids; ``currency`` (a
+    code such as ``"USD"``) names the amounts' currency, else they are said to be in the
+    account's billing currency (the API names none).
 
     >>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
     >>> report.headline["delivery_rate"]
@@ -127,43 +146,208 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
     lat = metrics.latency(messages, by="channel")
     headline: dict[str, object] = metrics.delivery_rates(messages).to_dict("records")[0]
     headline.update({k: v for k, v in metrics.costs(messages).to_dict("records")[0].items() if k not in headline})
-    # SMS has no read receipts: the headline read rate is over the channels that report reads
-    readers = rates["channel"][rates["channel"]["read"] > 0]
-    read, delivered = int(readers["read"].sum()), int(readers["delivered"].sum())
-    low, high = metrics.wilson_interval(read, delivered)
-    headline.update(read_rate=read / delivered if delivered else float("nan"), read_rate_low=float(low),
-                    read_rate_high=float(high), read_rate_numerator=read, read_rate_denominator=delivered,
-                    read_channels=", ".join(readers["channel"].astype(str)) or "none")  # fmt: skip
+    # SMS and MMS have no read receipts: every read rate is over the channels that report reads
+    readers = rates["channel"][rates["channel"]["read_rate_denominator"] > 0]
+    headline["read_channels"] = ", ".join(readers["channel"].astype(str))
+    parts: dict[str, pd.DataFrame] = {}
+    for part_headline, part_tables in (_replies_part(messages), _voice_part(calls),
+                                       _campaign_part(messages, campaigns)):  # fmt: skip
+        headline.update(part_headline)
+        parts.update(part_tables)
+    names = _profile_names(profiles or {}, pd.concat([rates["profile"]["profile_id"], *_campaign_profile_ids(parts)],
+                                                     ignore_index=True))  # fmt: skip
+    rates["profile"] = _named(rates["profile"], names)
     tables = {
         **{f"by_{name}": frame for name, frame in rates.items()},
         **{f"cost_by_{name}": frame for name, frame in cost.items()},
         "latency_by_channel": lat,
         "failure_reasons": _reasons(messages, ("FAILED",), ["channel"]),
         "stopped_reasons": _reasons(messages, metrics.STOPPED, []),
-        "stopped_by_profile": _reasons(messages, metrics.STOPPED, ["profile_id"]),
+        "stopped_by_profile": _named(_reasons(messages, metrics.STOPPED, ["profile_id"]), names),
+        **parts,
     }
-    for part_headline, part_tables in (_replies_part(messages), _voice_part(calls),
-                                       _campaign_part(messages, campaigns)):  # fmt: skip
-        headline.update(part_headline)
-        tables.update(part_tables)
-    figures: dict[str, Figure] = {}
+    if "us_sms_campaigns" in tables:
+        tables["us_sms_campaigns"] = _named(tables["us_sms_campaigns"], names)
+        headline["us_sms_uncovered_names"] = [names.get(str(i), str(i)) for i in headline["us_sms_uncovered"]]
+    if "campaigns" in tables:
+        tables["campaigns"] = _campaign_names(tables["campaigns"], names)
+    figures = _Figures()
     if len(messages):
-        figures = {
-            "volume": plots.plot_volume(rates["day"], title="Outbound messages per day, by outcome"),
-            "delivery_by_day": plots.plot_rates(rates["day_channel"], title="Delivery rate per day, by channel"),
-            "delivery_by_channel": plots.plot_rates(rates["channel"], title="Delivery rate by channel"),
-            "failure_by_region": plots.plot_rates(rates["region"], "failure_rate", title="Failure rate by region"),
-            "blocked_by_profile": plots.plot_rates(rates["profile"], "blocked_rate",
-                                                   title="Blocked rate by profile (BLOCKED + FILTERED)"),
-            "cost_by_channel_category": plots.plot_costs(cost["channel_category"],
-                                                         title="Cost by channel and template category"),
-            "latency": plots.plot_latency(lat, title="Time from QUEUED to each status"),
-        }
+        figures = _Figures({
+            "volume": _Plot(plots.plot_volume, rates["day"], title="Outbound messages per day, by outcome"),
+            "delivery_by_day": _Plot(plots.plot_rates, rates["day_channel"], title="Delivery rate per day, by channel"),
+            "delivery_by_channel": _Plot(plots.plot_rates, rates["channel"], title="Delivery rate by channel"),
+            "failure_by_region": _Plot(plots.plot_rates, rates["region"], "failure_rate",
+                                       title="Failure rate by region"),
+            "blocked_by_profile": _Plot(plots.plot_rates, rates["profile"].drop(columns="profile_id"), "blocked_rate",
+                                        title="Blocked rate by profile (BLOCKED + FILTERED)"),
+            "cost_by_channel_category": _Plot(plots.plot_costs, cost["channel_category"],
+                                              title="Cost by channel and template category"),
+            "latency": _Plot(plots.plot_latency, lat, title="Time from QUEUED to each status"),
+        })  # fmt: skip
     all_notes = list(notes or [])
     all_notes.extend(_unreadable_events_notes(messages.attrs))
-    all_notes.extend(_cost_notes(headline))
+    all_notes.extend(_cost_notes(headline) if len(messages) else [])
     return Report(title=title, account=account, generated_at=when, window=window, headline=headline,
-                  tables=tables, figures=figures, notes=all_notes)  # fmt: skip
+                  tables=tables, figures=figures, notes=all_notes, figure_cache=figure_cache,
+                  currency=currency)  # fmt: skip
+
+
+def _profile_names(names: Mapping[str, str], ids: pd.Series) -> dict[str, str]:
+    """Profile id -> the name to show: its name (with a short id where two share one), else the id."""
+    shown = {str(i): str(names.get(str(i)) or i) for i in ids.dropna().astype(str).unique()}
+    counts = pd.Series(list(shown.values())).value_counts()
+    return {i: f"{n} ({i[:8]})" if counts[n] > 1 and n != i else n for i, n in shown.items()}
+
+
+def _campaign_profile_ids(tables: Mapping[str, pd.DataFrame]) -> list[pd.Series]:
+    """Every profile id the campaign tables name: owners, and the profiles that use a campaign."""
+    found = [tables["us_sms_campaigns"]["profile_id"]] if "us_sms_campaigns" in tables else []
+    campaigns = tables.get("campaigns")
+    if campaigns is not None:
+        if "profile_id" in campaigns:
+            found.append(campaigns["profile_id"])
+        if "profile_ids" in campaigns:
+            found.append(campaigns["profile_ids"].explode())
+    return [ids.dropna().astype(str) for ids in found]
+
+
+def _campaign_names(campaigns: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """``campaigns`` with a ``profiles`` column: the names of the profiles each one covers."""
+    def covered(row: pd.Series) -> str:
+        ids = row.get("profile_ids")
+        listed = list(ids) if isinstance(ids, list | tuple | np.ndarray) else []
+        if not listed and pd.notna(row.get("profile_id")):
+            listed = [row["profile_id"]]
+        return ", ".join(names.get(str(i), str(i)) for i in listed) or "–"
+
+    out = campaigns.copy()
+    out["profiles"] = [covered(r) for _, r in campaigns.iterrows()] if len(campaigns) else pd.Series(dtype=object)
+    return out
+
+
+def _named(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
+    """``frame`` with a ``profile`` column (the profile's name) right after its ``profile_id``."""
+    if "profile_id" not in frame.columns:
+        return frame
+    ids = frame["profile_id"]
+    named = frame.copy()
+    named.insert(frame.columns.get_loc("profile_id") + 1, "profile",
+                 [names.get(str(i), str(i)) if pd.notna(i) else "(no profile)" for i in ids])  # fmt: skip
+    return named
+
+
+# -- figures: drawn on first use, rendered once per content ------------------------------------
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_PNG_DPI)
+    return buffer.getvalue()
+
+
+class _Plot:
+    """A figure not drawn yet: a plot function, the metric frame it plots and its options."""
+
+    def __init__(self, function: Callable[..., Figure], frame: pd.DataFrame, *args: Any, **options: Any) -> None:
+        self.function, self.frame, self.args, self.options = function, frame, args, options
+
+    def draw(self) -> Figure:
+        return self.function(self.frame, *self.args, **self.options)
+
+    def key(self) -> str:
+        """A hash of everything the picture depends on: the data, the call, the plotting code, matplotlib."""
+        digest = hashlib.sha256(_render_version())
+        digest.update(repr((self.function.__name__, self.args, sorted(self.options.items()))).encode())
+        digest.update(repr([(str(c), str(t)) for c, t in self.frame.dtypes.items()]).encode())
+        digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
+        return digest.hexdigest()[:32]
+
+
+def _render_version() -> bytes:
+    global _RENDER_VERSION
+    if _RENDER_VERSION is None:
+        from importlib.metadata import version
+
+        code = Path(plots.__file__).read_bytes()
+        _RENDER_VERSION = f"png dpi={_PNG_DPI} matplotlib={version('matplotlib')} ".encode() + hashlib.sha256(code).digest()
+    return _RENDER_VERSION
+
+
+_RENDER_VERSION: bytes | None = None
+
+
+class _Figures(Mapping[str, "Figure"]):
+    """The report's figures by name, each a matplotlib Figure drawn the first time it is asked for."""
+
+    def __init__(self, items: Mapping[str, _Plot | Figure] | None = None) -> None:
+        self._items: dict[str, _Plot | Figure] = dict(items or {})
+
+    def __getitem__(self, name: str) -> Figure:
+        item = self._items[name]
+        if isinstance(item, _Plot):
+            item = self._items[name] = item.draw()
+        return item
+
+    def __setitem__(self, name: str, figure: _Plot | Figure) -> None:
+        self._items[name] = figure
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"<figures {', '.join(self._items) or '(none)'}>"
+
+    def png(self, name: str, cache: FigureCache | None = None) -> bytes:
+        """The figure as PNG bytes: from ``cache`` when it holds this very picture, else drawn (and cached)."""
+        item = self._items[name]
+        key = item.key() if isinstance(item, _Plot) and cache is not None else None
+        if key is not None and (found := cache.get(key)) is not None:
+            return found
+        data = _png(self[name])
+        if key is not None:
+            cache.put(key, data)
+        return data
+
+
+class FigureCache:
+    """Rendered report figures (PNG) in a directory, by a hash of what they plot; the newest ``keep`` kept.
+
+    A figure's key covers its data, its plot call, the plotting code and matplotlib's version, so a
+    cached picture is the very one drawing would give. ``lab.report()`` uses one under the store's
+    directory; a process may share it with others (each file is written whole, then renamed).
+
+    >>> report = sentlab.build_report(m, figure_cache=FigureCache("/tmp/figures"))
+    >>> report.save("report.html")      # the second save of the same data draws nothing
+    """
+
+    def __init__(self, directory: str | os.PathLike[str], keep: int = 200) -> None:
+        self.directory = Path(directory)
+        self.keep = keep
+
+    def get(self, key: str) -> bytes | None:
+        path = self.directory / f"{key}.png"
+        try:
+            data = path.read_bytes()
+            os.utime(path)  # recently used: kept by the pruning below
+        except OSError:
+            return None
+        return data if data.startswith(b"\x89PNG") else None
+
+    def put(self, key: str, data: bytes) -> None:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp = self.directory / f"{key}.{os.getpid()}.part"
+            tmp.write_bytes(data)
+            tmp.replace(self.directory / f"{key}.png")
+            files = sorted(self.directory.glob("*.png"), key=lambda p: p.stat().st_mtime)
+            for old in files[: max(len(files) - self.keep, 0)]:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass  # a cache that cannot be written only costs the next report its drawing
 
 
 _GROUPINGS: Mapping[str, list[str]] = {
@@ -321,7 +505,7 @@ def _campaign_notes(headline: Mapping[str, object], tables: Mapping[str, pd.Data
     notes = []
     for _, row in table[table["active_campaign"].eq(False).to_numpy(dtype=bool, na_value=False)].iterrows():
         blocked = int(row["blocked_no_campaign"])
-        notes.append(f"Warning: {plots.key_text(row['profile_id'])} sent {int(row['us_sms']):,} US SMS/MMS messages "
+        notes.append(f"Warning: {plots.key_text(row.get('profile', row['profile_id']))} sent {int(row['us_sms']):,} US SMS/MMS messages "
                      "with no ACTIVE 10DLC campaign: carriers block unregistered US traffic"
                      + (f" ({blocked:,} BLOCKED for it, BUSINESS_030)." if blocked else "."))  # fmt: skip
     return notes
@@ -339,7 +523,8 @@ def _extra_summary(report: Report) -> list[str]:
     if h.get("campaigns") is not None:
         uncovered = h.get("us_sms_uncovered") or []
         lines.append(f"  10DLC campaigns   {h['campaigns_active']:,} active of {h['campaigns']:,}"
-                     + (f"; WARNING: US SMS with no active campaign ({', '.join(map(str, uncovered))})"
+                     + (f"; WARNING: US SMS with no active campaign "
+                        f"({', '.join(map(str, h.get('us_sms_uncovered_names') or uncovered))})"
                         if uncovered else ""))  # fmt: skip
     return lines
 
@@ -371,11 +556,10 @@ def _account_section(report: Report) -> str:
     warnings = "".join(f'<p class=warn style="{_WARN}">{html.escape(n)}</p>' for n in _campaign_notes(h, t))
     campaigns = t["campaigns"]
     rows = [[str(r.get("name") or "–"), plots.key_text(r.get("status")), plots.key_text(r.get("use_case")),
-             ", ".join(map(str, r["profile_ids"])) if isinstance(r.get("profile_ids"), list | tuple | np.ndarray)
-             else plots.key_text(r.get("profile_id")), plots.key_text(r.get("billed_date"))]
+             str(r.get("profiles") or "–"), plots.key_text(r.get("billed_date"))]
             for _, r in campaigns.iterrows()]  # fmt: skip
     us = t["us_sms_campaigns"]
-    us_rows = [[plots.key_text(r["profile_id"]), f"{r['us_sms']:,}", f"{r['blocked_no_campaign']:,}",
+    us_rows = [[plots.key_text(r.get("profile", r["profile_id"])), f"{r['us_sms']:,}", f"{r['blocked_no_campaign']:,}",
                 "not listed" if pd.isna(r["active_campaign"]) else "yes" if r["active_campaign"] else "NO"]
                for _, r in us.iterrows()]  # fmt: skip
     return "".join([
@@ -443,12 +627,49 @@ def _rate(row: Mapping[str, object] | pd.Series, name: str) -> str:
 
 
 def _money(row: Mapping[str, object] | pd.Series, name: str = "total") -> str:
+    """An amount to the cent; an estimate marked ≈ with its 95% interval, when it has one."""
     value = plots.money_text(row[name])
-    if not row.get("estimated"):
+    if not row.get("estimated") or pd.isna(row[name]):
         return value
-    if row[f"{name}_low"] != row[f"{name}_high"]:
+    if _has_interval(row, name):
         return f"≈{value} ({plots.money_text(row[f'{name}_low'])}–{plots.money_text(row[f'{name}_high'])})"
     return f"≈{value}"
+
+
+def _has_interval(row: Mapping[str, object] | pd.Series, name: str = "total") -> bool:
+    # An interval that rounds to one cent says nothing: the sampled prices did not vary.
+    return plots.money_text(row[f"{name}_low"]) != plots.money_text(row[f"{name}_high"])
+
+
+def _cost_kind(row: Mapping[str, object] | pd.Series) -> str:
+    """How the cost was found, in words: exact, an estimate (with its interval or none), partial."""
+    method = row["method"]
+    if method == "none":
+        return "no prices"
+    if row["estimated"]:
+        kind = ("estimate, 95% interval" if _has_interval(row)
+                else "estimate; the sampled prices did not vary, so no interval")  # fmt: skip
+    else:
+        kind = "exact: every message priced" if method == "exact" else "exact for the messages priced"
+    return kind
+
+
+def _currency_text(report: Report) -> str:
+    if report.currency:
+        return f"amounts in {report.currency}"
+    return "amounts in the account's billing currency: the API names none"
+
+
+def _read_text(h: Mapping[str, object]) -> str:
+    if not h["read_channels"]:
+        return "– (no channel here reports reads: SMS and MMS have no read receipts)"
+    return f"{_rate(h, 'read_rate')}  ({h['read_channels']} only: SMS and MMS have no read receipts)"
+
+
+def _read_cell(row: pd.Series) -> str:
+    if row["read_rate_denominator"] == 0 and row["delivered"] > 0:
+        return "– (no read receipts)"
+    return _rate(row, "read_rate")
 
 
 def _unpriced_text(row: Mapping[str, object] | pd.Series) -> str:
@@ -460,10 +681,12 @@ def _unpriced_text(row: Mapping[str, object] | pd.Series) -> str:
             + (f"; {waiting:,} not billed yet)" if waiting else ")"))
 
 
-def _figure_html(fig: Figure, alt: str) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+def _figure_html(report: Report, name: str) -> str:
+    figures = report.figures
+    png = (figures.png(name, report.figure_cache) if isinstance(figures, _Figures)
+           else _png(figures[name]))  # fmt: skip
+    alt = name.replace("_", " ")
+    data = base64.b64encode(png).decode("ascii")
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
@@ -472,24 +695,24 @@ def _keys_text(row: pd.Series, keys: list[str]) -> list[str]:
 
 
 def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
-    shown = frame.sort_values(sort, ascending=False, kind="stable").head(_TOP_ROWS) if sort else frame
+    shown = frame.sort_values(sort, ascending=False, kind="stable") if sort else frame
     head = [*keys, "outbound", "pending", "delivery rate", "failure rate", "read rate", "blocked rate"]
     rows = [[*_keys_text(r, keys), f"{r['outbound']:,}", f"{r['pending']:,}", _rate(r, "delivery_rate"),
-             _rate(r, "failure_rate"), _rate(r, "read_rate"), _rate(r, "blocked_rate")]
+             _rate(r, "failure_rate"), _read_cell(r), _rate(r, "blocked_rate")]
             for _, r in shown.iterrows()]  # fmt: skip
-    return _table(head, rows, more=len(frame) - len(shown))
+    return _table(head, rows, top=_TOP_ROWS)
 
 
 def _cost_table(frame: pd.DataFrame, keys: list[str]) -> str:
-    shown = frame.sort_values("total", ascending=False, kind="stable").head(_TOP_ROWS)
+    shown = frame.sort_values("total", ascending=False, kind="stable")
     head = [*keys, "messages", "priced", "left out", "channel cost", "markup", "total", "per message",
             "per delivered"]
     rows = [[*_keys_text(r, keys), f"{r['messages']:,}", f"{r['priced']:,}",
              f"{r['unpriced']:,} ({_pct(r['unpriced_share'])})" if r["unpriced"] else "0",
              plots.money_text(r["channel_cost"]), plots.money_text(r["markup"]), _money(r),
-             plots.money_text(r["cost_per_message"]), plots.money_text(r["cost_per_delivered"])]
+             plots.unit_price_text(r["cost_per_message"]), plots.unit_price_text(r["cost_per_delivered"])]
             for _, r in shown.iterrows()]  # fmt: skip
-    return _table(head, rows, more=len(frame) - len(shown))
+    return _table(head, rows, top=_TOP_ROWS)
 
 
 def _latency_table(frame: pd.DataFrame) -> str:
@@ -502,19 +725,27 @@ def _latency_table(frame: pd.DataFrame) -> str:
 
 
 def _reasons_table(frame: pd.DataFrame, of: str = "failures") -> str:
-    shown = frame.head(_TOP_ROWS)
-    keys = [c for c in frame.columns if c not in ("messages", "share")]
-    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", _pct(r["share"])] for _, r in shown.iterrows()]
-    return _table([*keys, "messages", f"share of {of}"], rows, more=len(frame) - len(shown))
+    # named profiles: the name is shown, the id stays in report.tables
+    keys = [c for c in frame.columns if c not in ("messages", "share") and not (c == "profile_id" and "profile" in frame)]
+    rows = [[*_keys_text(r, keys), f"{r['messages']:,}", _pct(r["share"])] for _, r in frame.iterrows()]
+    return _table([*keys, "messages", f"share of {of}"], rows, top=_TOP_ROWS)
 
 
-def _table(head: list[str], rows: list[list[str]], more: int = 0) -> str:
+def _table(head: list[str], rows: list[list[str]], more: int = 0, top: int | None = None) -> str:
+    """An HTML table of ``rows``; past ``top`` rows, the first ``top`` and every row in a <details>."""
     if not rows:
         return "<p class=empty>No data.</p>"
     th = "".join(f"<th>{html.escape(h.replace('_', ' '))}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    tail = f"<p class=more>{more:,} more rows not shown (see report.tables).</p>" if more > 0 else ""
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>{tail}"
+
+    def table(part: list[list[str]]) -> str:
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in part)
+        return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+    if top is not None and len(rows) > top:
+        return (f"{table(rows[:top])}<details><summary>All {len(rows):,} rows ({len(rows) - top:,} more)"
+                f"</summary>{table(rows)}</details>")  # fmt: skip
+    tail = f"<p class=more>{more:,} more rows not shown.</p>" if more > 0 else ""
+    return table(rows) + tail
 
 
 def _tile(label: str, value: str, detail: str = "") -> str:
@@ -525,42 +756,54 @@ def _tile(label: str, value: str, detail: str = "") -> str:
 def _body(report: Report) -> str:
     h = report.headline
     t = report.tables
-    fig = {name: _figure_html(f, name.replace("_", " ")) for name, f in report.figures.items()}
+    fig = {name: _figure_html(report, name) for name in report.figures}
 
     def ci(name: str) -> str:
         return "" if pd.isna(h[name]) else f"95% CI {_pct(h[name + '_low'])}–{_pct(h[name + '_high'])}"
 
+    if not h["messages"]:  # an empty window: say so, and nothing else to show
+        return (f"<div class=sentlab-report><h1>{html.escape(report.title)}</h1>{_meta(report)}"
+                f"<p class=empty>No messages: {html.escape(_EMPTY)}</p>"
+                + (f"<ul class=notes>{''.join(f'<li>{html.escape(n)}</li>' for n in report.notes)}</ul>"
+                   if report.notes else "")
+                # the account's campaigns and its calls do not depend on the window's messages
+                + _account_section(report) + _voice_section(report) + "</div>")  # fmt: skip
     cost_detail = "; ".join(filter(None, [
-        f"95% interval {plots.money_text(h['total_low'])}–{plots.money_text(h['total_high'])}"
-        if h["estimated"] and h["method"] != "none" else "",
+        (f"estimate, 95% interval {plots.money_text(h['total_low'])}–{plots.money_text(h['total_high'])}"
+         if _has_interval(h) else "estimate: the sampled prices did not vary, so no interval")
+        if h["estimated"] and h["method"] != "none" else "exact: every message priced" if h["method"] == "exact" else "",
         f"partial: {h['unpriced']:,} messages ({_pct(h['unpriced_share'])}) left out, "
         f"{h['not_yet_billed']:,} not billed yet" if h["method"] == "partial" else "",
+        _currency_text(report),
     ]))  # fmt: skip
     tiles = "".join([
         _tile("messages", f"{h['messages']:,}", f"{h['n']:,} left the queue, {h['pending']:,} pending, "
               f"{h['inbound']:,} inbound"),
         _tile("delivery rate", _pct(h["delivery_rate"]), ci("delivery_rate")),
         _tile("failure rate", _pct(h["failure_rate"]), ci("failure_rate")),
-        _tile("read rate", _pct(h["read_rate"]), f"{h['read_channels']} only; {ci('read_rate')}"),
+        _tile("read rate", _pct(h["read_rate"]),
+              f"{h['read_channels']} only (SMS and MMS have no read receipts); {ci('read_rate')}"
+              if h["read_channels"] else "no channel here reports reads (SMS and MMS have no read receipts)"),
         _tile("blocked rate", _pct(h["blocked_rate"]), f"{h['blocked']:,} blocked + {h['filtered']:,} filtered: "
               f"account or platform stops, not carriers; {ci('blocked_rate')}"),
         _tile("dashboard deliverability", _pct(h["dashboard_deliverability"]),
               "the Sent dashboard's figure, to reconcile: (SENT + DELIVERED + READ) / outbound but BLOCKED, FILTERED"),
         _tile("cost", _money(h).split(" (")[0], cost_detail),
-        _tile("cost / delivered", plots.money_text(h["cost_per_delivered"]), f"per message {plots.money_text(h['cost_per_message'])}"),
+        _tile("cost / delivered", plots.unit_price_text(h["cost_per_delivered"]),
+              f"per message {plots.unit_price_text(h['cost_per_message'])}"),
     ])  # fmt: skip
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in report.notes)
     sections = [
         f"<h1>{html.escape(report.title)}</h1>",
-        f"<p class=meta>{html.escape(report.account)} · messages created {html.escape(report.window)} · "
-        f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC</p>",
+        _meta(report),
         f"<div class=tiles>{tiles}</div>",
         f"<ul class=notes>{notes}</ul>" if notes else "",
         _account_section(report),
         "<h2>Volume</h2>", fig.get("volume", ""),
         "<h2>By channel</h2>", fig.get("delivery_by_channel", ""), _rates_table(t["by_channel"], ["channel"]),
         fig.get("delivery_by_day", ""),
-        "<h2>Cost</h2>", fig.get("cost_by_channel_category", ""),
+        "<h2>Cost</h2>", f"<p class=defs>{html.escape(_money_units(report))}</p>",
+        fig.get("cost_by_channel_category", ""),
         _cost_table(t["cost_by_channel_category"], ["channel", "template_category"]),
         "<h3>Cost by region</h3>", _cost_table(t["cost_by_region"], ["region_code", "channel"]),
         _voice_section(report),
@@ -568,7 +811,7 @@ def _body(report: Report) -> str:
         "<h2>By template</h2>",
         _rates_table(t["by_template"], ["template_name", "template_category", "channel"]),
         _replies_section(report),
-        "<h2>By profile</h2>", _rates_table(t["by_profile"], ["profile_id"]),
+        "<h2>By profile</h2>", _rates_table(t["by_profile"], ["profile"]),
         "<h2>Latency</h2>", fig.get("latency", ""), _latency_table(t["latency_by_channel"]),
         "<h2>Failure reasons</h2>", _reasons_table(t["failure_reasons"]),
         "<h2>Blocked and filtered</h2>", _STOPPED_TEXT, fig.get("blocked_by_profile", ""),
@@ -580,6 +823,19 @@ def _body(report: Report) -> str:
     return f"<div class=sentlab-report>{''.join(sections)}</div>"
 
 
+_EMPTY = "no message was created in this window, so there is nothing to report."
+
+
+def _meta(report: Report) -> str:
+    return (f"<p class=meta>{html.escape(report.account)} · messages created {html.escape(report.window)} · "
+            f"generated {report.generated_at:%Y-%m-%d %H:%M} UTC</p>")  # fmt: skip
+
+
+def _money_units(report: Report) -> str:
+    return (f"{_currency_text(report)[0].upper()}{_currency_text(report)[1:]}. Amounts to the cent; unit "
+            "prices (per message, per delivered) to 4 decimals, as the API prices messages.")
+
+
 _STOPPED_TEXT = """<p class=defs>BLOCKED sends failed an account precondition (balance, template approval, an
 inactive sender, no active 10DLC campaign for US SMS, free-form WhatsApp outside a conversation window);
 FILTERED ones were stopped by the platform (an opted-out contact, the content filter). Neither reached a
@@ -589,11 +845,10 @@ queue + BLOCKED + FILTERED).</p>"""
 
 def _stopped_table(frame: pd.DataFrame, keys: list[str]) -> str:
     shown = frame[frame["blocked"] + frame["filtered"] > 0]
-    shown = shown.sort_values("blocked_rate_numerator", ascending=False, kind="stable").head(_TOP_ROWS)
+    shown = shown.sort_values("blocked_rate_numerator", ascending=False, kind="stable")
     rows = [[*_keys_text(r, keys), f"{r['outbound']:,}", f"{r['blocked']:,}", f"{r['filtered']:,}",
              _rate(r, "blocked_rate")] for _, r in shown.iterrows()]  # fmt: skip
-    return _table([*keys, "outbound", "blocked", "filtered", "blocked rate"], rows,
-                  more=int((frame["blocked"] + frame["filtered"] > 0).sum()) - len(shown))  # fmt: skip
+    return _table([*keys, "outbound", "blocked", "filtered", "blocked rate"], rows, top=_TOP_ROWS)
 
 
 _DEFINITIONS = """<ul class=defs>
@@ -602,7 +857,9 @@ QUEUED, ACCEPTED, PROCESSED, ROUTED and SCHEDULED are pending; BLOCKED and FILTE
 the platform; CANCELLED was called off. Pending and cancelled messages are never in a denominator.
 Inbound messages (RECEIVED) are never in an outbound rate.</li>
 <li>Delivery rate = (DELIVERED + READ) / left the queue. Failure rate = FAILED / left the queue.
-Read rate = READ / (DELIVERED + READ). Blocked rate = (BLOCKED + FILTERED) / (left the queue + BLOCKED
+Read rate = READ / (DELIVERED + READ), over the channels with read receipts (WhatsApp, RCS): SMS and MMS
+cannot report a read, so they have no read rate and are left out of every read rate by region, profile
+or day. Blocked rate = (BLOCKED + FILTERED) / (left the queue + BLOCKED
 + FILTERED). Ranges are 95% Wilson intervals; n is the denominator.</li>
 <li>Dashboard deliverability = (SENT + DELIVERED + READ) / (outbound but BLOCKED and FILTERED): the
 figure the Sent dashboard shows, to reconcile with it. It counts SENT as a success and pending
@@ -610,7 +867,9 @@ messages in its denominator, so it differs from the delivery rate.</li>
 <li>Cost of a message = price + active_contact_price (the markup), each counted once per message
 (activities repeat the price on every status after QUEUED and are not summed). BLOCKED, FILTERED,
 CANCELLED and inbound messages are never billed (0); QUEUED, ACCEPTED and SCHEDULED ones have no price
-until processed and are left out, as not billed yet. Amounts are in the account's billing currency.</li>
+until processed and are left out, as not billed yet. Amounts are in the account's billing currency (the
+API names no currency); money is shown to the cent, unit prices (per message, per delivered) to 4
+decimals.</li>
 <li>Latency is the time from QUEUED (else created_at) to SENT, DELIVERED and READ, as percentiles.</li>
 </ul>"""
 
@@ -626,6 +885,7 @@ _STYLE = """<style>
 .sentlab-report th{background:#f6f6f6}.sentlab-report td{font-variant-numeric:tabular-nums}
 .sentlab-report figure{margin:.5em 0}.sentlab-report img{max-width:100%}
 .sentlab-report .notes,.sentlab-report .more,.sentlab-report .defs{color:#555;font-size:.9em}
+.sentlab-report details{margin:-1em 0 1.5em}.sentlab-report summary{cursor:pointer;color:#0645ad;font-size:.9em}
 </style>"""
 
 

@@ -70,13 +70,22 @@ class Lab:
         self.api = api
         self._make_aapi = make_aapi  # a closure: it holds the key without showing it in vars(lab)
         self.source = source  # where the key came from, or "simulator"
-        self.world = world  # the simulator's world (ground truth) when connected to it in-process
+        self._world = world  # the simulator's world (ground truth) when connected to it in-process
         self._aapi: AsyncSentClient | None = None
         self._store_enabled = store
         self._cache_dir = cache_dir
         self._ttls = dict(ttls or {})  # list_ttl / record_ttl given to connect()
         self._cache: _datasets.Store | None = None
         self._cache_lock = threading.Lock()
+
+    @property
+    def world(self) -> Any:
+        """The simulator's world (its ground truth) when connected to it in-process, else None.
+
+        >>> sentlab.connect().world.truth.messages().shape
+        """
+        world = self._world
+        return world.world if isinstance(world, _DemoTransport) else world
 
     @property
     def aapi(self) -> AsyncSentClient:
@@ -298,7 +307,7 @@ class Lab:
         >>> report = lab.report(since="2026-11-01")
         >>> report.save("report.html")
         """
-        from ._report import build_report
+        from ._report import FigureCache, build_report
 
         _datasets._check_window(since, until)
         details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
@@ -316,8 +325,10 @@ class Lab:
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
         calls, campaigns = self._report_extras(since, until, all_profiles, refresh, notes)
+        store = self.cache  # rendered figures kept beside the store: a warm report draws none
+        figures = FigureCache(store.directory / "figures") if store.enabled else None
         return build_report(messages, account=self._account_label(), window=window, notes=notes, calls=calls,
-                            campaigns=campaigns)  # fmt: skip
+                            campaigns=campaigns, figure_cache=figures, profiles=self._profile_names())  # fmt: skip
 
     def _report_extras(self, since: _datasets.When, until: _datasets.When, all_profiles: bool | None,
                        refresh: bool, notes: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:  # fmt: skip
@@ -360,6 +371,15 @@ class Lab:
         from ._widgets import lookup_form
 
         return lookup_form(self, region=region)
+
+    def _profile_names(self) -> dict[str, str]:
+        # /v3/me lists the organization's profiles with their names: no request beyond it
+        account = self.api.aio.account or self.api.me()
+        names = {str(p["id"]): str(p["name"]) for p in account.get("profiles") or [] if p.get("id") and p.get("name")}
+        if account.get("id") and account.get("name"):
+            own = " (the organization's own)" if account.get("type") == "organization" else ""
+            names[str(account["id"])] = f"{account['name']}{own}"
+        return names
 
     def _account_label(self) -> str:
         inner = self.api.aio
@@ -507,6 +527,92 @@ class AsyncLab:
         return list(FRAME_METHODS)
 
 
+#: The demo client's key: a placeholder the in-process transport replaces with the world's own
+#: organization key, so that connecting needs no world (a warm demo report builds none).
+DEMO_KEY = "sk_test_" + "0" * 32
+
+
+class _DemoTransport(httpx.AsyncBaseTransport):
+    """The built-in demo account, in-process: the simulator's world is built on the first request.
+
+    Requests carrying ``DEMO_KEY`` go to the world as its organization (the demo keys are not
+    secrets: ``sentlab simulate`` prints them); any other key is passed as it is.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._app: httpx.AsyncBaseTransport | None = None
+
+    @property
+    def world(self) -> Any:
+        from .simulator import demo_world
+
+        with self._lock:  # built once per process (demo_world is cached), whichever thread asks first
+            return demo_world()
+
+    def _transport(self) -> httpx.AsyncBaseTransport:
+        if self._app is None:
+            from .simulator import SimulatorConfig, create_app, in_process_transport
+
+            world = self.world
+            with self._lock:
+                if self._app is None:
+                    self._app = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
+        return self._app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport()
+        if request.headers.get("x-api-key") == DEMO_KEY:
+            request.headers["x-api-key"] = self.world.org_key
+        return await transport.handle_async_request(request)
+
+
+class _DemoAccount:
+    """Today's /v3/me answer of the demo account, kept beside the store (it holds no key).
+
+    The demo world is the same all day for one version of sentlab's code (its history ends at
+    today's midnight UTC), so its account is too; a new day, or changed simulator code, asks again.
+    """
+
+    def __init__(self, cache_dir: str | Path | None) -> None:
+        from ._store import default_store_dir
+
+        self.path = (Path(cache_dir) if cache_dir is not None else default_store_dir()) / "demo-account.json"
+
+    @staticmethod
+    def _fingerprint() -> str:
+        import datetime
+        import hashlib
+
+        from . import __version__, simulator
+
+        code = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(simulator.__file__).parent.glob("*.py"))
+        day = datetime.datetime.now(datetime.UTC).date().isoformat()
+        return hashlib.sha256(repr((__version__, day, code)).encode()).hexdigest()
+
+    def read(self) -> dict[str, Any] | None:
+        import json
+
+        try:
+            memo = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        ok = isinstance(memo, dict) and memo.get("fingerprint") == self._fingerprint() and isinstance(memo.get("me"), dict)
+        return memo["me"] if ok else None
+
+    def write(self, me: dict[str, Any]) -> None:
+        import json
+        import os
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.part")
+            tmp.write_text(json.dumps({"fingerprint": self._fingerprint(), "me": me}), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError:
+            pass  # only the next connect's speed depends on it
+
+
 def connect(
     api_key: str | Secret | None = None,
     *,
@@ -544,7 +650,6 @@ def connect(
     """
     ttls = {name: _check_ttl(name, value) for name, value in (("list_ttl", list_ttl), ("record_ttl", record_ttl))
             if value is not None}  # fmt: skip
-    world = None
     # Rebound at once: a traceback's locals (IPython verbose, pytest -l) show Secret('***').
     api_key = None if api_key is None else check_api_key(api_key)
     if demo:
@@ -562,17 +667,15 @@ def connect(
                 "or set SENT_DM_API_KEY; sentlab never falls back to the simulator silently "
                 "(connect(demo=True) asks for it)"
             )
+    demo = None
     if source == "simulator":
-        from .simulator import SimulatorConfig, create_app, demo_world, in_process_transport
-
         # The in-process demo answers at machine speed: the API's 200 requests/minute would
         # make a first look at the demo account take minutes. Rate limiting is exercised by
         # `sentlab simulate` (limits on by default) and the tests.
-        world = demo_world()
-        transport = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
+        demo = transport = _DemoTransport()
         if pacing is DEFAULT_PACING:
             pacing = None
-        key, url = world.org_key, SIMULATOR_BASE_URL
+        key, url = DEMO_KEY, SIMULATOR_BASE_URL
         print(DEMO_NOTICE, file=sys.stderr)
     key = check_api_key(key)
     options: dict[str, Any] = dict(
@@ -585,10 +688,15 @@ def connect(
     )
     api = SentClient(key, pacing=pacing, **options)
     # Its own connection pool (a pool belongs to one event loop), the same rate budget.
-    lab = Lab(api, source=source, world=world, store=store, cache_dir=cache_dir, ttls=ttls,
+    lab = Lab(api, source=source, world=demo, store=store, cache_dir=cache_dir, ttls=ttls,
               make_aapi=lambda: AsyncSentClient(key, limiter=api.aio.limiter, **options))
-    if check:
-        api.me()
+    memo = _DemoAccount(cache_dir) if demo is not None and store else None
+    if memo is not None and (account := memo.read()) is not None:
+        api.aio.account = account  # today's demo account, as /v3/me answered it: no world to build
+    elif check:
+        account = api.me()
+        if memo is not None:
+            memo.write(account)
     return lab
 
 

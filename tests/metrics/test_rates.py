@@ -80,7 +80,8 @@ def test_each_rate_carries_its_numerator_and_denominator():
     for _, row in sentlab.delivery_rates(frame, by="channel").iterrows():
         stopped = row["blocked"] + row["filtered"]
         expected = {"delivery_rate": (row["delivered"], row["n"]), "failure_rate": (row["failed"], row["n"]),
-                    "read_rate": (row["read"], row["delivered"]), "blocked_rate": (stopped, row["n"] + stopped),
+                    "read_rate": (row["read"], 0 if row["channel"] == "sms" else row["delivered"]),  # no receipts
+                    "blocked_rate": (stopped, row["n"] + stopped),
                     "dashboard_deliverability": (row["sent"] + row["delivered"], row["outbound"] - stopped)}
         for rate, (k, n) in expected.items():
             assert (row[f"{rate}_numerator"], row[f"{rate}_denominator"]) == (k, n)
@@ -95,6 +96,21 @@ def test_delivered_counts_read_and_read_rate_is_over_delivered_plus_read():
     assert row["read_rate"] == pytest.approx(1 / 3)  # not 1/5: only delivered messages can be read
     low, high = sentlab.wilson_interval(1, 3)
     assert (row["read_rate_low"], row["read_rate_high"]) == (pytest.approx(low), pytest.approx(high))
+
+
+def test_read_rate_only_over_channels_with_read_receipts():
+    # SMS and MMS cannot report a read: no read rate of their own, and none diluting a mixed group's
+    rows = [("READ", "whatsapp"), ("DELIVERED", "whatsapp"), ("DELIVERED", "sms"), ("DELIVERED", "SMS"),
+            ("DELIVERED", "mms"), ("READ", "rcs")]
+    frame = messages(*({"status": s, "channel": c, "region_code": "US"} for s, c in rows))
+    by_channel = sentlab.delivery_rates(frame, by="channel").set_index("channel")
+    for channel in ("sms", "SMS", "mms"):
+        assert np.isnan(by_channel.loc[channel, "read_rate"]) and by_channel.loc[channel, "read_rate_denominator"] == 0
+        assert np.isnan(by_channel.loc[channel, "read_rate_low"])
+    assert by_channel.loc["whatsapp", "read_rate"] == pytest.approx(1 / 2)
+    region = sentlab.delivery_rates(frame, by="region_code").iloc[0]
+    assert (region["read_rate_numerator"], region["read_rate_denominator"]) == (2, 3)  # not 2 of 6
+    assert region["delivered"] == 6  # the delivery counts still see every channel
 
 
 def test_lower_case_statuses_count_like_upper_case():
@@ -169,14 +185,15 @@ def reference(records: list[dict]) -> dict[object, Counter]:
     return groups
 
 
-def reference_rates(count: Counter) -> dict[str, tuple[int, int]]:
-    """Each rate's (numerator, denominator), as DESIGN.md words them."""
+def reference_rates(count: Counter, channel: str | None = None) -> dict[str, tuple[int, int]]:
+    """Each rate's (numerator, denominator), as DESIGN.md words them, for one channel's messages."""
+    receipts = str(channel).lower() not in ("sms", "mms")  # SMS and MMS report no reads
     stopped = count["blocked"] + count["filtered"]
     all_outbound = count["pending"] + count["n"] + stopped + count["cancelled"] + count["unknown"]
     return {
         "delivery_rate": (count["delivered"], count["n"]),
         "failure_rate": (count["failed"], count["n"]),
-        "read_rate": (count["read"], count["delivered"]),
+        "read_rate": (count["read"], count["delivered"]) if receipts else (0, 0),
         "blocked_rate": (stopped, count["n"] + stopped),
         "dashboard_deliverability": (count["sent"] + count["delivered"], all_outbound - stopped),
     }
@@ -205,9 +222,10 @@ def test_delivery_rates_equal_a_naive_per_message_reference(records, with_direct
     by_channel = sentlab.delivery_rates(frame, by="channel")
     assert len(by_channel) == len(expected)
     for _, row in by_channel.iterrows():
-        count = expected[None if pd.isna(row["channel"]) else row["channel"]]
+        channel = None if pd.isna(row["channel"]) else row["channel"]
+        count = expected[channel]
         assert [int(row[c]) for c in COUNTS] == [count[c] for c in COUNTS]
-        for name, (k, n) in reference_rates(count).items():
+        for name, (k, n) in reference_rates(count, channel).items():
             assert (row[f"{name}_numerator"], row[f"{name}_denominator"]) == (k, n)
             np.testing.assert_allclose(row[name], rate(k, n))
             low, high = sentlab.wilson_interval(k, n)
@@ -215,5 +233,7 @@ def test_delivery_rates_equal_a_naive_per_message_reference(records, with_direct
     overall = sentlab.delivery_rates(frame).iloc[0]
     total = sum(expected.values(), Counter())
     assert [int(overall[c]) for c in COUNTS] == [total[c] for c in COUNTS]
-    for name, (k, n) in reference_rates(total).items():
+    readable = sum((c for ch, c in expected.items() if str(ch).lower() not in ("sms", "mms")), Counter())
+    overall_rates = {**reference_rates(total), "read_rate": (readable["read"], readable["delivered"])}
+    for name, (k, n) in overall_rates.items():
         assert (overall[f"{name}_numerator"], overall[f"{name}_denominator"]) == (k, n)

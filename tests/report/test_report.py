@@ -158,10 +158,16 @@ def test_a_window_limits_the_report(lab):
     assert report.window.startswith("2026-11-15 00:00 to now")
 
 
-def test_a_report_of_no_messages_still_builds():
+def test_a_report_of_no_messages_says_so_plainly():
+    # an empty window once gave "none only;" in the read tile and an empty Volume section
     report = sentlab.build_report(sentlab.build_frame("messages", []), account="empty")
     assert report.headline["messages"] == 0 and report.figures == {}
-    assert "No data." in report.to_html() and report.window == "no messages"
+    page, summary = report.to_html(), report.summary()
+    assert report.window == "no messages"
+    assert "no message was created in this window, so there is nothing to report" in page
+    assert "nothing to report" in summary and "rate" not in summary
+    for garbled in ("none only", "<h2>Volume</h2>", "No data.", "nan", "–%"):
+        assert garbled not in page and garbled not in summary
 
 
 def test_a_rerun_of_the_report_makes_no_request(lab, counted):

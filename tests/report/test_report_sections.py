@@ -4,6 +4,7 @@ in requests."""
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -99,9 +100,11 @@ def test_the_account_section_shows_the_campaigns_and_warns_where_us_sms_has_no_a
     assert "<h2>Account</h2>" in page and page.index("<h2>Account</h2>") < page.index("<h2>Volume</h2>")
     for c in truth.values():
         assert f"<td>{c['name']}</td><td>{c['status']}</td>" in page
+    shown = report.tables["us_sms_campaigns"].set_index("profile_id")["profile"]
     for profile in h["us_sms_uncovered"]:
         sent = int((us_sms["profile_id"] == profile).sum())
-        assert f"Warning: {profile} sent {sent:,} US SMS/MMS messages with no ACTIVE 10DLC campaign" in page
+        name = html.escape(shown[profile])  # the profile's name, not its id
+        assert f"Warning: {name} sent {sent:,} US SMS/MMS messages with no ACTIVE 10DLC campaign" in page
     assert "WARNING: US SMS with no active campaign" in report.summary()
 
 
@@ -127,14 +130,16 @@ def test_no_warning_when_an_active_campaign_covers_every_us_sender(lab):
     assert nothing["campaigns"] is None and nothing["us_sms_uncovered"] == []
 
 
-def test_an_empty_account_still_builds_every_section():
+def test_an_empty_window_still_shows_the_account_section():
     report = sentlab.build_report(sentlab.build_frame("messages", []), calls=sentlab.build_frame("calls", []),
                                   campaigns=sentlab.build_frame("campaigns", []))  # fmt: skip
     h = report.headline
     assert h["calls"] == 0 and h["campaigns"] == 0 and h["us_sms_uncovered"] == [] and math.isnan(h["reply_rate"])
     page = report.to_html()
-    assert "<h2>Replies</h2>" in page and "<h2>Account</h2>" in page and "<h2>Voice</h2>" not in page
-    assert "reply rate        –" in report.summary()
+    # no messages: said plainly, no reply section to show; the campaigns do not depend on the window
+    assert "No messages" in page and "<h2>Replies</h2>" not in page
+    assert "<h2>Account</h2>" in page and "<h2>Voice</h2>" not in page
+    assert "no message" in report.summary().lower()
 
 
 def test_the_report_adds_a_calls_page_per_100_calls_of_each_scope_and_a_campaigns_request_per_profile(
