@@ -1003,8 +1003,8 @@ def reply_flags(messages: pd.DataFrame, *, window: object = DEFAULT_REPLY_WINDOW
             reached = np.where(reached == _NAT, _nanos(messages[column]), reached)
     if as_of is not None:
         end = int(_utc_nanos(as_of))
-    else:
-        end = int(created[created != _NAT].max()) if (created != _NAT).any() else _NAT
+    else:  # no timestamp at all: the data has no end, so no window has closed
+        end = int(created[created != _NAT].max()) if (created != _NAT).any() else _NAT + span
     contact, has_contact = _party(messages)
     sendable = delivered & has_contact & (reached != _NAT) & (reached <= end)
     heard = inbound & has_contact & (created != _NAT) & (created <= end)

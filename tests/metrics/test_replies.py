@@ -84,6 +84,8 @@ def test_no_messages_gives_the_declared_columns_and_dtypes():
         assert all(str(frame[c].dtype) == "int64" for c in ("outbound", "delivered", "censored", "n", "replied",
                                                               "replies", "reply_rate_numerator", "reply_rate_denominator"))
     assert str(full["channel"].dtype) == "category"
+    untimed = rate(messages({"direction": "outbound", "status": "DELIVERED", "contact_id": "a"}))
+    assert (untimed["delivered"], untimed["n"], untimed["censored"]) == (1, 0, 0)  # no time: no window to close
 
 
 @pytest.mark.parametrize("window", ["soon", "-1h", 0, True, None, "0s"])
