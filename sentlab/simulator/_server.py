@@ -33,15 +33,19 @@ if TYPE_CHECKING:
 class SimulatorApp:
     """The Sent v3 simulator as an ASGI app: the routes (``.core``) inside the edge layers.
 
-    ``.world`` is the synthetic account it serves and ``.config`` its edge behaviour.
+    ``.world`` is the synthetic account it serves and ``.config`` its edge behaviour;
+    ``.delivery`` POSTs the events of loopback webhooks (``running_server`` runs it; in-process,
+    ``app.delivery.start()``).
     """
 
     def __init__(self, world: World, config: SimulatorConfig) -> None:
         from ._app import core_app
+        from ._delivery import Deliverer
 
         self.world = world
         self.config = config
         self.core: Starlette = core_app(world)
+        self.delivery = Deliverer(world)
         self._asgi = edge(self.core, world, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -206,6 +210,7 @@ class ServerHandle:
                 self.stop()
                 raise TimeoutError(f"the simulator did not start within {timeout} s")
             time.sleep(0.005)
+        self.app.delivery.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -219,6 +224,7 @@ class ServerHandle:
         if self._stopped:
             return
         self._stopped = True
+        self.app.delivery.stop()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)
