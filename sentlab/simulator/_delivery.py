@@ -156,7 +156,8 @@ class Deliverer:
         self.records: Records = getattr(world, "_records", world)  # type: ignore[assignment]
         self.interval = interval
         self.concurrency = concurrency
-        self._in_flight: set[tuple[str, int]] = set()
+        # on the records, not here: two servers over one world never POST one attempt twice
+        self._in_flight = self.records.deliveries_in_flight
         self._watched: set[str] = set()  # webhooks that are, or were, live: the only ones scanned
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -234,9 +235,8 @@ class Deliverer:
                     if (w.id, serial) in self._in_flight:
                         continue
                     if not w.live or not w.is_active:  # moved off loopback or paused: never POSTed
-                        self._finish(w, int(j), _Outcome(0, "Not delivered: the endpoint is no longer on loopback"
-                                                         if not w.live else "Not delivered: the webhook is inactive",
-                                                         None), now)  # fmt: skip
+                        self._abandon(w, int(j), "the endpoint is no longer on loopback" if not w.live
+                                      else "the webhook is inactive", now)  # fmt: skip
                         continue
                     body = orjson.dumps(wire.event(r, w, int(j), now)["event_data"])
                     event_id = hash_uuid(r.seed, "event", serial)
@@ -250,8 +250,9 @@ class Deliverer:
     async def _attempt(self, client: httpx.AsyncClient, attempt: _Attempt) -> None:
         try:
             outcome = await _post(client, attempt.url, attempt.headers, attempt.body, attempt.timeout)
-        except BaseException:
-            self._in_flight.discard((attempt.webhook.id, attempt.serial))
+        except BaseException:  # cancelled by stop(): the attempt is made again after a restart
+            with self.records.lock:
+                self._in_flight.discard((attempt.webhook.id, attempt.serial))
             raise
         r = self.records
         with r.lock:
@@ -260,6 +261,14 @@ class Deliverer:
             rows = np.nonzero(w.events["serial"] == attempt.serial)[0]
             if len(rows):  # else dropped meanwhile (a cancelled message, a paused webhook)
                 self._finish(w, int(rows[0]), outcome, r.now_ts())
+
+    def _abandon(self, w: Webhook, j: int, why: str, now: float) -> None:
+        """Settle row ``j`` as failed with no further attempt (the attempts made so far stand)."""
+        ev = w.events
+        ev["outcome"][j] = 2
+        ev["completed"][j] = max(now - float(ev["created"][j]), 0.0)
+        ev["live"][j] = 2
+        w.live_notes[int(ev["serial"][j])] = (f"Not delivered: {why}", None)
 
     def _finish(self, w: Webhook, j: int, outcome: _Outcome, now: float) -> None:
         """Record one attempt's outcome on row ``j``: settled on success or on the last attempt."""

@@ -220,6 +220,7 @@ class Records:
         self.version = 0  # bumped by contact mutations (invalidates filtered-list caches)
         self.list_cache: dict[tuple[Any, ...], list[int]] = {}
         self.serial = 0  # next webhook-event serial
+        self.deliveries_in_flight: set[tuple[str, int]] = set()  # (webhook id, event serial) being POSTed
         self.live_rng = np.random.default_rng([seed, 1])  # lifecycles of live sends
         self.prng = random.Random(seed)  # ids, numbers, secrets
         start = clock.now()
