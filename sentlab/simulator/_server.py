@@ -127,6 +127,12 @@ class _EnvelopeH11(H11Protocol):
         self.transport.close()
 
 
+def _deliverer(world: World) -> Any:
+    from ._delivery import Deliverer
+
+    return Deliverer(world)
+
+
 class ServerHandle:
     """A simulator served by uvicorn in a background thread; a context manager.
 
@@ -139,6 +145,8 @@ class ServerHandle:
         _check_loopback(host)
         self.app = app
         self.world = app.world
+        # the app's deliverer; an app wrapping the simulator's (a test's counter) gets one of its own
+        self.delivery = getattr(app, "delivery", None) or _deliverer(app.world)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP, and
         # without it Nagle + delayed ACK add 40 ms to every kept-alive response
@@ -210,7 +218,7 @@ class ServerHandle:
                 self.stop()
                 raise TimeoutError(f"the simulator did not start within {timeout} s")
             time.sleep(0.005)
-        self.app.delivery.start()
+        self.delivery.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -224,7 +232,7 @@ class ServerHandle:
         if self._stopped:
             return
         self._stopped = True
-        self.app.delivery.stop()
+        self.delivery.stop()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)

@@ -133,3 +133,21 @@ def test_a_remote_webhook_moved_to_loopback_gets_the_events_not_yet_emitted(sim:
     posted = {h["x-webhook-event-id"] for h, _ in endpoint.requests}
     assert posted and not posted & drawn
     assert posted | drawn == {e["id"] for e in sim.events(hook["id"])}
+
+
+def test_the_sdk_reads_real_deliveries_and_the_test_answer_strictly(sim: Sim, scripted: tuple[Scripted, object]) -> None:
+    import sent_dm
+
+    endpoint, receiver = scripted
+    endpoint.statuses[:] = [500]  # one failed attempt: a pending row with a status code and an error
+    hook = sim.webhook(receiver.url)
+    sim.send(1)
+    sim.clock.advance(1)
+    wait_until(lambda: endpoint.requests, what="a delivery")
+    with sent_dm.Sent(base_url=sim.server.base_url, api_key=sim.key, _strict_response_validation=True,
+                      max_retries=0) as sdk:  # fmt: skip
+        assert sdk.webhooks.test(hook["id"]).data.success is True
+        events = list(sdk.webhooks.list_events(hook["id"]))
+        assert events and {e.delivery_status for e in events} <= {"pending", "delivered"}
+        assert all(e.event_data is not None and e.event_data.payload is not None for e in events)
+        assert sdk.webhooks.retrieve(hook["id"]).data.last_delivery_attempt_at is not None
