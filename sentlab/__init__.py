@@ -82,12 +82,19 @@ _EXPORTS: dict[str, str] = {
     "InvalidNumberError": "sentlab._phone",
     "DuplicateSendError": "sentlab._forms",
     "check_numbers": "sentlab._phone",
+    # webhooks: verify, receive, replay (the functions live in ``sentlab.webhooks``)
+    "WebhookVerificationError": "sentlab.webhooks._verify",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+#: Public subpackages, imported on first use (``sentlab.webhooks.verify(...)``).
+_SUBPACKAGES = ("webhooks",)
+
+__all__ = ["__version__", *_EXPORTS, *_SUBPACKAGES]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"sentlab.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'sentlab' has no attribute {name!r}")

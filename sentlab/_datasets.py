@@ -49,7 +49,8 @@ from sentlab._store import NullStore, Store, _epoch, message_state
 
 __all__ = [
     "activities", "calls", "campaigns", "contact_summaries", "contacts", "conversations", "lookup_numbers",
-    "messages", "open_store", "profiles", "templates", "users", "webhook_events", "webhooks", "with_details",
+    "messages", "open_store", "profiles", "received_events", "received_messages", "templates", "users",
+    "webhook_events", "webhooks", "with_details",
 ]  # fmt: skip
 
 Record = dict[str, Any]
@@ -608,6 +609,41 @@ def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None =
     _check_window(since, until)
     frame = build_frame("webhook_events", _event_records(client, store, webhook_id, refresh, all_profiles))
     return _window(frame, "created_at", since, until)
+
+
+def received_events(directory: Any = None, webhook_id: str | None = None, *, since: When = None,
+                    until: When = None) -> pd.DataFrame:  # fmt: skip
+    """Deliveries a receiver (``sentlab listen``, ``sentlab.webhooks.app``) stored, as webhook_events: no request.
+
+    ``directory`` is the store directory (default: the default store's); one row per event id,
+    ``delivery_attempts`` = how many times it was received. ``since``/``until`` on ``created_at``.
+
+    >>> received_events(webhook_id=wid).message_status.value_counts()
+    """
+    from sentlab.webhooks._inbox import Inbox  # deferred: the receiver's side of the store
+
+    _check_window(since, until)
+    inbox = Inbox(directory)
+    try:
+        frame = build_frame("webhook_events", inbox.records(webhook_id))
+    finally:
+        inbox.close()
+    frame = _window(frame, "created_at", since, until)
+    frame.attrs["source"] = "received"
+    return frame
+
+
+def received_messages(directory: Any = None, webhook_id: str | None = None, *, since: When = None,
+                      until: When = None) -> pd.DataFrame:  # fmt: skip
+    """The messages frame from received deliveries alone (statuses, times, channel; no prices): no request.
+
+    >>> received_messages().status.value_counts()
+    """
+    events = received_events(directory, webhook_id)
+    frame = _window(messages_from_events(events), "created_at", since, until)
+    frame.attrs["source"] = "received"
+    frame.attrs["message_events"] = int(events["message_id"].notna().sum())
+    return frame
 
 
 # --------------------------------------------------------------------------- messages

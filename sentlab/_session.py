@@ -203,13 +203,22 @@ class Lab:
         until: _datasets.When = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
+        source: str = "api",
     ) -> pd.DataFrame:
         """Webhook delivery events (``webhook_id=None``: every webhook), synced incrementally.
 
+        ``source="received"``: the deliveries a receiver (``sentlab listen``) stored in this lab's
+        store directory instead, with no API request (see docs/webhooks.md).
+
         >>> ev = lab.webhook_events(since="2026-11-01")
         >>> ev.groupby("event_type").size()
+        >>> lab.webhook_events(source="received")
         """
         _datasets._check_window(since, until)  # before any request, /v3/me included
+        if source not in ("api", "received"):
+            raise ConfigurationError(f"source must be 'api' or 'received', not {source!r}")
+        if source == "received":
+            return _datasets.received_events(self._cache_dir, webhook_id, since=since, until=until)
         return _datasets.webhook_events(self.api, self.cache, webhook_id, since=since, until=until,
                                         all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -239,7 +248,8 @@ class Lab:
         messages with no events, ``"all"`` every one (exact prices), ``"none"`` none, and
         ``"sample"`` a stratified sample (``per_stratum`` messages of each channel x region x
         template category; see ``sentlab.price_sample``) from which ``sentlab.costs`` estimates
-        the rest with an interval.
+        the rest with an interval. ``source="received"``: from the deliveries a receiver stored
+        (``sentlab listen``), with no API request and no prices.
 
         >>> m = lab.messages(since="2026-11-01")
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
@@ -248,6 +258,8 @@ class Lab:
         _datasets._check_window(since, until)  # before any request, /v3/me included
         if ids is not None:
             _datasets._ids(ids)
+        if source == "received":  # what a receiver stored: statuses and times, no prices, no request
+            return _datasets.received_messages(self._cache_dir, webhook_id, since=since, until=until)
         whole = self._whole_account(all_profiles)
         window = {"since": since, "until": until, "webhook_id": webhook_id, "all_profiles": whole, "source": source}
         if details not in ("auto", "all", "none", "sample"):

@@ -341,7 +341,57 @@ def _run_report(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS: list[Callable[[Subcommands], None]] = [_add_report, _add_simulate, _add_export, _add_lookup]
+def _add_listen(subcommands: Subcommands) -> None:
+    parser = subcommands.add_parser(
+        "listen",
+        help="receive Sent webhooks: verify, store once per event, answer 2xx",
+        description="Serve a webhook receiver until interrupted: each delivery's signature is "
+        "verified (401 if it does not check out), stored once per event id in the local store, "
+        "and answered 200 at once. The secret is read from an environment variable or a file, "
+        "never from the command line, and never printed.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default 8080)")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--secret-env", metavar="VAR", default=None,
+                        help="environment variable holding the whsec_ secret (default SENT_WEBHOOK_SECRET)")
+    secret.add_argument("--secret-file", metavar="FILE",
+                        help="file holding the secret (several, whitespace-separated, during a rotation)")
+    parser.add_argument("--store", metavar="DIR", help="store directory (default: the one sentlab.connect() uses)")
+    parser.add_argument("--log", metavar="FILE", help="also append each verified delivery to FILE (JSON lines)")
+    parser.add_argument("--tolerance", type=float, default=300, metavar="SECONDS",
+                        help="refuse timestamps further than this from now (default 300)")
+    parser.set_defaults(run=_run_listen)
+
+
+def _run_listen(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from sentlab._errors import SentError
+    from sentlab.webhooks import Receiver, app
+
+    try:
+        receiver = Receiver(app(secret_env=args.secret_env, secret_file=args.secret_file, store=args.store,
+                                tolerance=args.tolerance, log_file=args.log), host=args.host, port=args.port)  # fmt: skip
+    except (SentError, ValueError, OSError) as exc:
+        print(f"sentlab listen: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with receiver:
+            print(f"receiving Sent webhooks at {receiver.url}  (Ctrl-C to stop)", flush=True)
+            print(f"  storing in {receiver.app.state.inbox.path}", flush=True)
+            while not stop.wait(0.5):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+COMMANDS: list[Callable[[Subcommands], None]] = [_add_report, _add_simulate, _add_export, _add_lookup, _add_listen]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -358,10 +358,18 @@ class Account:
         w = self.webhook(scope, webhook_id)
         if dry_run:
             w = Webhook(**{**w.__dict__, "event_types": list(w.event_types)})
+        was_live = w.live
         for key in ("display_name", "endpoint_url", "event_types", "event_filters", "retry_count", "timeout_seconds"):
             if spec.get(key) is not None:
                 setattr(w, key, spec[key])
         w.updated = r.now_ts()
+        if w.live and not was_live and not dry_run:
+            # events not yet emitted go to the new loopback endpoint for real (``_delivery``)
+            ev = w.events
+            future = (ev["created"] > w.updated) & (ev["live"] == 0)
+            for name, value in (("outcome", 0), ("attempts", 0), ("http", 0), ("degenerate", False),
+                                ("started", np.inf), ("completed", np.inf), ("live", 1)):  # fmt: skip
+                ev[name][future] = value
         return wire.webhook(r, w)
 
     def delete_webhook(self, scope: int, webhook_id: str, *, dry_run: bool = False) -> None:

@@ -13,6 +13,7 @@ import re
 from datetime import datetime
 from typing import Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,9 +24,19 @@ from . import _numbers
 from . import _validation as v
 from . import _wire as wire
 from ._account import Account
+from ._delivery import deliver_test
 from ._envelope import ApiError, error, ok
 from ._handler import Call, Handler, RouteSpec, endpoint, pagination, sandboxed
-from ._vocab import CHANNELS, EVENT_FAMILIES, EVENT_TYPES, FAMILY_ALIASES, SUBSCRIBABLE, family_of
+from ._ids import hash_uuid, request_id
+from ._vocab import (
+    CHANNELS,
+    EVENT_FAMILIES,
+    EVENT_TYPES,
+    FAMILY_ALIASES,
+    MESSAGE_EVENTS,
+    SUBSCRIBABLE,
+    family_of,
+)
 from ._vocab import variables as template_variables
 from ._world import World
 
@@ -435,6 +446,36 @@ def list_event_types(call: Call) -> Response:
     return ok(call.request, {"event_types": [{**e, "sub_types": [dict(s) for s in e["sub_types"]]} for e in EVENT_TYPES]})
 
 
+class _TestDelivery(Response):
+    """The answer of a test on a loopback webhook: POSTs the specimen when sent (the world's lock
+    released), then answers with the outcome, as the API does."""
+
+    def __init__(self, request: Request, webhook: Any, body: bytes) -> None:
+        super().__init__()
+        self.request, self.webhook, self.body_to_send = request, webhook, body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        success, message = await deliver_test(self.webhook, self.body_to_send)
+        response = ok(self.request, {"success": success, "message": message})
+        for name, value in self.headers.items():  # what the endpoint wrapper added (X-Profile-Id)
+            if name not in ("content-length", "content-type"):
+                response.headers[name] = value
+        await response(scope, receive, send)
+
+
+def _test_envelope(call: Call, event_type: str | None) -> bytes:
+    """A specimen message event (the SDK's envelope) for ``event_type`` (default message.delivered)."""
+    event = event_type if event_type in MESSAGE_EVENTS else "message.delivered"
+    now = call.records.now_ts()
+    specimen = hash_uuid(call.records.seed, "test-event", call.path_id(), now)
+    payload = {"message_id": specimen, "message_status": event.removeprefix("message.").upper(), "channel": "sms",
+               "template_id": None, "outbound_number": "+15555550100", "updated_at": wire.iso(now),
+               "account_id": call.records.scopes[call.scope].id, "body": "This is a test event from Sent"}  # fmt: skip
+    envelope = {"field": "message", "event": event, "timestamp": wire.iso(now),
+                "request_id": request_id(call.records.seed, "test-event", specimen), "payload": payload}  # fmt: skip
+    return orjson.dumps(envelope)
+
+
 def test_webhook(call: Call) -> Response:
     webhook = call.account.webhook(call.scope, call.path_id())
     event_type = call.body.get("event_type")
@@ -442,6 +483,8 @@ def test_webhook(call: Call) -> Response:
         v.one_of(event_type, sorted(SUBSCRIBABLE), "event_type")
     if not webhook.is_active:
         data = {"success": False, "message": "Webhook is inactive; activate it before testing"}
+    elif webhook.live and not call.sandbox:  # a loopback endpoint gets a real, signed specimen
+        return _TestDelivery(call.request, webhook, _test_envelope(call, event_type))
     elif "fail" in webhook.endpoint_url:
         data = {"success": False, "message": "Test event delivery failed: HTTP 500 Internal Server Error"}
     else:

@@ -47,7 +47,11 @@ from ._vocab import (
     segment_count,
 )
 
-__all__ = ["add_messages", "cancel", "gate_reasons", "quiet_release", "resend"]
+__all__ = ["RETRY_AFTER", "add_messages", "cancel", "gate_reasons", "quiet_release", "resend"]
+
+#: Seconds after an event's emission at which each delivery attempt starts: retries back off
+#: 30 s, 2 min, 5 min, 15 min, 30 min (the simulator's own schedule: the docs give none).
+RETRY_AFTER = np.cumsum([0.0, 30.0, 120.0, 300.0, 900.0, 1800.0])
 
 #: Steps whose event and timeline entry carry the message's reason.
 _REASONED = (FAILED, FILTERED, BLOCKED)
@@ -269,10 +273,8 @@ def _emit_events(records: Records, rng: np.random.Generator, webhook: Webhook, m
         http[failed] = codes[rng.integers(0, len(codes), int(failed.sum()))]
     started = lognormal(rng, (0.2, 0.5), k)
     response = lognormal(rng, (0.12, 0.6), k)
-    # retries back off 30 s, 2 min, 5 min, 15 min...; a timeout waits timeout_seconds
-    backoff = np.cumsum([0.0, 30.0, 120.0, 300.0, 900.0, 1800.0])
     per_try = np.where(http == 0, float(webhook.timeout_seconds), response)
-    completed = started + backoff[np.clip(attempts - 1, 0, 5)] + per_try
+    completed = started + RETRY_AFTER[np.clip(attempts - 1, 0, 5)] + per_try
     serial = np.arange(records.serial, records.serial + k, dtype=np.int64)
     records.serial += k
     degenerate = rng.random(k) < records.params.degenerate_event_share
@@ -283,9 +285,14 @@ def _emit_events(records: Records, rng: np.random.Generator, webhook: Webhook, m
     cancel = step == CANCELLED
     moved = ~np.isnan(m["times"][msg[cancel], RESCHEDULED])
     sched[cancel] = np.where(moved, m["release"][msg[cancel]], m["sched"][msg[cancel]])
+    live = webhook.live  # a loopback endpoint: ``_delivery`` POSTs these and records what happened
+    if live:
+        outcome[:], attempts[:], http[:], degenerate[:] = 0, 0, 0, False
+        started, completed = np.full(k, np.inf), np.full(k, np.inf)
     webhook.events.extend(
         k, created=created, msg=msg, step=step, at=status_time, reason=reason, sched=sched, serial=serial,
         outcome=outcome, attempts=attempts, http=http, degenerate=degenerate, started=started, completed=completed,
+        live=int(live),
     )  # fmt: skip
     webhook.dirty = True
 

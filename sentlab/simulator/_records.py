@@ -8,11 +8,13 @@ and ``_wire``'s job.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -25,7 +27,7 @@ from ._vocab import MESSAGE_EVENTS, REASONS, STEP_STATUS, STEPS, subscribed_even
 if TYPE_CHECKING:  # records of their own module, which draws and shows them
     from ._profiles import Brand, Campaign, Setup
 
-__all__ = ["Records", "Scope", "Table", "Template", "User", "Webhook", "event_table"]
+__all__ = ["Records", "Scope", "Table", "Template", "User", "Webhook", "event_table", "loopback_url"]
 
 
 class Table:
@@ -132,6 +134,13 @@ class Webhook:
     event_filters: dict[str, list[str]] | None = None
     dirty: bool = False  # events appended out of time order since the last sort
     deleted: bool = False
+    #: serial -> (error message, response body) of events delivered for real (``_delivery``)
+    live_notes: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        """Whether deliveries are POSTed for real: the endpoint is on loopback (``_delivery``)."""
+        return loopback_url(self.endpoint_url)
 
     def steps(self) -> set[int]:
         """Lifecycle steps this webhook is subscribed to."""
@@ -154,6 +163,26 @@ class User:
     removed: bool = False
 
 
+def loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is a loopback address (127.0.0.0/8, ::1) or ``localhost``.
+
+    >>> loopback_url("http://127.0.0.1:8080/hook"), loopback_url("https://hooks.example.com")
+    (True, False)
+    """
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def event_table() -> Table:
     return Table(
         {
@@ -170,6 +199,7 @@ def event_table() -> Table:
             "degenerate": (np.bool_, (), False),
             "started": (np.float32, (), 0.0),  # seconds after created
             "completed": (np.float32, (), 0.0),  # seconds after created
+            "live": (np.int8, (), 0),  # 0 outcome drawn, 1 real delivery under way, 2 delivered for real
         }
     )
 
@@ -190,6 +220,7 @@ class Records:
         self.version = 0  # bumped by contact mutations (invalidates filtered-list caches)
         self.list_cache: dict[tuple[Any, ...], list[int]] = {}
         self.serial = 0  # next webhook-event serial
+        self.deliveries_in_flight: set[tuple[str, int]] = set()  # (webhook id, event serial) being POSTed
         self.live_rng = np.random.default_rng([seed, 1])  # lifecycles of live sends
         self.prng = random.Random(seed)  # ids, numbers, secrets
         start = clock.now()

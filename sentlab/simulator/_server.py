@@ -33,15 +33,19 @@ if TYPE_CHECKING:
 class SimulatorApp:
     """The Sent v3 simulator as an ASGI app: the routes (``.core``) inside the edge layers.
 
-    ``.world`` is the synthetic account it serves and ``.config`` its edge behaviour.
+    ``.world`` is the synthetic account it serves and ``.config`` its edge behaviour;
+    ``.delivery`` POSTs the events of loopback webhooks (``running_server`` runs it; in-process,
+    ``app.delivery.start()``).
     """
 
     def __init__(self, world: World, config: SimulatorConfig) -> None:
         from ._app import core_app
+        from ._delivery import Deliverer
 
         self.world = world
         self.config = config
         self.core: Starlette = core_app(world)
+        self.delivery = Deliverer(world)
         self._asgi = edge(self.core, world, config)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -123,6 +127,12 @@ class _EnvelopeH11(H11Protocol):
         self.transport.close()
 
 
+def _deliverer(world: World) -> Any:
+    from ._delivery import Deliverer
+
+    return Deliverer(world)
+
+
 class ServerHandle:
     """A simulator served by uvicorn in a background thread; a context manager.
 
@@ -135,6 +145,8 @@ class ServerHandle:
         _check_loopback(host)
         self.app = app
         self.world = app.world
+        # the app's deliverer; an app wrapping the simulator's (a test's counter) gets one of its own
+        self.delivery = getattr(app, "delivery", None) or _deliverer(app.world)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP explicitly: asyncio only sets TCP_NODELAY on sockets whose proto says TCP, and
         # without it Nagle + delayed ACK add 40 ms to every kept-alive response
@@ -206,6 +218,7 @@ class ServerHandle:
                 self.stop()
                 raise TimeoutError(f"the simulator did not start within {timeout} s")
             time.sleep(0.005)
+        self.delivery.start()
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -219,6 +232,7 @@ class ServerHandle:
         if self._stopped:
             return
         self._stopped = True
+        self.delivery.stop()
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout)

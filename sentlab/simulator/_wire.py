@@ -126,13 +126,18 @@ def webhook(records: Records, w: Webhook, *, secret: bool = False) -> dict[str, 
     last_attempt = last_success = None
     failures = 0
     if visible:
-        last_attempt = float(ev["created"][visible - 1] + ev["started"][visible - 1])
-        outcome = ev["outcome"][:visible]
-        ok = np.nonzero(outcome != 2)[0]
+        # a real delivery not yet attempted, or not yet finished, has no time yet (``_delivery``)
+        attempted = np.nonzero(np.isfinite(ev["started"][:visible]))[0]
+        if len(attempted):
+            k = attempted[-1]
+            last_attempt = float(ev["created"][k] + ev["started"][k])
+        done = np.isfinite(ev["completed"][:visible])
+        failed = done & (ev["outcome"][:visible] == 2)
+        ok = np.nonzero(done & ~failed)[0]
         if len(ok):
             j = ok[-1]
             last_success = float(ev["created"][j] + ev["completed"][j])
-        failures = int(visible - 1 - ok[-1]) if len(ok) else visible
+        failures = int(failed[ok[-1] + 1 :].sum()) if len(ok) else int(failed.sum())
     return {
         "id": w.id,
         "customer_id": records.scopes[w.scope].id,
@@ -368,7 +373,26 @@ def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dic
     outcome = int(ev["outcome"][j])
     http = int(ev["http"][j])
     failed = done and outcome == 2
-    error = None
+    error = response_body = None
+    live = int(ev["live"][j])
+    if live:  # delivered for real: what the endpoint answered (``_delivery``)
+        done = live == 2  # settled when its last attempt ended (stored as float32 seconds: no ``<= now``)
+        failed = done and outcome == 2
+        error, response_body = w.live_notes.get(serial, (None, None))
+        attempts = int(ev["attempts"][j])
+        return {
+            "id": hash_uuid(records.seed, "event", serial),
+            "event_type": MESSAGE_EVENTS[step],
+            "event_data": data,
+            "delivery_status": ("failed" if failed else "delivered") if done else "pending",
+            "http_status_code": (http or None) if attempts else None,
+            "response_body": response_body,
+            "delivery_attempts": attempts,
+            "error_message": error,
+            "created_at": iso(created),
+            "processing_started_at": iso(started) if attempts else None,
+            "processing_completed_at": iso(completed) if done else None,
+        }
     if failed:
         error = next(text for code, text in HTTP_FAILURES if code == http)
         if http == 0:
@@ -379,7 +403,7 @@ def event(records: Records, w: Webhook, j: int, now: float | None = None) -> dic
         "event_data": data,
         "delivery_status": ("failed" if failed else "delivered") if done else "pending",
         "http_status_code": (http or None) if done else None,
-        "response_body": None,
+        "response_body": response_body,
         "delivery_attempts": int(ev["attempts"][j]) if done else int(started <= now),
         "error_message": error,
         "created_at": iso(created),
