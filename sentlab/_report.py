@@ -27,6 +27,8 @@ import pandas as pd
 
 from sentlab import _metrics as metrics
 from sentlab import _plots as plots
+from sentlab import _report_analysis as analysis
+from sentlab._html import table as _table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -171,6 +173,9 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
         headline["us_sms_uncovered_names"] = [names.get(str(i), str(i)) for i in headline["us_sms_uncovered"]]
     if "campaigns" in tables:
         tables["campaigns"] = _campaign_names(tables["campaigns"], names)
+    if len(messages):  # comparisons, what changed, time to delivery with the in-flight counted
+        tables.update({name: _named(frame, names) if "profile_id" in frame else frame
+                       for name, frame in analysis.analysis_tables(messages).items()})  # fmt: skip
     figures = _Figures()
     if len(messages):
         figures = _Figures({
@@ -519,7 +524,7 @@ def _extra_summary(report: Report) -> list[str]:
         lines += [f"  calls             {h['calls']:,} ({h['calls_inbound']:,} inbound, {h['calls_outbound']:,} outbound), "
                   f"answer rate {_rate(h, 'answer_rate')}",
                   f"  voice             {h['call_minutes']:,.0f} min, cost {plots.money_text(h['call_cost'])} "
-                  f"({plots.money_text(h['call_cost_per_minute'])} / min)"]  # fmt: skip
+                  f"({plots.unit_price_text(h['call_cost_per_minute'])} / min)"]  # fmt: skip
     if h.get("campaigns") is not None:
         uncovered = h.get("us_sms_uncovered") or []
         lines.append(f"  10DLC campaigns   {h['campaigns_active']:,} active of {h['campaigns']:,}"
@@ -539,7 +544,7 @@ def _reply_table(frame: pd.DataFrame, keys: list[str]) -> str:
 def _voice_table(frame: pd.DataFrame, keys: list[str]) -> str:
     shown = frame.sort_values("cost", ascending=False, kind="stable", na_position="last").head(_TOP_ROWS)
     rows = [[*_keys_text(r, keys), f"{r['calls']:,}", _rate(r, "answer_rate"), f"{r['minutes']:,.1f}",
-             plots.money_text(r["cost"]), plots.money_text(r["cost_per_minute"]), plots.money_text(r["cost_per_call"])]
+             plots.money_text(r["cost"]), plots.unit_price_text(r["cost_per_minute"]), plots.unit_price_text(r["cost_per_call"])]
             for _, r in shown.iterrows()]  # fmt: skip
     return _table([*keys, "calls", "answer rate", "minutes", "cost", "cost / minute", "cost / call"], rows,
                   more=len(frame) - len(shown))  # fmt: skip
@@ -599,7 +604,7 @@ def _voice_section(report: Report) -> str:
               f"95% CI {_pct(h['answer_rate_low'])}–{_pct(h['answer_rate_high'])}"),
         _tile("minutes", f"{h['call_minutes']:,.0f}", "billable minutes of priced calls"),
         _tile("voice cost", plots.money_text(h["call_cost"]),
-              f"{plots.money_text(h['call_cost_per_minute'])} per minute{priced}"),
+              f"{plots.unit_price_text(h['call_cost_per_minute'])} per minute{priced}"),
     ])  # fmt: skip
     return "".join([
         "<h2>Voice</h2>", f"<div class=tiles>{tiles}</div>",
@@ -731,23 +736,6 @@ def _reasons_table(frame: pd.DataFrame, of: str = "failures") -> str:
     return _table([*keys, "messages", f"share of {of}"], rows, top=_TOP_ROWS)
 
 
-def _table(head: list[str], rows: list[list[str]], more: int = 0, top: int | None = None) -> str:
-    """An HTML table of ``rows``; past ``top`` rows, the first ``top`` and every row in a <details>."""
-    if not rows:
-        return "<p class=empty>No data.</p>"
-    th = "".join(f"<th>{html.escape(h.replace('_', ' '))}</th>" for h in head)
-
-    def table(part: list[list[str]]) -> str:
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in part)
-        return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
-
-    if top is not None and len(rows) > top:
-        return (f"{table(rows[:top])}<details><summary>All {len(rows):,} rows ({len(rows) - top:,} more)"
-                f"</summary>{table(rows)}</details>")  # fmt: skip
-    tail = f"<p class=more>{more:,} more rows not shown.</p>" if more > 0 else ""
-    return table(rows) + tail
-
-
 def _tile(label: str, value: str, detail: str = "") -> str:
     return (f'<div class=tile><div class=label>{html.escape(label)}</div><div class=value>{html.escape(value)}</div>'
             f'<div class=detail>{html.escape(detail)}</div></div>')  # fmt: skip
@@ -800,6 +788,7 @@ def _body(report: Report) -> str:
         f"<ul class=notes>{notes}</ul>" if notes else "",
         _account_section(report),
         "<h2>Volume</h2>", fig.get("volume", ""),
+        "<h2>What changed</h2>", analysis.changes_html(t),
         "<h2>By channel</h2>", fig.get("delivery_by_channel", ""), _rates_table(t["by_channel"], ["channel"]),
         fig.get("delivery_by_day", ""),
         "<h2>Cost</h2>", f"<p class=defs>{html.escape(_money_units(report))}</p>",
@@ -811,8 +800,9 @@ def _body(report: Report) -> str:
         "<h2>By template</h2>",
         _rates_table(t["by_template"], ["template_name", "template_category", "channel"]),
         _replies_section(report),
+        "<h2>Comparisons</h2>", analysis.comparisons_html(t),
         "<h2>By profile</h2>", _rates_table(t["by_profile"], ["profile"]),
-        "<h2>Latency</h2>", fig.get("latency", ""), _latency_table(t["latency_by_channel"]),
+        "<h2>Latency</h2>", fig.get("latency", ""), _latency_table(t["latency_by_channel"]), analysis.time_to_html(t),
         "<h2>Failure reasons</h2>", _reasons_table(t["failure_reasons"]),
         "<h2>Blocked and filtered</h2>", _STOPPED_TEXT, fig.get("blocked_by_profile", ""),
         _reasons_table(t["stopped_reasons"], "blocked and filtered"),

@@ -18,6 +18,8 @@ from sentlab import _anomalies as anomalies
 from sentlab import _compare as compare
 from sentlab import _plots as plots
 from sentlab import _survival as survival
+from sentlab._html import details as _details
+from sentlab._html import table as _table
 
 __all__ = ["analysis_tables", "changes_html", "comparison_sentence", "comparisons_html", "time_to_html"]
 
@@ -111,14 +113,13 @@ def changes_html(tables: dict[str, pd.DataFrame]) -> str:
         if frame.empty:
             parts.append(f"<p>{html.escape(label[0].upper() + label[1:])}: no day outside its control limits.</p>")
             continue
-        rows = [[plots.key_text(r[by]), plots.key_text(r["period"]),
+        shown_by = "profile" if by == "profile_id" and "profile" in frame.columns else by
+        rows = [[plots.key_text(r[shown_by]), plots.key_text(r["period"]),
                  metric.replace("_", " ") if r["kind"] == "rate" else f"reason {r['reason_code']}",
                  f"{r['rate']:.1%} of {r['n']:,}", f"{r['centre']:.1%} ({r['lower']:.1%}–{r['upper']:.1%})", r["flag"]]
                 for _, r in frame.iterrows()]  # fmt: skip
-        head = [by, "day", "what", "that day", "usual (limits)", "flag"]
-        shown = _table(head, rows[:RECENT_CHANGES])
-        rest = _details(f"All {len(rows)} flagged", _table(head, rows)) if len(rows) > RECENT_CHANGES else ""
-        parts.append(f"<h3>{html.escape(label[0].upper() + label[1:])}</h3>{shown}{rest}")
+        head = [shown_by, "day", "what", "that day", "usual (limits)", "flag"]
+        parts.append(f"<h3>{html.escape(label[0].upper() + label[1:])}</h3>{_table(head, rows, top=RECENT_CHANGES)}")
     intro = ("<p class=defs>A day is flagged when its rate, or a reason code's share, is beyond what the preceding "
              "four weeks make likely at that day's volume (a p-chart, 3 sigma, exact binomial tails).</p>")  # fmt: skip
     return intro + "".join(parts)
@@ -139,15 +140,3 @@ def time_to_html(tables: dict[str, pd.DataFrame]) -> str:
             "way are counted as taking at least as long as they have so far; in brackets the plain percentile over "
             "the delivered only, which runs low while messages are in flight. 'not yet': too many still in flight "
             "to say.</p>" + _table(head, rows))  # fmt: skip
-
-
-def _details(summary: str, body: str) -> str:
-    return f"<details><summary>{html.escape(summary)}</summary>{body}</details>"
-
-
-def _table(head: list[str], rows: list[list[str]]) -> str:
-    if not rows:
-        return "<p class=empty>No data.</p>"
-    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
