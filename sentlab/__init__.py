@@ -42,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "APIConnectionError": "sentlab._errors",
     "APITimeoutError": "sentlab._errors",
     "UnexpectedResponseError": "sentlab._errors",
+    "Secret": "sentlab._errors",  # the API key as it travels: repr and str never show it
     # frames
     "schema": "sentlab._schemas",
     "build_frame": "sentlab._frames",
