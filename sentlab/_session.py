@@ -698,7 +698,15 @@ def connect(
         limits=limits,
         progress=progress,
     )
-    api = SentClient(key, pacing=pacing, **options)
+    # With a store, the processes using this key share one pacing budget through its directory.
+    limiter = None
+    if store and pacing is not None:
+        from ._ratelimit import Limiter, SharedBudget
+        from ._store import default_store_dir
+
+        directory = Path(cache_dir) if cache_dir is not None else default_store_dir()
+        limiter = Limiter(pacing, shared=SharedBudget(directory, options["base_url"], key))
+    api = SentClient(key, pacing=pacing, limiter=limiter, **options)
     # Its own connection pool (a pool belongs to one event loop), the same rate budget.
     lab = Lab(api, source=source, world=demo, store=store, cache_dir=cache_dir, ttls=ttls,
               make_aapi=lambda: AsyncSentClient(key, limiter=api.aio.limiter, **options))

@@ -1,9 +1,9 @@
 """One of several processes pulling one account into one shared store, for the soak test.
 
-python -m tests.client.soak_worker BASE_URL API_KEY CACHE_DIR NUMBERS_FILE SHARE
-  -> pulls contacts, templates, the messages list and number lookups with the documented pacing
-     divided by SHARE (the processes sharing the key) and the default retries, then prints one
-     JSON line of figures: rows, requests, retries, 429s, seconds.
+python -m tests.client.soak_worker BASE_URL API_KEY CACHE_DIR NUMBERS_FILE
+  -> pulls contacts, templates, the messages list and number lookups with the default pacing
+     (its budget shared with the other processes through the store directory) and the default
+     retries, then prints one JSON line of figures: rows, requests, retries, 429s, seconds.
 The key arrives as an argument from the test's own simulator (a demo key, not a secret).
 """
 
@@ -12,15 +12,13 @@ import sys
 import time
 
 import sentlab
-from sentlab._config import Pacing
 
 
-def main(base_url: str, api_key: str, cache_dir: str, numbers_file: str, share: str) -> int:
+def main(base_url: str, api_key: str, cache_dir: str, numbers_file: str) -> int:
     with open(numbers_file, encoding="utf-8") as lines:
         numbers = [line.strip() for line in lines if line.strip()]
     started = time.monotonic()
-    pacing = share_of(Pacing(), int(share))
-    with sentlab.connect(api_key, base_url=base_url, cache_dir=cache_dir, progress=False, pacing=pacing) as lab:
+    with sentlab.connect(api_key, base_url=base_url, cache_dir=cache_dir, progress=False) as lab:
         rows = {"contacts": len(lab.contacts()), "templates": len(lab.templates()),
                 "messages": len(lab.messages()), "lookups": len(lab.lookup_numbers(numbers))}  # fmt: skip
         stats = lab.api.stats
@@ -31,12 +29,5 @@ def main(base_url: str, api_key: str, cache_dir: str, numbers_file: str, share: 
     return 0
 
 
-def share_of(pacing: Pacing, processes: int) -> Pacing:
-    """The documented budget split between ``processes`` sharing one key (each learns no more
-    than its share: the server's X-RateLimit-Remaining is the account's, not the process's)."""
-    return Pacing(per_minute=pacing.per_minute / processes, burst=max(1, pacing.burst // processes),
-                  learn=False)  # fmt: skip
-
-
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:6]))
+    sys.exit(main(*sys.argv[1:5]))
