@@ -149,6 +149,9 @@ _NS_BOUNDS = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize(
 _ISO_TIMESTAMP = pa.timestamp("ns", tz="UTC")
 
 
+_CLOCK_WORDS = frozenset({"now", "today"})
+
+
 def _to_timestamp(values: Any) -> pd.DatetimeIndex:
     if isinstance(values, pd.DatetimeIndex | pd.arrays.DatetimeArray) and str(values.dtype) == "datetime64[ns, UTC]":
         return pd.DatetimeIndex(values)  # already typed (derived columns)
@@ -170,6 +173,9 @@ def _to_timestamp(values: Any) -> pd.DatetimeIndex:
         if kind in ("datetime64", "datetime"):  # already parsed (e.g. derived columns)
             return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).as_unit("ns")
         values = [v if isinstance(v, str) else None for v in values]
+    # pandas reads "now" and "today" as the clock's time even with format="ISO8601": not a
+    # timestamp the API could send, and a value that would differ between two reads -> NaT.
+    values = [None if isinstance(v, str) and v.strip().lower() in _CLOCK_WORDS else v for v in values]
     # ISO8601 is parsed in C (7-digit fractions and any offset included); errors -> NaT.
     parsed = pd.to_datetime(values, format="ISO8601", utc=True, errors="coerce")
     if parsed.unit != "ns":  # coarser units hold years nanoseconds cannot (9999-12-31): -> NaT

@@ -209,6 +209,8 @@ def test_the_forms_in_jupyterlab(jupyter_lab, tmp_path):
 
             send.get_by_role("button", name="History").click()
             expect(output).to_contain_text("made by this form")
+            expect(output).to_contain_text("name=Grace")  # the rows, drawn after the heading
+            expect(output).to_contain_text("name=Ada")
             history = output.inner_text().replace("\u2011", "-").replace("\xa0", " ")  # kept unbroken
             assert "name=Grace, order_id=A-1001" in history and "name=Ada, order_id=A-1001" in history
             assert "sandbox" in history and re.search(r"\d\d:\d\d:\d\d UTC", history)

@@ -150,3 +150,10 @@ def test_same_frame_on_near_valid_records(name, data):
 @given(data=st.data())
 def test_same_frame_on_garbage(name, data):
     same(name, data.draw(records_for(name)), data.draw(CHUNK))
+
+
+def test_clock_words_are_not_timestamps():
+    """pandas reads "now" and "today" as the current time; a frame reads them as no time (both paths alike)."""
+    same("webhook_events", [{**event(), "processing_completed_at": "now", "created_at": " Today "}])
+    frame = build_frame("webhook_events", [{**event(), "processing_completed_at": "now"}])
+    assert frame["processing_completed_at"].isna().all()
