@@ -1,14 +1,22 @@
 """Pieces of the report's HTML page: escaped tables, the long ones collapsible.
 
 >>> table(["channel", "n"], [["sms", "1,200"], ["whatsapp", "800"]])
-'<table><thead><tr><th>channel</th><th>n</th></tr></thead><tbody>...'
+'<div class=scroll><table><thead><tr><th>channel</th><th>n</th></tr></thead><tbody>...'
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 __all__ = ["details", "table"]
+
+# A range such as "86.4%–89.0%": kept on one line (a browser would break a cell after the dash).
+_RANGE = re.compile(r"[\d.,]+%?–[\d.,]+%?")
+
+
+def _cell(value: object) -> str:
+    return _RANGE.sub(lambda m: f"<span class=nb>{m[0]}</span>", html.escape(str(value)))
 
 
 def table(head: list[str], rows: list[list[str]], more: int = 0, top: int | None = None) -> str:
@@ -18,8 +26,9 @@ def table(head: list[str], rows: list[list[str]], more: int = 0, top: int | None
     th = "".join(f"<th>{html.escape(h.replace('_', ' '))}</th>" for h in head)
 
     def part(chosen: list[list[str]]) -> str:
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in chosen)
-        return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+        body = "".join("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in chosen)
+        # a table wider than the page scrolls inside its own box, never the page
+        return f"<div class=scroll><table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table></div>"
 
     if top is not None and len(rows) > top:
         return details(f"All {len(rows):,} rows ({len(rows) - top:,} more)", part(rows), before=part(rows[:top]))

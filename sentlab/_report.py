@@ -870,7 +870,8 @@ _STYLE = """<style>
 .sentlab-report .tile{border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px}
 .sentlab-report .label{color:#666;font-size:.85em}.sentlab-report .value{font-size:1.6em;font-weight:600}
 .sentlab-report .detail{color:#666;font-size:.8em}
-.sentlab-report table{border-collapse:collapse;font-size:.85em;margin:.5em 0 1.5em}
+.sentlab-report .scroll{overflow-x:auto;max-width:100%;margin:.5em 0 1.5em}
+.sentlab-report table{border-collapse:collapse;font-size:.85em}.sentlab-report .nb{white-space:nowrap}
 .sentlab-report th,.sentlab-report td{border-bottom:1px solid #eee;padding:3px 10px;text-align:left}
 .sentlab-report th{background:#f6f6f6}.sentlab-report td{font-variant-numeric:tabular-nums}
 .sentlab-report figure{margin:.5em 0}.sentlab-report img{max-width:100%}

@@ -318,7 +318,7 @@ def _add_report(subcommands: Subcommands) -> None:
                         help="with the messages list every message is priced (exact cost) and "
                         "only 'none' (no cost) changes anything; on a server without it: a "
                         "stratified sample of prices (default) or every message's details")
-    parser.add_argument("--per-stratum", type=int, default=2, metavar="N",
+    parser.add_argument("--per-stratum", type=count(1), default=2, metavar="N",
                         help="priced messages per channel x region x category (default 2)")
     _add_connection_options(parser)
     parser.set_defaults(run=_run_report)

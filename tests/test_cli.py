@@ -169,6 +169,13 @@ def test_report_window_mistakes_come_before_any_request(tmp_path, capsys, monkey
     assert "connect" not in line
 
 
+@pytest.mark.parametrize("value,needle", [("-1", "must be at least 1, not -1"), ("0", "must be at least 1, not 0"),
+                                          ("two", "must be a whole number")])
+def test_report_per_stratum_is_checked_before_any_request(capsys, no_connect, value, needle):
+    assert _status(["report", "--per-stratum", value]) == 2
+    _one_line_error(capsys.readouterr(), "sentlab report", "--per-stratum", needle)
+
+
 @pytest.mark.parametrize("args,needle", [
     (["--port", "99999"], "must be a port from 0 to 65535"),
     (["--port", "-1"], "must be at least 0"),
