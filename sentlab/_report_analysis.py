@@ -109,7 +109,7 @@ def changes_html(tables: dict[str, pd.DataFrame]) -> str:
         frame = tables.get(name)
         if frame is None:
             continue
-        label = f"{metric.replace('_', ' ')} by {by.replace('_', ' ')}"
+        label = f"{metric.replace('_', ' ')} by {'profile' if by == 'profile_id' else by.replace('_', ' ')}"
         if frame.empty:
             parts.append(f"<p>{html.escape(label[0].upper() + label[1:])}: no day outside its control limits.</p>")
             continue
