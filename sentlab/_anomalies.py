@@ -96,45 +96,47 @@ def _chart(counts: pd.DataFrame, names: list[str], span: pd.Timedelta, min_histo
     """The p-chart of each group's periods: ``counts`` has the group keys, ``period``, ``n`` and ``k``."""
     from scipy.special import bdtr, bdtrc  # imported here: scipy takes a while to import
 
-    out = []
-    for _, part in (counts.groupby(names, observed=True, dropna=False, sort=False) if names else [((), counts)]):
-        part = part.sort_values("period").reset_index(drop=True)
-        n, k = part["n"].to_numpy(float), part["k"].to_numpy(float)
-        active = (n > 0).astype(float)
-        # Sums over the `history` periods before each one (periods with no messages do not count).
-        cn, ck, ca = (np.concatenate([[0.0], np.cumsum(x)]) for x in (n, k, active))
-        index = np.arange(len(part))
-        start = _window_start(part["period"], span)
-        hist_n, hist_k, hist_periods = cn[index] - cn[start], ck[index] - ck[start], ca[index] - ca[start]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rate = np.where(n > 0, k / n, np.nan)
-            centre = np.where((hist_periods >= min_history) & (hist_n > 0), hist_k / hist_n, np.nan)
-            # Limits from a centre nudged off 0 and 1 (half a message), so a clean history still
-            # gives the day's n a width to be judged by.
-            c = (hist_k + 0.5) / (hist_n + 1)
-            se = np.sqrt(c * (1 - c) / n)
-            lower = np.clip(centre - sigmas * se, 0, 1)
-            upper = np.clip(centre + sigmas * se, 0, 1)
-            z = (rate - centre) / se
-        judged = ~np.isnan(centre) & (n > 0)
-        # Flagged on the exact binomial tail (the normal limits mislead for rare events: one
-        # failure in 40 is not 4 sigma when the centre is 0.1%), at the normal's tail of `sigmas`.
-        tail = 0.5 * math.erfc(sigmas / math.sqrt(2))
-        with np.errstate(invalid="ignore"):
-            ki, ni = k.astype(np.int64), n.astype(np.int64)
-            p_high = np.where(ki > 0, bdtrc(np.maximum(ki - 1, 0), ni, c), 1.0)  # P(X >= k)
-            p_low = bdtr(ki, ni, c)  # P(X <= k)
-        high = judged & (rate > centre) & (p_high < tail)
-        low = judged & (rate < centre) & (p_low < tail) & both
-        part = part.assign(rate=rate, centre=centre, lower=np.where(judged, lower, np.nan),
-                           upper=np.where(judged, upper, np.nan), z=np.where(judged, z, np.nan),
-                           flag=np.where(high, "high", np.where(low, "low", "")))  # fmt: skip
-        out.append(part)
-    if not out:
+    # One pass over every group: rows are sorted by group, then period (as groupby sorts them).
+    if not len(counts):
         return counts.assign(rate=np.nan, centre=np.nan, lower=np.nan, upper=np.nan, z=np.nan, flag="")
-    return pd.concat(out, ignore_index=True)
+    group = (counts.groupby(names, observed=True, dropna=False, sort=False).ngroup().to_numpy(np.int64)
+             if names else np.zeros(len(counts), dtype=np.int64))  # fmt: skip
+    n, k = counts["n"].to_numpy(float), counts["k"].to_numpy(float)
+    active = (n > 0).astype(float)
+    # Sums over the periods within `span` before each one, in its own group (periods with no
+    # messages do not count): cumulative sums between each row's window start and the row.
+    cn, ck, ca = (np.concatenate([[0.0], np.cumsum(x)]) for x in (n, k, active))
+    index = np.arange(len(counts))
+    start = _window_start(counts["period"], group, span)
+    hist_n, hist_k, hist_periods = cn[index] - cn[start], ck[index] - ck[start], ca[index] - ca[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, k / n, np.nan)
+        centre = np.where((hist_periods >= min_history) & (hist_n > 0), hist_k / hist_n, np.nan)
+        # Limits from a centre nudged off 0 and 1 (half a message), so a clean history still
+        # gives the day's n a width to be judged by.
+        c = (hist_k + 0.5) / (hist_n + 1)
+        se = np.sqrt(c * (1 - c) / n)
+        lower = np.clip(centre - sigmas * se, 0, 1)
+        upper = np.clip(centre + sigmas * se, 0, 1)
+        z = (rate - centre) / se
+    judged = ~np.isnan(centre) & (n > 0)
+    # Flagged on the exact binomial tail (the normal limits mislead for rare events: one
+    # failure in 40 is not 4 sigma when the centre is 0.1%), at the normal's tail of `sigmas`.
+    tail = 0.5 * math.erfc(sigmas / math.sqrt(2))
+    with np.errstate(invalid="ignore"):
+        ki, ni = k.astype(np.int64), n.astype(np.int64)
+        p_high = np.where(ki > 0, bdtrc(np.maximum(ki - 1, 0), ni, c), 1.0)  # P(X >= k)
+        p_low = bdtr(ki, ni, c)  # P(X <= k)
+    high = judged & (rate > centre) & (p_high < tail)
+    low = judged & (rate < centre) & (p_low < tail) & both
+    return counts.reset_index(drop=True).assign(
+        rate=rate, centre=centre, lower=np.where(judged, lower, np.nan), upper=np.where(judged, upper, np.nan),
+        z=np.where(judged, z, np.nan), flag=np.where(high, "high", np.where(low, "low", "")))
 
 
-def _window_start(periods: pd.Series, span: pd.Timedelta) -> np.ndarray:
-    """For each (sorted) period, the index of the first period within ``span`` before it."""
-    return np.asarray(periods.searchsorted(periods - span, side="left"), dtype=np.int64)
+def _window_start(periods: pd.Series, group: np.ndarray, span: pd.Timedelta) -> np.ndarray:
+    """For each row (sorted by group, then period), the first row of its group within ``span`` before it."""
+    seconds = (periods - periods.min()).dt.total_seconds().to_numpy() if len(periods) else np.zeros(0)
+    offset = float(seconds.max() + span.total_seconds() + 1) if len(seconds) else 1.0
+    key = group * offset + seconds  # groups apart by more than any window
+    return np.searchsorted(key, np.maximum(key - span.total_seconds(), group * offset), side="left").astype(np.int64)
