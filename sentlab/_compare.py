@@ -341,7 +341,8 @@ def _look_stats(daily: pd.DataFrame, g: str, b: str, rate: bool) -> tuple[np.nda
             s1, s2 = daily["s"][g].to_numpy(float), daily["s"][b].to_numpy(float)
             ss1, ss2 = daily["ss"][g].to_numpy(float), daily["ss"][b].to_numpy(float)
             m1, m2 = s1 / n1, s2 / n2
-            var = (ss1 / n1 - m1 * m1) * n1 / (n1 - 1) / n1 + (ss2 / n2 - m2 * m2) * n2 / (n2 - 1) / n2
+            # each group's sample variance (ddof 1) over its n: the variance of its mean
+            var = (ss1 - n1 * m1 * m1) / (n1 - 1) / n1 + (ss2 - n2 * m2 * m2) / (n2 - 1) / n2
             d = m1 - m2
     var = np.where((n1 > 1) & (n2 > 1), var, np.nan)
     return np.nan_to_num(d), var

@@ -708,25 +708,11 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
                                  webhook_id=webhook_id, all_profiles=all_profiles, refresh=refresh)
 
 
-def _list_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool) -> list[tuple[Any, str, str | None]]:
-    """``(scoped client, log part, profile id to tag)`` of each scope whose messages are wanted."""
-    inner = getattr(client, "aio", client)
-    if not all_profiles:
-        return [(client, "", inner.profile_id)]
-    organization = client.with_profile(None) if inner.profile_id else client
-    account = inner.account or client.me()
-    scopes = [(organization, "", account.get("id"))]
-    for profile in _cached_list(store, "profiles", {}, client.profiles, refresh):
-        if profile.get("id"):
-            scopes.append((client.with_profile(profile["id"]), profile["id"], profile["id"]))
-    return scopes
-
-
 def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles: bool, refresh: bool,
                         settle_after: float, progress: bool | None) -> pd.DataFrame:  # fmt: skip
     frames = []
     down_to = _utc(since, "since").timestamp() if since is not None else None
-    for scoped, part, profile_id in _list_scopes(client, store, all_profiles, refresh):
+    for scoped, part, profile_id in _account_scopes(client, store, all_profiles, refresh, tag_own=True):
         if store.enabled:
             log = MessageLog(store, part, clock=store.clock)
             with scoped.aio._bar("messages", progress, unit="page") as bar:
@@ -846,12 +832,14 @@ def lookup_numbers(client: RecordsClient, store: Store, numbers: Iterable[str] |
 # Voice calls, per-contact message summaries, 10DLC campaigns and one contact's conversation.
 
 
-def _account_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool) -> list[tuple[Any, str, str | None]]:
+def _account_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool, *,
+                    tag_own: bool = False) -> list[tuple[Any, str, str | None]]:  # fmt: skip
     """``(scoped client, part, profile id to tag)`` of each scope of the account that is wanted:
-    this client's scope, or (``all_profiles``) the organization's own and every child profile."""
+    this client's scope (tagged with its profile id when ``tag_own``, as the messages log does),
+    or (``all_profiles``) the organization's own and every child profile."""
     inner = getattr(client, "aio", client)
     if not all_profiles:
-        return [(client, "", None)]
+        return [(client, "", inner.profile_id if tag_own else None)]
     organization = client.with_profile(None) if inner.profile_id else client
     account = inner.account or client.me()
     scopes = [(organization, "", account.get("id"))]

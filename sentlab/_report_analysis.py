@@ -36,10 +36,9 @@ RECENT_CHANGES = 10
 def analysis_tables(messages: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The frames behind the analysis sections: comparisons, flagged periods, time to delivery."""
     out: dict[str, pd.DataFrame] = {}
-    outbound = messages
     for name, (by, metric) in COMPARISONS.items():
         if by in messages.columns:
-            out[name] = compare.compare(outbound, by=by, metric=metric)
+            out[name] = compare.compare(messages, by=by, metric=metric)
     for name, (metric, by) in CHARTS.items():
         if by in messages.columns:
             chart = anomalies.anomalies(messages, metric=metric, by=by)
@@ -48,6 +47,12 @@ def analysis_tables(messages: pd.DataFrame) -> dict[str, pd.DataFrame]:
             out[name] = flagged.reset_index(drop=True)
     out["time_to_delivered"] = survival.time_to(messages, "delivered", by="channel" if "channel" in messages else None)
     return out
+
+
+def _label(metric: str, by: str) -> str:
+    """"Delivery rate by template name", "Blocked rate by profile": a section's heading."""
+    text = f"{metric.replace('_', ' ')} by {'profile' if by == 'profile_id' else by.replace('_', ' ')}"
+    return text[0].upper() + text[1:]
 
 
 def _p_text(p: float) -> str:
@@ -79,8 +84,8 @@ def comparisons_html(tables: dict[str, pd.DataFrame]) -> str:
         frame = tables.get(name)
         if frame is None:
             continue
-        label = f"{metric.replace('_', ' ')} by {by.replace('_', ' ')}"
-        parts.append(f"<h3>{html.escape(label[0].upper() + label[1:])}</h3>")
+        label = _label(metric, by)
+        parts.append(f"<h3>{html.escape(label)}</h3>")
         if frame.empty:
             parts.append("<p class=empty>Fewer than two groups with messages to compare.</p>")
             continue
@@ -109,9 +114,9 @@ def changes_html(tables: dict[str, pd.DataFrame]) -> str:
         frame = tables.get(name)
         if frame is None:
             continue
-        label = f"{metric.replace('_', ' ')} by {'profile' if by == 'profile_id' else by.replace('_', ' ')}"
+        label = _label(metric, by)
         if frame.empty:
-            parts.append(f"<p>{html.escape(label[0].upper() + label[1:])}: no day outside its control limits.</p>")
+            parts.append(f"<p>{html.escape(label)}: no day outside its control limits.</p>")
             continue
         shown_by = "profile" if by == "profile_id" and "profile" in frame.columns else by
         rows = [[plots.key_text(r[shown_by]), plots.key_text(r["period"]),
@@ -119,7 +124,7 @@ def changes_html(tables: dict[str, pd.DataFrame]) -> str:
                  f"{r['rate']:.1%} of {r['n']:,}", f"{r['centre']:.1%} ({r['lower']:.1%}–{r['upper']:.1%})", r["flag"]]
                 for _, r in frame.iterrows()]  # fmt: skip
         head = [shown_by, "day", "what", "that day", "usual (limits)", "flag"]
-        parts.append(f"<h3>{html.escape(label[0].upper() + label[1:])}</h3>{_table(head, rows, top=RECENT_CHANGES)}")
+        parts.append(f"<h3>{html.escape(label)}</h3>{_table(head, rows, top=RECENT_CHANGES)}")
     intro = ("<p class=defs>A day is flagged when its rate, or a reason code's share, is beyond what the preceding "
              "four weeks make likely at that day's volume (a p-chart, 3 sigma, exact binomial tails).</p>")  # fmt: skip
     return intro + "".join(parts)

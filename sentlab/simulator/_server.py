@@ -9,7 +9,6 @@ import logging
 import signal
 import socket
 import threading
-import time
 from collections.abc import Callable
 from http import HTTPStatus
 from types import FrameType
@@ -19,6 +18,8 @@ import h11
 import httpx
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from sentlab._serving import wait_started
 
 from ._envelope import API_VERSION, error_body, new_request_id
 from ._middleware import DroppedConnection, Receive, Scope, Send, SimulatorConfig, edge
@@ -210,14 +211,7 @@ class ServerHandle:
         >>> server.stop()
         """
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if self._error is not None or not self._thread.is_alive():
-                raise RuntimeError(f"the simulator failed to start: {self._error!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"the simulator did not start within {timeout} s")
-            time.sleep(0.005)
+        wait_started(self._server, self._thread, lambda: self._error, self.stop, "the simulator", timeout)
         self.delivery.start()
         return self
 

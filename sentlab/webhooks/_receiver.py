@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sentlab._errors import ConfigurationError
+from sentlab._serving import wait_started
 
 from ._inbox import Inbox, kept_headers
 from ._verify import WebhookVerificationError, signing_key, verify
@@ -156,14 +157,7 @@ class Receiver:
     def start(self, timeout: float = 10.0) -> Receiver:
         """Start serving and wait until connections are accepted."""
         self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if self._error is not None or not self._thread.is_alive():
-                raise RuntimeError(f"the webhook receiver failed to start: {self._error!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise TimeoutError(f"the webhook receiver did not start within {timeout} s")
-            time.sleep(0.005)
+        wait_started(self._server, self._thread, lambda: self._error, self.stop, "the webhook receiver", timeout)
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
