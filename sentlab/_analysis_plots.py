@@ -22,8 +22,8 @@ from sentlab._plots import _SERIES, OUTCOME_COLOURS, _axes, key_text
 __all__ = ["plot_anomalies", "plot_comparisons", "plot_time_to"]
 
 #: Round durations for a log time axis, and how they read.
-_DURATION_TICKS = [(1, "1 s"), (5, "5 s"), (15, "15 s"), (60, "1 min"), (300, "5 min"), (900, "15 min"),
-                   (3600, "1 h"), (6 * 3600, "6 h"), (86400, "1 d"), (2 * 86400, "2 d"), (7 * 86400, "7 d")]  # fmt: skip
+_DURATION_TICKS = [(1, "1 s"), (10, "10 s"), (60, "1 min"), (600, "10 min"), (3600, "1 h"), (6 * 3600, "6 h"),
+                   (86400, "1 d"), (7 * 86400, "7 d")]  # fmt: skip
 _MAX_ROWS = 25
 
 
@@ -41,7 +41,7 @@ def plot_comparisons(comparisons: pd.DataFrame, *, ax: Axes | None = None, title
     _need(comparisons, {"baseline", "diff", "diff_low", "diff_high", "significant", "metric"}, "compare")
     group = comparisons.columns[0]
     frame = comparisons.head(_MAX_ROWS).iloc[::-1]
-    fig, ax = _axes(ax, len(frame))
+    fig, ax = _axes(ax, len(frame), width=8.0)
     rate = not str(comparisons["metric"].iloc[0] if len(comparisons) else "").startswith("cost")
     y = np.arange(len(frame))
     significant = frame["significant"].to_numpy(bool)
@@ -54,7 +54,7 @@ def plot_comparisons(comparisons: pd.DataFrame, *, ax: Axes | None = None, title
     if rate:
         ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))
     metric = str(comparisons["metric"].iloc[0]).replace("_", " ") if len(comparisons) else "metric"
-    ax.set_xlabel(f"difference in {metric} (interval; coloured where significant after adjustment)")
+    ax.set_xlabel("difference, 95% CI (blue: significant after adjustment)")
     ax.set_title(title or f"{metric} by {group}: differences")
     if not len(frame):
         ax.text(0.5, 0.5, "no comparisons", transform=ax.transAxes, ha="center", va="center")
