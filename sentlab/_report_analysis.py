@@ -97,7 +97,7 @@ def comparisons_html(tables: dict[str, pd.DataFrame]) -> str:
             parts.append(f"<p>{html.escape(intro)} None differs beyond chance.</p>")
         else:
             items = "".join(f"<li>{html.escape(comparison_sentence(r, by))}</li>" for _, r in significant.iterrows())
-            parts.append(f"<p>{html.escape(intro)} {len(significant)} {"differs" if len(significant) == 1 else "differ"} beyond chance:</p><ul>{items}</ul>")
+            parts.append(f"<p>{html.escape(intro)} {len(significant)} {'differs' if len(significant) == 1 else 'differ'} beyond chance:</p><ul>{items}</ul>")
         rows = [[plots.key_text(r[by]), plots.key_text(r["baseline"]), f"{r['n']:,}", f"{r['baseline_n']:,}",
                  f"{r['diff'] * 100:+.1f} pts", f"{r['diff_low'] * 100:.1f} to {r['diff_high'] * 100:.1f}",
                  _p_text(r["p_value"]).removeprefix("p "), _p_text(r["p_adjusted"]).removeprefix("p "), str(r["test"])]
