@@ -162,7 +162,7 @@ def test_report_never_creates_directories(tmp_path, capsys, no_connect):
 ])
 def test_report_window_mistakes_come_before_any_request(tmp_path, capsys, monkeypatch, args, needle):
     # A key and an unreachable base URL: a request would say "could not connect".
-    monkeypatch.setenv("SENT_DM_API_KEY", "sk_test_cli-0123456789abcdef")
+    monkeypatch.setenv("SENT_DM_API_KEY", "sk_test_cli-7Qm2xV9kLp4RzT")
     status = main(["report", *args, "--base-url", "http://127.0.0.1:9", "--out", str(tmp_path / "r.html")])
     assert status == 1
     line = _one_line_error(capsys.readouterr(), needle)

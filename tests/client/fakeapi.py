@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-KEY = "sk_test_SECRET-KEY-0123456789abcdef"
+KEY = "sk_test_SECRET-KEY-h3Wq8Zr2Lx6Vn0Pt"
 ORG_PROFILES = ["660e8400-e29b-41d4-a716-446655440001", "660e8400-e29b-41d4-a716-446655440002"]
 
 

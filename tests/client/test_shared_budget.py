@@ -24,7 +24,7 @@ from sentlab._ratelimit import Limiter, SharedBudget
 from sentlab.simulator import build_world, create_app, in_process_transport
 
 ROOT = Path(__file__).resolve().parents[2]
-KEY = "sk_test_shared_budget_0123456789abcdef"
+KEY = "sk_test_shared_budget_Jd5Rk9Tq2Wm7Ys4B"
 BASE = "http://127.0.0.1:9"
 FAST = Pacing(per_minute=3000, burst=10, reserve=0.0, learn=False)  # 50 a second: a bounded test
 
