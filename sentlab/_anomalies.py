@@ -22,6 +22,7 @@ import pandas as pd
 from sentlab import _compare as compare
 from sentlab import _metrics as metrics
 from sentlab._errors import ConfigurationError
+from sentlab._special import binomial_cdf, binomial_sf
 
 __all__ = ["anomalies"]
 
@@ -94,8 +95,6 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
 def _chart(counts: pd.DataFrame, names: list[str], span: pd.Timedelta, min_history: int, sigmas: float,
            *, both: bool) -> pd.DataFrame:  # fmt: skip
     """The p-chart of each group's periods: ``counts`` has the group keys, ``period``, ``n`` and ``k``."""
-    from scipy.special import bdtr, bdtrc  # imported here: scipy takes a while to import
-
     # One pass over every group: rows are sorted by group, then period (as groupby sorts them).
     if not len(counts):
         return counts.assign(rate=np.nan, centre=np.nan, lower=np.nan, upper=np.nan, z=np.nan, flag="")
@@ -125,8 +124,8 @@ def _chart(counts: pd.DataFrame, names: list[str], span: pd.Timedelta, min_histo
     tail = 0.5 * math.erfc(sigmas / math.sqrt(2))
     with np.errstate(invalid="ignore"):
         ki, ni = k.astype(np.int64), n.astype(np.int64)
-        p_high = np.where(ki > 0, bdtrc(np.maximum(ki - 1, 0), ni, c), 1.0)  # P(X >= k)
-        p_low = bdtr(ki, ni, c)  # P(X <= k)
+        p_high = binomial_sf(ki, ni, c)  # P(X >= k)
+        p_low = binomial_cdf(ki, ni, c)  # P(X <= k)
     high = judged & (rate > centre) & (p_high < tail)
     low = judged & (rate < centre) & (p_low < tail) & both
     return counts.reset_index(drop=True).assign(
