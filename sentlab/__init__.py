@@ -78,10 +78,10 @@ _EXPORTS: dict[str, str] = {
     # forms: ipywidgets views over plain controllers
     "send_form": "sentlab._widgets",
     "lookup_form": "sentlab._widgets",
-    "SendController": "sentlab._forms",
-    "LookupController": "sentlab._forms",
+    "SendController": "sentlab._controllers",
+    "LookupController": "sentlab._lookup_controller",
     "InvalidNumberError": "sentlab._phone",
-    "DuplicateSendError": "sentlab._forms",
+    "DuplicateSendError": "sentlab._submissions",
     "check_numbers": "sentlab._phone",
     # webhooks: verify, receive, replay (the functions live in ``sentlab.webhooks``)
     "WebhookVerificationError": "sentlab.webhooks._verify",

@@ -36,10 +36,10 @@ from ._config import (
 )
 from ._errors import ConfigurationError, NotFoundError, Secret, SentError
 from ._http import Reply, Requester, Stats
+from ._loop_thread import LoopThread
 from ._pagination import Page, bounded_map, fetch_all_pages, parse_page
 from ._progress import Bar, wants_progress
 from ._ratelimit import Limiter, NoLimiter
-from ._sync import LoopThread
 
 Record = dict[str, Any]
 MAX_RECIPIENTS = 1000  # numbers in one POST /v3/messages: the limit the issue and the simulator (_app._MAX_RECIPIENTS) use
@@ -186,6 +186,14 @@ class AsyncSentClient:
         >>> other = AsyncSentClient(key, limiter=client.limiter)
         """
         return self._requester.limiter
+
+    def redact(self, text: str) -> str:
+        """``text`` with this client's API key replaced by ``***``: for showing an error or a record.
+
+        >>> client.redact(f"failed with {key}")
+        'failed with ***'
+        """
+        return self._requester.redact(text)
 
     def with_profile(self, profile_id: str | None) -> AsyncSentClient:
         """A client scoped to a child profile (``x-profile-id``), sharing connections and rate budget.
