@@ -82,14 +82,13 @@ class Pacing:
     send_per_minute: float = 60.0  # POST /v3/messages, the Starter tier
     send_burst: int = 10
     learn: bool = True
-    safety: float = 1.0  # fraction of the learned rate to use
     reserve: float = 1.0  # tokens kept in hand: absorbs network jitter (1 token = 0.3 s at 200/min)
 
     def __post_init__(self) -> None:
         _check_settings(self, {"per_minute": ("positive", 0, None), "burst": ("int", 1, None),
                                "sensitive_per_minute": ("positive", 0, None), "sensitive_burst": ("int", 1, None),
                                "send_per_minute": ("positive", 0, None), "send_burst": ("int", 1, None),
-                               "safety": ("positive", 0, 1), "reserve": ("number", 0, None)})  # fmt: skip
+                               "reserve": ("number", 0, None)})  # fmt: skip
         if not isinstance(self.learn, bool):
             raise ConfigurationError(f"Pacing(learn=...) must be True or False, not {self.learn!r}")
 

@@ -122,7 +122,6 @@ SETTINGS = [
     ("Retries connect 0", lambda lab: Retries(connect_attempts=0), "connect_attempts"),
     ("Pacing per_minute 0", lambda lab: Pacing(per_minute=0), "per_minute=...) must be a number > 0"),
     ("Pacing burst 0", lambda lab: Pacing(burst=0), "burst"),
-    ("Pacing safety 2", lambda lab: Pacing(safety=2), "safety=...) must be a number > 0 and <= 1"),
     ("Pacing reserve -1", lambda lab: Pacing(reserve=-1), "reserve"),
     ("Pacing send_burst 0.5", lambda lab: Pacing(send_burst=0.5), "send_burst"),
     ("Pacing learn str", lambda lab: Pacing(learn="yes"), "True or False"),
