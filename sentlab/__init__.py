@@ -20,7 +20,7 @@ _EXPORTS: dict[str, str] = {
     "connect": "sentlab._session",
     "Lab": "sentlab._session",
     # the clients (records, not DataFrames)
-    "SentClient": "sentlab._client",
+    "SentClient": "sentlab._blocking_client",
     "AsyncSentClient": "sentlab._client",
     "FanOutResult": "sentlab._client",
     "EventPage": "sentlab._client",

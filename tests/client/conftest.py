@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sentlab._client import AsyncSentClient, SentClient
+from sentlab import AsyncSentClient, SentClient
 from sentlab._config import Retries
 
 from .fakeapi import KEY, FakeAPI

@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 import sentlab
-from sentlab import LookupController, SendController
-from sentlab._client import AsyncSentClient, SentClient
+from sentlab import AsyncSentClient, LookupController, SendController, SentClient
 from sentlab._config import Limits, Pacing, Retries
 from sentlab._errors import ConfigurationError
 from sentlab.simulator import build_world, in_process_transport

@@ -6,7 +6,7 @@ The key arrives as an argument from the test's own simulator (a demo key, not a 
 
 import sys
 
-from sentlab._client import SentClient
+from sentlab import SentClient
 from sentlab._config import Limits
 from sentlab._message_log import MessageLog, sync
 from sentlab._store import Store

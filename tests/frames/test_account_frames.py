@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import sentlab
+from sentlab import SentClient
 from sentlab import _datasets as ds
 from sentlab._call_log import SETTLE_AFTER
-from sentlab._client import SentClient
 from sentlab._errors import ConfigurationError, NotFoundError
 from sentlab._frames import build_frame
 from sentlab._schemas import columns

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
+from sentlab import SentClient
 from sentlab import _datasets as ds
-from sentlab._client import SentClient
 from sentlab._message_log import PAGE_SIZE, MessageLog, sync
 from sentlab._schemas import columns
 from sentlab.simulator import (
