@@ -96,7 +96,10 @@ class Pacing:
 
 @dataclass(frozen=True)
 class Limits:
-    """Concurrency and timeouts of one client."""
+    """Concurrency and timeouts of one client.
+
+    >>> SentClient(api_key, limits=Limits(concurrency=4, timeout_seconds=60))
+    """
 
     concurrency: int = 8  # requests in flight at once for pagination and fan-out
     timeout_seconds: float = 30.0
