@@ -12,9 +12,16 @@ import numpy as np
 import pytest
 
 import sentlab
-from sentlab import AsyncSentClient, LookupController, SendController, SentClient
-from sentlab._config import Limits, Pacing, Retries
-from sentlab._errors import ConfigurationError
+from sentlab import (
+    AsyncSentClient,
+    ConfigurationError,
+    Limits,
+    LookupController,
+    Pacing,
+    Retries,
+    SendController,
+    SentClient,
+)
 from sentlab.simulator import build_world, in_process_transport
 
 from ..conftest import counting_app

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from sentlab._config import Pacing
-from sentlab._ratelimit import Limiter, TokenBucket
+from sentlab import Limiter, Pacing
+from sentlab._ratelimit import TokenBucket
 
 from .fakeapi import FakeAPI
 

@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab import AsyncSentClient, SentClient
+from sentlab import AsyncSentClient, Limits, SentClient
 from sentlab._blocking_client import SYNC_METHODS
-from sentlab._config import Limits
 
 from .fakeapi import KEY, FakeAPI
 

@@ -7,10 +7,19 @@ import json
 import pandas as pd
 import pytest
 
-from sentlab import DuplicateSendError, LookupController, SendController
+from sentlab import (
+    ConfigurationError,
+    DuplicateSendError,
+    InvalidNumberError,
+    LookupController,
+    NotFoundError,
+    SendController,
+    ServerError,
+    ValidationError,
+    check_numbers,
+)
 from sentlab._config import NO_RETRIES
-from sentlab._errors import ConfigurationError, NotFoundError, ServerError, ValidationError
-from sentlab._phone import InvalidNumberError, check_numbers, split_numbers
+from sentlab._phone import split_numbers
 from tests.forms.conftest import (
     filled,
     make_lab,

@@ -224,7 +224,7 @@ def test_a_sync_killed_at_90_percent_resumes_with_only_the_missing_pages(tmp_pat
     import time
     from pathlib import Path
 
-    from sentlab._store import Store
+    from sentlab import Store
     from sentlab.simulator import SimulatorConfig
     from sentlab.simulator._server import ServerHandle
 
