@@ -5,7 +5,10 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,60 @@ def test_the_async_clients_properties_are_on_the_blocking_client():
             assert isinstance(twin, property), name
             assert (inspect.signature(member.fget).return_annotation
                     == inspect.signature(twin.fget).return_annotation), name  # fmt: skip
+
+
+# -- what a type checker makes of it ------------------------------------------------------------
+
+TYPED_USE = '''
+import sentlab
+from sentlab import FanOutResult, Limits, Pacing, SentClient
+
+
+def pull(key: str) -> int:
+    with SentClient(key, pacing=Pacing(per_minute=100), limits=Limits(concurrency=2)) as client:
+        contacts = client.contacts(page_size=50)
+        out: FanOutResult = client.messages_details([str(c["id"]) for c in contacts])
+        scoped: SentClient = client.with_profile(None)
+        return len(out.results) + len(scoped.redact("x"))
+
+
+async def pull_async(key: str) -> str:
+    async with sentlab.AsyncSentClient(key) as client:
+        return str((await client.me()).get("name"))
+
+
+lab: sentlab.Lab = sentlab.connect()
+'''
+
+MISTYPED_USE = '''
+import sentlab
+from sentlab import SentClient
+
+client = SentClient("key")
+client.contacts(pagesize=50)
+count: int = client.me()
+sentlab.conect()
+'''
+
+
+def test_a_type_checker_sees_the_public_api_and_its_signatures(tmp_path):
+    """mypy over a small script using sentlab: the right one passes, each mistake in the wrong one is caught."""
+    pytest.importorskip("mypy")
+    (tmp_path / "typed_use.py").write_text(TYPED_USE)
+    (tmp_path / "mistyped_use.py").write_text(MISTYPED_USE)
+    heavy = "pandas,numpy,scipy,matplotlib,pyarrow,starlette,uvicorn,ipywidgets,tqdm,phonenumbers,orjson,pydantic"
+    (tmp_path / "mypy.ini").write_text(
+        "[mypy]\nfollow_imports = silent\nignore_missing_imports = True\n"  # sentlab's own errors are not this test's
+        f"[mypy-{','.join(f'{name}.*' for name in heavy.split(','))}]\nfollow_imports = skip\n"  # fast: not read
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", "mypy.ini", "--cache-dir", "cache",
+         "--python-executable", sys.executable, "typed_use.py", "mistyped_use.py"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "MYPYPATH": str(ROOT)},
+    )  # fmt: skip
+    errors = [line for line in out.stdout.splitlines() if ": error: " in line]
+    assert not [e for e in errors if e.startswith("typed_use.py")], out.stdout
+    assert len(errors) == 3, out.stdout + out.stderr
+    assert 'Unexpected keyword argument "pagesize" for "contacts" of "SentClient"' in errors[0]
+    assert 'variable has type "int"' in errors[1]
+    assert 'Module has no attribute "conect"' in errors[2]
