@@ -1,8 +1,10 @@
 """The Sent v3 async client, ``AsyncSentClient``: every endpoint, implemented once.
 
-``SentClient`` (``sentlab._blocking_client``) is its blocking twin. Both return plain records:
-dicts and lists of dicts, exactly as the API sends them, with ``profile_id`` added on records
-pulled through a profile and ``webhook_id`` on webhook events.
+``SentClient`` (``sentlab._blocking_client``) is its blocking twin: a new public method here
+needs its twin there, with the same parameters (``tests/test_public_api.py`` says which are
+missing). Both return plain records: dicts and lists of dicts, exactly as the API sends them,
+with ``profile_id`` added on records pulled through a profile and ``webhook_id`` on webhook
+events.
 
 Why this module is over 700 lines: it is one class with one method per endpoint (and the
 plumbing they share), which reads as the API's table of contents; splitting the class across
