@@ -412,8 +412,8 @@ def cold_warm(n_messages: int) -> None:
 
     from _simulate import simulator_process
 
+    from sentlab import SentClient
     from sentlab import _datasets as ds
-    from sentlab._client import SentClient
 
     runs = []
     with (simulator_process("--latency", "80ms", "--contacts", "2000", "--messages", str(n_messages),

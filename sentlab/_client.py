@@ -1,20 +1,25 @@
-"""The Sent v3 clients: ``AsyncSentClient`` (the one implementation) and ``SentClient`` (its blocking twin).
+"""The Sent v3 async client, ``AsyncSentClient``: every endpoint, implemented once.
 
-Both return plain records: dicts and lists of dicts, exactly as the API sends them, with
-``profile_id`` added on records pulled through a profile and ``webhook_id`` on webhook events.
+``SentClient`` (``sentlab._blocking_client``) is its blocking twin: a new public method here
+needs its twin there, with the same parameters (``tests/test_public_api.py`` says which are
+missing). Both return plain records: dicts and lists of dicts, exactly as the API sends them,
+with ``profile_id`` added on records pulled through a profile and ``webhook_id`` on webhook
+events.
 
->>> client = SentClient(api_key="...")
->>> contacts = client.contacts()                       # every page, paced, with a progress bar
->>> details = client.messages_details(message_ids)     # FanOutResult(results=..., failures=...)
+Why this module is over 700 lines: it is one class with one method per endpoint (and the
+plumbing they share), which reads as the API's table of contents; splitting the class across
+modules would hide that.
+
+>>> async with AsyncSentClient(api_key="...") as client:
+...     contacts = await client.contacts()                     # every page, paced
+...     details = await client.messages_details(message_ids)   # FanOutResult(results=..., failures=...)
 """
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +35,7 @@ from ._config import (
     Retries,
     check_api_key,
     check_base_url,
+    check_call_filters,
     check_page_size,
     check_phone,
     check_uuid,
@@ -39,7 +45,6 @@ from ._http import Reply, Requester, Stats
 from ._pagination import Page, bounded_map, fetch_all_pages, parse_page
 from ._progress import Bar, wants_progress
 from ._ratelimit import Limiter, NoLimiter
-from ._sync import LoopThread
 
 Record = dict[str, Any]
 MAX_RECIPIENTS = 1000  # numbers in one POST /v3/messages: the limit the issue and the simulator (_app._MAX_RECIPIENTS) use
@@ -186,6 +191,14 @@ class AsyncSentClient:
         >>> other = AsyncSentClient(key, limiter=client.limiter)
         """
         return self._requester.limiter
+
+    def redact(self, text: str) -> str:
+        """``text`` with this client's API key replaced by ``***``: for showing an error or a record.
+
+        >>> client.redact(f"failed with {key}")
+        'failed with ***'
+        """
+        return self._requester.redact(text)
 
     def with_profile(self, profile_id: str | None) -> AsyncSentClient:
         """A client scoped to a child profile (``x-profile-id``), sharing connections and rate budget.
@@ -1059,174 +1072,3 @@ def _tagged(records: list[Any], profile_id: str | None, tag: dict[str, Any] | No
     if profile_id:
         extra["profile_id"] = profile_id
     return [{**record, **extra} if isinstance(record, dict) else record for record in records]
-
-
-#: The calls list's filter values (the SDK's CallListParams), compared ignoring case.
-CALL_DIRECTIONS = ("inbound", "outbound")
-CALL_STATUSES = ("initiated", "ringing", "answered", "completed", "failed", "no_answer", "rejected")
-
-
-def check_call_filters(
-    *,
-    direction: str | None = None,
-    status: str | None = None,
-    number: str | None = None,
-    since: str | datetime | date | None = None,
-    until: str | datetime | date | None = None,
-) -> dict[str, str | None]:
-    """The calls list's query (``direction, status, number, from, to``), checked locally:
-    a ``ConfigurationError`` that says what to fix, before any request.
-
-    >>> check_call_filters(status="NO_ANSWER", since="2026-11-01")["from"]
-    '2026-11-01T00:00:00.000000Z'
-    """
-    query: dict[str, str | None] = {"direction": None, "status": None, "number": None, "from": None, "to": None}
-    if direction is not None:
-        value = str(direction).strip().lower()
-        if value not in CALL_DIRECTIONS:
-            raise ConfigurationError(f"direction must be one of {', '.join(CALL_DIRECTIONS)}, not {direction!r}")
-        query["direction"] = value
-    if status is not None:
-        value = str(status).strip().lower().replace("-", "_").replace(" ", "_")
-        if value not in CALL_STATUSES:
-            raise ConfigurationError(f"status must be one of {', '.join(CALL_STATUSES)} (any case), not {status!r}")
-        query["status"] = value
-    if number is not None:
-        try:
-            query["number"] = check_phone(number)
-        except ConfigurationError as error:
-            raise ConfigurationError(f"number (the line that owns the calls): {error}") from None
-    start, end = _instant(since, "since"), _instant(until, "until")
-    if start is not None and end is not None and end < start:
-        raise ConfigurationError(f"until ({end.isoformat()}) must not be before since ({start.isoformat()})")
-    query["from"] = start.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if start is not None else None
-    query["to"] = end.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if end is not None else None
-    return query
-
-
-def _instant(value: str | datetime | date | None, name: str) -> datetime | None:
-    """``value`` as an aware UTC datetime (naive means UTC; a date is its midnight)."""
-    if value is None:
-        return None
-    when: datetime | None = None
-    if isinstance(value, datetime):
-        when = value
-    elif isinstance(value, date):
-        when = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str):
-        try:
-            when = datetime.fromisoformat(value.strip())
-        except ValueError:
-            when = None
-    if when is None:
-        raise ConfigurationError(
-            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' (or a datetime), not {value!r}"
-        )
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-# ---------------------------------------------------------------------------------------------
-# the sync facade: the same methods, each running the async one on sentlab's loop thread
-# ---------------------------------------------------------------------------------------------
-
-
-class SentClient:
-    """The blocking client, for scripts, notebook cells and widget callbacks: same methods, no ``await``.
-
-    Works with or without a running event loop (the calls run on a private loop thread; see
-    ``docs/client.md``). Ctrl-C cancels the in-flight requests within a second; what a bulk
-    call had fetched is then in ``client.last_partial``.
-
-    >>> with SentClient(api_key=key) as client:
-    ...     contacts = client.contacts()
-    """
-
-    def __init__(self, api_key: str | Secret | None, **options: Any) -> None:
-        api_key = check_api_key(api_key)  # rebound: a traceback's locals show Secret('***')
-        self._aclient = AsyncSentClient(api_key, **options)
-        self._runner = LoopThread.shared()
-
-    @classmethod
-    def _wrapping(cls, aclient: AsyncSentClient) -> SentClient:
-        client = object.__new__(cls)
-        client._aclient = aclient
-        client._runner = LoopThread.shared()
-        return client
-
-    def __repr__(self) -> str:
-        return f"<SentClient {describe(getattr(self, '_aclient', None))}>"
-
-    def __enter__(self) -> SentClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _run(self, coroutine: Any) -> Any:
-        try:
-            return self._runner.run(coroutine)
-        except KeyboardInterrupt as interrupt:
-            partial = self._aclient.last_partial
-            if partial is not None:
-                size = len(partial.results) if isinstance(partial, FanOutResult) else len(partial)
-                interrupt.add_note(f"sentlab: interrupted; {size} records fetched so far are in client.last_partial")
-            raise
-
-    def close(self) -> None:
-        """Close the connection pool.
-
-        >>> client.close()
-        """
-        self._run(self._aclient.aclose())
-
-    def with_profile(self, profile_id: str | None) -> SentClient:
-        """A client scoped to a child profile, sharing connections and rate budget.
-
-        >>> client.with_profile(profile_id).contacts()
-        """
-        return self._wrapping(self._aclient.with_profile(profile_id))
-
-    @property
-    def aio(self) -> AsyncSentClient:
-        """The async client underneath (it lives on sentlab's loop thread: use it only through this client).
-
-        >>> client.aio.profile_id
-        """
-        return self._aclient
-
-    base_url = property(lambda self: self._aclient.base_url,
-                        doc="The API's base URL.\n\n>>> str(client.base_url)\n'https://api.sent.dm'")
-    profile_id = property(lambda self: self._aclient.profile_id,
-                          doc="The child profile this client is scoped to, or None.\n\n>>> client.profile_id")
-    account = property(lambda self: self._aclient.account,
-                       doc="The /v3/me record, once asked.\n\n>>> client.account['type']\n'organization'")
-    stats = property(lambda self: self._aclient.stats,
-                     doc="Counters of requests, retries and 429s.\n\n>>> client.stats.requests")
-    last_partial = property(
-        lambda self: self._aclient.last_partial,
-        doc="What an interrupted or failed bulk call had fetched (a list or a FanOutResult).\n\n"
-            ">>> rows = client.last_partial or []",
-    )
-
-
-def _blocking(name: str) -> Callable[..., Any]:
-    async_method = getattr(AsyncSentClient, name)
-
-    @functools.wraps(async_method)
-    def method(self: SentClient, *args: Any, **kwargs: Any) -> Any:
-        self._aclient.last_partial = None
-        return self._run(async_method(self._aclient, *args, **kwargs))
-
-    method.__doc__ = (async_method.__doc__ or "").replace("await ", "").replace("async with", "with")
-    return method
-
-
-SYNC_METHODS = [
-    name
-    for name, member in vars(AsyncSentClient).items()
-    if not name.startswith("_") and inspect.iscoroutinefunction(member) and name != "aclose"
-]
-for _name in SYNC_METHODS:
-    setattr(SentClient, _name, _blocking(_name))
-del _name
-

@@ -7,6 +7,7 @@ import os
 import re
 import uuid
 from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -82,21 +83,23 @@ class Pacing:
     send_per_minute: float = 60.0  # POST /v3/messages, the Starter tier
     send_burst: int = 10
     learn: bool = True
-    safety: float = 1.0  # fraction of the learned rate to use
     reserve: float = 1.0  # tokens kept in hand: absorbs network jitter (1 token = 0.3 s at 200/min)
 
     def __post_init__(self) -> None:
         _check_settings(self, {"per_minute": ("positive", 0, None), "burst": ("int", 1, None),
                                "sensitive_per_minute": ("positive", 0, None), "sensitive_burst": ("int", 1, None),
                                "send_per_minute": ("positive", 0, None), "send_burst": ("int", 1, None),
-                               "safety": ("positive", 0, 1), "reserve": ("number", 0, None)})  # fmt: skip
+                               "reserve": ("number", 0, None)})  # fmt: skip
         if not isinstance(self.learn, bool):
             raise ConfigurationError(f"Pacing(learn=...) must be True or False, not {self.learn!r}")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Concurrency and timeouts of one client."""
+    """Concurrency and timeouts of one client.
+
+    >>> SentClient(api_key, limits=Limits(concurrency=4, timeout_seconds=60))
+    """
 
     concurrency: int = 8  # requests in flight at once for pagination and fan-out
     timeout_seconds: float = 30.0
@@ -297,3 +300,67 @@ def check_page_size(page_size: object) -> int:
             f"page_size must be in 1..{MAX_PAGE_SIZE} (the API's maximum is {MAX_PAGE_SIZE}), not {page_size}"
         )
     return page_size
+
+
+#: The calls list's filter values (the SDK's CallListParams), compared ignoring case.
+CALL_DIRECTIONS = ("inbound", "outbound")
+CALL_STATUSES = ("initiated", "ringing", "answered", "completed", "failed", "no_answer", "rejected")
+
+
+def check_call_filters(
+    *,
+    direction: str | None = None,
+    status: str | None = None,
+    number: str | None = None,
+    since: str | datetime | date | None = None,
+    until: str | datetime | date | None = None,
+) -> dict[str, str | None]:
+    """The calls list's query (``direction, status, number, from, to``), checked locally:
+    a ``ConfigurationError`` that says what to fix, before any request.
+
+    >>> check_call_filters(status="NO_ANSWER", since="2026-11-01")["from"]
+    '2026-11-01T00:00:00.000000Z'
+    """
+    query: dict[str, str | None] = {"direction": None, "status": None, "number": None, "from": None, "to": None}
+    if direction is not None:
+        value = str(direction).strip().lower()
+        if value not in CALL_DIRECTIONS:
+            raise ConfigurationError(f"direction must be one of {', '.join(CALL_DIRECTIONS)}, not {direction!r}")
+        query["direction"] = value
+    if status is not None:
+        value = str(status).strip().lower().replace("-", "_").replace(" ", "_")
+        if value not in CALL_STATUSES:
+            raise ConfigurationError(f"status must be one of {', '.join(CALL_STATUSES)} (any case), not {status!r}")
+        query["status"] = value
+    if number is not None:
+        try:
+            query["number"] = check_phone(number)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"number (the line that owns the calls): {error}") from None
+    start, end = _instant(since, "since"), _instant(until, "until")
+    if start is not None and end is not None and end < start:
+        raise ConfigurationError(f"until ({end.isoformat()}) must not be before since ({start.isoformat()})")
+    query["from"] = start.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if start is not None else None
+    query["to"] = end.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if end is not None else None
+    return query
+
+
+def _instant(value: str | datetime | date | None, name: str) -> datetime | None:
+    """``value`` as an aware UTC datetime (naive means UTC; a date is its midnight)."""
+    if value is None:
+        return None
+    when: datetime | None = None
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, date):
+        when = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            when = None
+    if when is None:
+        raise ConfigurationError(
+            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' (or a datetime), not {value!r}"
+        )
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)

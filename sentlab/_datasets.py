@@ -34,8 +34,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from sentlab._call_log import iso_micros, sync_calls
-from sentlab._client import check_call_filters
-from sentlab._config import check_uuid
+from sentlab._config import check_call_filters, check_uuid
 from sentlab._errors import ConfigurationError, NotFoundError
 from sentlab._frames import (
     build_frame,

@@ -29,7 +29,13 @@ REDACTED = "***"
 
 
 class SentError(Exception):
-    """Root of every error sentlab raises on purpose."""
+    """Root of every error sentlab raises on purpose.
+
+    >>> try:
+    ...     lab.contacts()
+    ... except sentlab.SentError as exc:    # any sentlab error: local, API or connection
+    ...     print(exc)
+    """
 
 
 class ConfigurationError(SentError, ValueError):
@@ -42,7 +48,13 @@ class ConfigurationError(SentError, ValueError):
 
 
 class APIConnectionError(SentError):
-    """The API could not be reached (connection refused, DNS failure, connection reset)."""
+    """The API could not be reached (connection refused, DNS failure, connection reset).
+
+    >>> try:
+    ...     sentlab.connect(api_key=key, base_url="http://127.0.0.1:9")
+    ... except sentlab.APIConnectionError as exc:
+    ...     print(exc.method, exc.url)
+    """
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
         super().__init__(message)
@@ -52,7 +64,14 @@ class APIConnectionError(SentError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The API did not answer within the configured timeout."""
+    """The API did not answer within the configured timeout.
+
+    >>> client = sentlab.SentClient(key, limits=sentlab.Limits(timeout_seconds=5))
+    >>> try:
+    ...     client.contacts()
+    ... except sentlab.APITimeoutError:
+    ...     ...                               # slower network: raise timeout_seconds
+    """
 
 
 # What to do about a code, shown under the message (from the docs' error catalog).
@@ -134,27 +153,65 @@ class APIError(SentError):
 
 
 class AuthenticationError(APIError):
-    """401: the key is missing, wrong or expired."""
+    """401: the key is missing, wrong or expired.
+
+    >>> sentlab.connect(api_key="sk_live_wrong0000")
+    Traceback (most recent call last):
+    AuthenticationError: 401 AUTH_002: ...
+    """
 
 
 class PermissionDeniedError(APIError):
-    """403: the key may not do this (role, account state, or a profile key sending x-profile-id)."""
+    """403: the key may not do this (role, account state, or a profile key sending x-profile-id).
+
+    >>> try:
+    ...     lab.api.with_profile(other_profile_id).contacts()
+    ... except sentlab.PermissionDeniedError as exc:
+    ...     print(exc.code)
+    AUTH_004
+    """
 
 
 class ValidationError(APIError):
-    """400/422: the request was rejected; ``details`` maps each field to its problems."""
+    """400/422: the request was rejected; ``details`` maps each field to its problems.
+
+    >>> try:
+    ...     lab.api.update_contact(contact_id, default_channel="pigeon")
+    ... except sentlab.ValidationError as exc:
+    ...     print(exc.details)
+    """
 
 
 class NotFoundError(APIError):
-    """404: no such contact, template, message, webhook, profile or number."""
+    """404: no such contact, template, message, webhook, profile or number.
+
+    >>> try:
+    ...     lab.api.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+    ... except sentlab.NotFoundError as exc:
+    ...     print(exc.code)
+    RESOURCE_001
+    """
 
 
 class ConflictError(APIError):
-    """409: the resource exists already, or the same Idempotency-Key is in progress (CONFLICT_001)."""
+    """409: the resource exists already, or the same Idempotency-Key is in progress (CONFLICT_001).
+
+    >>> try:
+    ...     lab.api.create_contact("+14155551234")
+    ... except sentlab.ConflictError as exc:
+    ...     print(exc.code)
+    RESOURCE_007
+    """
 
 
 class RateLimitError(APIError):
-    """429 BUSINESS_002, still failing after the retries; ``retry_after`` is the server's advice in seconds."""
+    """429 BUSINESS_002, still failing after the retries; ``retry_after`` is the server's advice in seconds.
+
+    >>> try:
+    ...     lab.api.contacts()
+    ... except sentlab.RateLimitError as exc:
+    ...     time.sleep(exc.retry_after or 60)
+    """
 
     @property
     def retry_after(self) -> float | None:
@@ -162,11 +219,23 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the API failed; sentlab already retried."""
+    """5xx: the API failed; sentlab already retried.
+
+    >>> try:
+    ...     lab.api.me()
+    ... except sentlab.ServerError as exc:
+    ...     print(exc.status, exc.request_id)     # quote the request id to Sent's support
+    """
 
 
 class UnexpectedResponseError(APIError):
-    """The body is not the API's envelope: not JSON, truncated, or an HTML page from a proxy."""
+    """The body is not the API's envelope: not JSON, truncated, or an HTML page from a proxy.
+
+    >>> try:
+    ...     sentlab.connect(api_key=key, base_url="https://example.com")
+    ... except sentlab.UnexpectedResponseError as exc:
+    ...     print(exc.status, exc.url)
+    """
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -221,7 +221,7 @@ def _seconds(elapsed: float) -> str:
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
-# The display of the public call under way (it follows the call onto sentlab's loop thread: see _sync).
+# The display of the public call under way (it follows the call onto sentlab's loop thread: see _loop_thread).
 _CURRENT: contextvars.ContextVar[Display | None] = contextvars.ContextVar("sentlab_progress", default=None)
 
 

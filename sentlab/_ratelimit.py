@@ -45,7 +45,6 @@ class TokenBucket:
         burst: int,
         *,
         learn: bool = True,
-        safety: float = 1.0,
         reserve: float = 0.0,
         clock: Callable[[], float] = time.monotonic,
         name: str = "standard",
@@ -56,10 +55,9 @@ class TokenBucket:
         self.per_minute = per_minute
         self.burst = burst
         self.learn = learn
-        self.safety = safety
         self.in_hand = min(reserve, burst - 1.0)  # tokens kept back against jitter
         self._clock = clock
-        self._rate = per_minute / 60.0 * safety
+        self._rate = per_minute / 60.0
         self._tokens = float(burst)
         self._updated = clock()
         self._blocked_until = 0.0
@@ -133,7 +131,7 @@ class TokenBucket:
             self._refill(now)
             if limit and limit > 0 and limit != self.per_minute:
                 self.per_minute = float(limit)
-                self._rate = limit / 60.0 * self.safety
+                self._rate = limit / 60.0
                 self.burst = min(self.burst, int(limit)) or 1
                 self.in_hand = min(self.in_hand, self.burst - 1.0)
             if remaining is not None:
@@ -157,7 +155,7 @@ class TokenBucket:
 
     @property
     def rate_per_minute(self) -> float:
-        """The rate the bucket actually runs at (the learned limit times the safety margin)."""
+        """The rate the bucket actually runs at (the configured rate, or the limit the server said)."""
         return self._rate * 60.0
 
 
@@ -276,7 +274,7 @@ class Limiter:
         self.pacing = pacing
         self.shared = shared
         clock = clock or (time.time if shared is not None else time.monotonic)
-        options: dict[str, Any] = dict(learn=pacing.learn, safety=pacing.safety, reserve=pacing.reserve,
+        options: dict[str, Any] = dict(learn=pacing.learn, reserve=pacing.reserve,
                                        clock=clock, shared=shared)  # fmt: skip
         self.standard = TokenBucket(pacing.per_minute, pacing.burst, name="standard", **options)
         self.sensitive = TokenBucket(pacing.sensitive_per_minute, pacing.sensitive_burst, name="sensitive", **options)

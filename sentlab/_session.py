@@ -18,7 +18,8 @@ import httpx
 import pandas as pd
 
 from . import _datasets, _metrics  # _metrics registers the ``frame.sent`` accessor
-from ._client import AsyncSentClient, SentClient, describe
+from ._blocking_client import SentClient
+from ._client import AsyncSentClient, describe
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_LIMITS,

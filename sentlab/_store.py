@@ -2,8 +2,7 @@
 
 One database file (default ``platformdirs.user_cache_dir("sentlab")/store.sqlite3``) holds
 several *scopes*: base URL + account id + profile id. The API key is never part of a scope or
-of anything stored; the account id comes from ``/v3/me`` (``account_id_from_key`` is a salted-hash
-fallback for when that cannot be asked).
+of anything stored; the account id comes from ``/v3/me``.
 
 Freshness rules:
 
@@ -26,10 +25,8 @@ process crash, not against power loss).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import sqlite3
 import threading
 import time
@@ -567,17 +564,6 @@ class Store:
         with self._transaction() as conn:
             for table in ("lists", "records", "events", "syncs"):
                 conn.execute(f"DELETE FROM {table}{where}", args)
-
-    def account_id_from_key(self, api_key: str) -> str:
-        """A stable account id derived from a key, for when ``/v3/me`` cannot be asked.
-
-        A SHA-256 of a random per-store salt and the key: the key cannot be recovered from it
-        (nor checked against a list of leaked keys without this file's salt).
-        """
-        with self._transaction() as conn:
-            conn.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
-            (salt,) = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
-        return "key-" + hashlib.sha256(f"{salt}:{api_key}".encode()).hexdigest()[:24]
 
 
 class NullStore(Store):

@@ -1,4 +1,4 @@
-"""ipywidgets forms for sandbox sends and number lookups: layout and wiring over the ``_forms`` controllers.
+"""ipywidgets forms for sandbox sends and number lookups: layout and wiring over the controllers (``_controllers``, ``_lookup_controller``).
 
 Each callback only hands a click or an edit to the controller and shows what it says in the
 form's ``Output``; the logic (and its tests) lives in ``SendController`` and ``LookupController``.
@@ -19,15 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._controllers import SendController, safe_text
 from ._errors import ConfigurationError, SentError
-from ._forms import (
-    DuplicateSendError,
-    LookupController,
-    LookupResult,
-    SendController,
-    Submission,
-    safe_text,
-)
+from ._lookup_controller import LookupController, LookupResult
+from ._submissions import DuplicateSendError, Submission
 
 _FAILED = object()  # what a callback's action returns when it raised (and the error was shown)
 

@@ -182,7 +182,7 @@ def _no_key_leaks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     import logging
     import warnings
 
-    from sentlab import _client, _errors, _http, _session
+    from sentlab import _blocking_client, _client, _errors, _http, _session
 
     from .leakscan import LeakHandler, LeakScan
 
@@ -219,7 +219,7 @@ def _no_key_leaks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     patch(_errors.Secret, "__init__", registering)
     for cls in (_errors.SentError, _errors.APIError, _errors.APIConnectionError):
         patch(cls, "__init__", checked_init)
-    for cls in (_client.SentClient, _client.AsyncSentClient, _session.Lab, _http.Requester, _client.FanOutResult):
+    for cls in (_blocking_client.SentClient, _client.AsyncSentClient, _session.Lab, _http.Requester, _client.FanOutResult):
         patch(cls, "__repr__", checked_repr)
 
     def showing(original):

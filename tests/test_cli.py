@@ -261,7 +261,7 @@ def test_quiet_turns_progress_off(monkeypatch, tmp_path, capsys):
 
 
 def test_an_error_from_any_command_is_one_line(capsys, monkeypatch):
-    from sentlab._errors import ConfigurationError
+    from sentlab import ConfigurationError
 
     def broken(args):
         raise ConfigurationError("profile_id must be a UUID")

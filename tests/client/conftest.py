@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from sentlab._client import AsyncSentClient, SentClient
-from sentlab._config import Retries
+from sentlab import AsyncSentClient, Retries, SentClient
 
 from .fakeapi import KEY, FakeAPI
 

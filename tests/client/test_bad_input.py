@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 import sentlab
-from sentlab._client import AsyncSentClient, SentClient
-from sentlab._config import Limits, Pacing, Retries
-from sentlab._errors import ConfigurationError
-from sentlab._forms import LookupController, SendController
+from sentlab import (
+    AsyncSentClient,
+    ConfigurationError,
+    Limits,
+    LookupController,
+    Pacing,
+    Retries,
+    SendController,
+    SentClient,
+)
 from sentlab.simulator import build_world, in_process_transport
 
 from ..conftest import counting_app
@@ -122,7 +128,6 @@ SETTINGS = [
     ("Retries connect 0", lambda lab: Retries(connect_attempts=0), "connect_attempts"),
     ("Pacing per_minute 0", lambda lab: Pacing(per_minute=0), "per_minute=...) must be a number > 0"),
     ("Pacing burst 0", lambda lab: Pacing(burst=0), "burst"),
-    ("Pacing safety 2", lambda lab: Pacing(safety=2), "safety=...) must be a number > 0 and <= 1"),
     ("Pacing reserve -1", lambda lab: Pacing(reserve=-1), "reserve"),
     ("Pacing send_burst 0.5", lambda lab: Pacing(send_burst=0.5), "send_burst"),
     ("Pacing learn str", lambda lab: Pacing(learn="yes"), "True or False"),

@@ -9,9 +9,8 @@ import sys
 import pytest
 
 import sentlab
-from sentlab import _progress
+from sentlab import Secret, _progress
 from sentlab._config import resolve_api_key, resolve_base_url
-from sentlab._errors import Secret
 from sentlab._progress import MIN_REQUESTS_FOR_BAR, Bar, wants_progress
 
 from .fakeapi import KEY, FakeAPI

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import sentlab
-from sentlab._config import Retries
+from sentlab import Retries
 from sentlab._errors import error_class
 
 from .fakeapi import FakeAPI, error_envelope, json_response

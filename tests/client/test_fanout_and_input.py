@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import sentlab
-from sentlab._config import Limits
+from sentlab import Limits
 
 from .fakeapi import FakeAPI, uid
 

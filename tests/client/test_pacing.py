@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from sentlab._config import Pacing
-from sentlab._ratelimit import Limiter, TokenBucket
+from sentlab import Limiter, Pacing
+from sentlab._ratelimit import TokenBucket
 
 from .fakeapi import FakeAPI
 
@@ -34,7 +34,7 @@ def test_bucket_allows_the_burst_then_spaces_requests_at_the_rate():
 
 def test_server_limit_header_raises_or_lowers_the_rate():
     clock = Clock()
-    bucket = TokenBucket(200, 50, safety=1.0, clock=clock)
+    bucket = TokenBucket(200, 50, clock=clock)
     _, seq = bucket.reserve()
     bucket.observe(600, 49, seq)
     assert bucket.rate_per_minute == pytest.approx(600)
@@ -108,6 +108,6 @@ async def test_without_headers_the_default_pace_is_the_documented_standard_tier(
     started = time.monotonic()
     async with make_async(api, pacing=Pacing(per_minute=600, burst=50)) as client:
         await client.contacts()
-    # 50 at once, then 10/s with the safety margin: the last 5 pages take ~0.5 s (a loaded
+    # 50 at once, then 10/s: the last 5 pages take ~0.5 s (a loaded
     # machine can only make it slower, so only the lower bound is asserted tightly)
     assert 0.4 < time.monotonic() - started < 10

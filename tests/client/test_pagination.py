@@ -22,7 +22,7 @@ async def test_every_documented_pagination_shape_gives_every_contact_in_order(ma
 
 async def test_remaining_pages_are_fetched_concurrently_but_bounded(make_async):
     api = FakeAPI(contacts=2000, latency=0.02)
-    from sentlab._config import Limits
+    from sentlab import Limits
 
     async with make_async(api, limits=Limits(concurrency=8)) as client:
         contacts = await client.contacts()

@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 import sentlab
-from sentlab._client import AsyncSentClient, SentClient
+from sentlab import AsyncSentClient, Secret, SentClient
 from sentlab._config import NO_RETRIES
-from sentlab._errors import Secret
 from sentlab.simulator import Faults, SimulatorConfig, build_world, create_app
 from sentlab.simulator._server import ServerHandle
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sentlab import AsyncSentClient, RateLimitError
-from sentlab._config import NO_RETRIES, Pacing
+from sentlab import AsyncSentClient, Pacing, RateLimitError
+from sentlab._config import NO_RETRIES
 from sentlab.simulator import (
     RateLimits,
     SimulatorConfig,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab._config import Pacing
-from sentlab._ratelimit import Limiter, SharedBudget
+from sentlab import Limiter, Pacing
+from sentlab._ratelimit import SharedBudget
 from sentlab.simulator import build_world, create_app, in_process_transport
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab._config import Limits, Pacing, Retries
+from sentlab import Limits, Pacing, Retries
 from sentlab.simulator import (
     Faults,
     RateLimits,

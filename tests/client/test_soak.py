@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab._forms import LookupController, SendController
+from sentlab import LookupController, SendController
 from sentlab.simulator import (
     Faults,
     RateLimits,

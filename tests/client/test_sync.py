@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab._client import SYNC_METHODS, AsyncSentClient, SentClient
-from sentlab._config import Limits
+from sentlab import AsyncSentClient, Limits, SentClient
+from sentlab._blocking_client import SYNC_METHODS
 
 from .fakeapi import KEY, FakeAPI
 
@@ -71,7 +71,7 @@ def test_importing_sentlab_patches_nothing():
     code = textwrap.dedent("""
         import asyncio, sys, threading
         before = (asyncio.run, asyncio.get_event_loop, asyncio.BaseEventLoop.run_until_complete, threading.active_count())
-        import sentlab, sentlab._client, sentlab._session
+        import sentlab, sentlab._client, sentlab._blocking_client, sentlab._session
         after = (asyncio.run, asyncio.get_event_loop, asyncio.BaseEventLoop.run_until_complete, threading.active_count())
         assert before == after, (before, after)
         assert "nest_asyncio" not in sys.modules
@@ -106,7 +106,7 @@ def test_ctrl_c_in_a_script_stops_within_a_second(tmp_path):
     script = tmp_path / "pull.py"
     script.write_text(textwrap.dedent("""
         import sys, time
-        from sentlab._client import SentClient
+        from sentlab import SentClient
         from sentlab._config import Limits
         from tests.client.fakeapi import KEY, FakeAPI
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import sentlab
-from sentlab._forms import SendController
+from sentlab import SendController
 from sentlab.simulator import (
     SimClock,
     SimulatorConfig,

@@ -7,10 +7,19 @@ import json
 import pandas as pd
 import pytest
 
+from sentlab import (
+    ConfigurationError,
+    DuplicateSendError,
+    InvalidNumberError,
+    LookupController,
+    NotFoundError,
+    SendController,
+    ServerError,
+    ValidationError,
+    check_numbers,
+)
 from sentlab._config import NO_RETRIES
-from sentlab._errors import ConfigurationError, NotFoundError, ServerError, ValidationError
-from sentlab._forms import DuplicateSendError, LookupController, SendController
-from sentlab._phone import InvalidNumberError, check_numbers, split_numbers
+from sentlab._phone import split_numbers
 from tests.forms.conftest import (
     filled,
     make_lab,
@@ -384,7 +393,7 @@ def test_listeners_hear_every_change_and_the_numbers_as_given(lab):
 
 
 def test_the_history_table_is_readable_and_short_keys_stay_distinct(lab):
-    from sentlab._forms import short_key
+    from sentlab._controllers import short_key
 
     form = filled(lab)
     form.submit()

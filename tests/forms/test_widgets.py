@@ -6,9 +6,8 @@ import json
 import re
 from typing import Any
 
+from sentlab import LookupController, SendController, lookup_form, send_form
 from sentlab._config import NO_RETRIES
-from sentlab._forms import LookupController, SendController
-from sentlab._widgets import lookup_form, send_form
 from tests.forms.conftest import make_lab, sms_only_contact
 
 

@@ -6,10 +6,8 @@ The key arrives as an argument from the test's own simulator (a demo key, not a 
 
 import sys
 
-from sentlab._client import SentClient
-from sentlab._config import Limits
+from sentlab import Limits, SentClient, Store
 from sentlab._message_log import MessageLog, sync
-from sentlab._store import Store
 
 
 def main(base_url: str, key: str, account_id: str, profile_id: str, directory: str) -> None:

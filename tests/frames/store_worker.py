@@ -5,7 +5,7 @@ python -m tests.frames.store_worker DIR NAME N  -> writes N records, printing ea
 
 import sys
 
-from sentlab._store import Store
+from sentlab import Store
 
 
 def main(directory: str, name: str, count: int) -> None:

@@ -11,11 +11,9 @@ import pandas as pd
 import pytest
 
 import sentlab
+from sentlab import ConfigurationError, NotFoundError, SentClient, build_frame
 from sentlab import _datasets as ds
 from sentlab._call_log import SETTLE_AFTER
-from sentlab._client import SentClient
-from sentlab._errors import ConfigurationError, NotFoundError
-from sentlab._frames import build_frame
 from sentlab._schemas import columns
 from sentlab.simulator import SimClock, build_world, in_process_transport
 from sentlab.simulator._app import core_app

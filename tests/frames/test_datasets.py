@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
+from sentlab import EventPage
 from sentlab import _datasets as ds
-from sentlab._client import EventPage
 from sentlab._store import NullStore, Store
 
 from .examples import ACTIVITIES, CONTACT, MESSAGE, NUMBER_LOOKUP, TEMPLATE, WEBHOOK, event

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import pandas as pd
 import pytest
 
+from sentlab import SentClient
 from sentlab import _datasets as ds
-from sentlab._client import SentClient
 from sentlab._store import NullStore
 from sentlab.simulator import (
     SimClock,

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from sentlab import build_frame
 from sentlab._export import export_frame, run_export
-from sentlab._frames import build_frame
 
 from .examples import EXAMPLES, MESSAGE, MESSAGE_BODY_DATA_MODELS
 

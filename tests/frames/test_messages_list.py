@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
+from sentlab import SentClient
 from sentlab import _datasets as ds
-from sentlab._client import SentClient
 from sentlab._message_log import PAGE_SIZE, MessageLog, sync
 from sentlab._schemas import columns
 from sentlab.simulator import (
@@ -224,7 +224,7 @@ def test_a_sync_killed_at_90_percent_resumes_with_only_the_missing_pages(tmp_pat
     import time
     from pathlib import Path
 
-    from sentlab._store import Store
+    from sentlab import Store
     from sentlab.simulator import SimulatorConfig
     from sentlab.simulator._server import ServerHandle
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import sentlab
+from sentlab import Retries
 from sentlab import _datasets as ds
-from sentlab._config import Retries
 from sentlab._frames import empty_frame
 from sentlab.simulator import (
     Faults,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from sentlab import SentClient
 from sentlab import _datasets as ds
-from sentlab._client import SentClient
 from sentlab._schemas import columns
 from sentlab.simulator import SimulatorConfig, build_world, create_app, in_process_transport
 

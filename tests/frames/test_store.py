@@ -179,17 +179,6 @@ def test_info_reports_counts_and_ages(store, clock):
     assert info.loc["message", "age"].total_seconds() == pytest.approx(30)
 
 
-def test_the_api_key_is_never_written(tmp_path, store):
-    key = "sk_live_SECRET_never_store_me"
-    account = store.account_id_from_key(key)
-    assert account.startswith("key-") and key not in account
-    assert account == store.account_id_from_key(key)  # stable for one store file
-    store.put_list("contacts", [{"id": 1}])
-    store.close()
-    for path in tmp_path.iterdir():
-        assert key.encode() not in path.read_bytes()
-
-
 def test_null_store_stores_nothing():
     s = NullStore()
     s.put_list("contacts", [{"id": 1}])

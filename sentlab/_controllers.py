@@ -1,9 +1,11 @@
-"""Form controllers: the state and logic behind the send and lookup widgets, testable without a browser.
+"""The send form's controller and what every form controller shares: the state and logic behind the widgets, testable without a browser.
 
 ``SendController`` prepares a template send (template, parameters, recipients, channels),
 checks it locally, and sends it through ``lab.api.send`` — in the sandbox unless the form was
-built with ``live=True``, and then only after ``confirm()``. ``LookupController`` looks numbers
-up. The widgets in ``sentlab._widgets`` are thin views over these objects.
+built with ``live=True``, and then only after ``confirm()``. What a send is and becomes
+(``SendRequest``, ``Submission``, ``DuplicateSendError``) is in ``sentlab._submissions``;
+``LookupController`` (number lookups) is in ``sentlab._lookup_controller``. The widgets in
+``sentlab._widgets`` are thin views over these objects.
 
 >>> form = SendController(lab)                                   # sandbox only
 >>> form.select_template("order_confirmation")
@@ -17,9 +19,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-import warnings
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,14 +35,15 @@ from ._errors import (
     UnexpectedResponseError,
 )
 from ._phone import CheckedNumbers, InvalidNumberError, check_numbers, check_region
+from ._submissions import _FINAL_OK, DuplicateSendError, SendRequest, Submission, _recipients
 
-__all__ = ["DuplicateSendError", "LookupController", "LookupResult", "SendController", "SendRequest", "Submission"]
+__all__ = ["SendController", "safe_text", "short_key"]
 
 MAX_RECIPIENTS = 1000  # the API's limit per send (POST /v3/messages)
 
 
 # ---------------------------------------------------------------------------------------------
-# one state for code and widgets
+# one state for code and widgets (every controller)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -73,148 +74,18 @@ def _as_text(numbers: str | list[str]) -> str:
     return numbers if isinstance(numbers, str) else "\n".join(numbers)
 
 
+def safe_text(source: Any, text: str) -> str:
+    """``text`` with the API key of ``source`` (a Lab or a client) replaced by ``***``, for display.
+
+    >>> safe_text(lab, str(error))
+    """
+    redact = getattr(getattr(source, "api", source), "redact", None)  # SentClient.redact, AsyncSentClient.redact
+    return redact(text) if callable(redact) else text
+
+
 # ---------------------------------------------------------------------------------------------
 # sending
 # ---------------------------------------------------------------------------------------------
-
-
-class DuplicateSendError(SentError):
-    """A submit that would repeat a send already made (or still in flight): nothing was sent.
-
-    ``submission`` is the earlier send. Change the form, or call ``new_send()`` to send the same
-    thing again on purpose.
-
-    >>> form.submit(); form.submit()
-    Traceback (most recent call last):
-    DuplicateSendError: this exact send was already validated at 12:03:04 UTC ...
-    """
-
-    def __init__(self, message: str, submission: Submission) -> None:
-        super().__init__(message)
-        self.submission = submission
-
-
-@dataclass(frozen=True)
-class SendRequest:
-    """One send, checked and frozen: exactly what ``lab.api.send`` will be asked to do.
-
-    >>> form.preview().describe()
-    "sandbox: validate 'order_confirmation' to 2 numbers (+14155550123, +447911123456) ..."
-    """
-
-    template_id: str
-    template_name: str
-    to: tuple[str, ...]
-    parameters: tuple[tuple[str, str], ...] = ()
-    channels: tuple[str, ...] = ()  # empty: each contact's default channel
-    sandbox: bool = True
-
-    @property
-    def message_count(self) -> int:
-        """Messages this send creates: one per number and channel (one per number with no channel chosen).
-
-        >>> SendRequest("t", "welcome", ("+14155550123",), channels=("sms", "whatsapp")).message_count
-        2
-        """
-        return len(self.to) * max(1, len(self.channels))
-
-    def describe(self) -> str:
-        """What this send does, in one line (the confirm step shows it).
-
-        >>> SendRequest("t", "welcome", ("+14155550123",)).describe()
-        "sandbox: validate 'welcome' to 1 number (+14155550123) on each contact's default channel; nothing is sent"
-        """
-        shown = ", ".join(self.to[:5]) + (f", … ({len(self.to) - 5} more)" if len(self.to) > 5 else "")
-        numbers = f"{len(self.to)} number{'s' if len(self.to) != 1 else ''} ({shown})"
-        channels = f"on {' and '.join(self.channels)}" if self.channels else "on each contact's default channel"
-        values = ", ".join(f"{k}={v!r}" for k, v in self.parameters)
-        with_values = f" with {values}" if values else ""
-        if self.sandbox:
-            return f"sandbox: validate {self.template_name!r} to {numbers} {channels}{with_values}; nothing is sent"
-        count = self.message_count
-        return (f"LIVE: send {count} real message{'s' if count != 1 else ''} of {self.template_name!r} "
-                f"to {numbers} {channels}{with_values}")  # fmt: skip
-
-
-# A submission's life: awaiting_confirmation -> in_flight -> validated | sent | rejected | unknown;
-# "cancelled" when the user cancels a live send before confirming it.
-_FINAL_OK = ("validated", "sent")
-
-
-@dataclass
-class Submission:
-    """One send the user asked for, under one Idempotency-Key for as long as its outcome is not known.
-
-    ``state`` is ``awaiting_confirmation`` (a live send, not sent yet), ``in_flight``,
-    ``validated`` (sandbox: checked, nothing sent), ``sent`` (live), ``rejected`` (the API
-    refused it: nothing was sent), ``unknown`` (no clear answer: submitting it again reuses the
-    same key, so it cannot be sent twice) or ``cancelled``.
-
-    >>> sub = form.submit()
-    >>> sub.state, sub.message_ids
-    ('validated', ['2263c579-a798-4237-8dd6-c508a30507bc'])
-    """
-
-    request: SendRequest
-    idempotency_key: str
-    state: str = "new"
-    attempts: int = 0
-    response: dict[str, Any] | None = None
-    error: str | None = None
-    finished_at: datetime | None = None
-
-    @property
-    def done(self) -> bool:
-        """True once the API accepted it (validated in the sandbox, or sent live).
-
-        >>> form.submit().done
-        True
-        """
-        return self.state in _FINAL_OK
-
-    @property
-    def message_ids(self) -> list[str]:
-        """Message ids the API returned, one per recipient and channel.
-
-        >>> form.submit().message_ids
-        """
-        return [r["message_id"] for r in _recipients(self.response) if r.get("message_id")]
-
-    def recipients(self) -> pd.DataFrame:
-        """The API's answer, one row per message: message_id, to, channel, body.
-
-        >>> form.submit().recipients()
-        """
-        rows = [{k: r.get(k) for k in ("message_id", "to", "channel", "body")} for r in _recipients(self.response)]
-        return pd.DataFrame(rows, columns=["message_id", "to", "channel", "body"]).astype("str")
-
-    def summary(self) -> str:
-        """What happened, in a line or two (the form shows it).
-
-        >>> form.submit().summary()
-        "Validated in the sandbox: 1 message would be sent; nothing was sent. ..."
-        """
-        request = self.request
-        if self.state == "awaiting_confirmation":
-            retry = (" This retries an earlier attempt under the same Idempotency-Key: it cannot be sent twice."
-                     if self.attempts else "")  # fmt: skip
-            return f"Confirm to send: {request.describe()}.{retry}"
-        if self.state == "validated":
-            count = len(self.message_ids)
-            return (f"Validated in the sandbox: {count} message{'s' if count != 1 else ''} would be sent; "
-                    f"nothing was sent. ({request.describe()})")  # fmt: skip
-        if self.state == "sent":
-            count = len(self.message_ids)
-            status = (self.response or {}).get("status") or "accepted"
-            return f"Sent {count} message{'s' if count != 1 else ''} ({status}). ({request.describe()})"
-        if self.state == "rejected":
-            return f"The API refused this send; nothing was sent.\n{self.error}"
-        if self.state == "unknown":
-            return (f"No clear answer from the API: the send may or may not have happened.\n{self.error}\n"
-                    "Submit again to retry: the same Idempotency-Key is reused, so it cannot be sent twice.")  # fmt: skip
-        if self.state == "cancelled":
-            return "Cancelled: nothing was sent."
-        return f"{self.state}: {request.describe()}"
 
 
 class SendController(_Observable):
@@ -268,7 +139,6 @@ class SendController(_Observable):
         self._current: Submission | None = None
         self._history: list[dict[str, Any]] = []
         self._messages: list[dict[str, Any]] = []
-        self.responses: dict[str, Any] = {}  # raw API answers by Idempotency-Key, never dropped
         self.templates = pd.DataFrame()
         self.refresh_templates()
         if template is not None:
@@ -673,7 +543,6 @@ class SendController(_Observable):
                 submission.response = response if isinstance(response, dict) else {"data": response}
                 submission.state = "validated" if request.sandbox else "sent"
                 submission.error = None
-                self.responses[submission.idempotency_key] = response
             else:
                 submission.state = "unknown" if _outcome_unknown(error) else "rejected"
                 submission.error = self._safe(str(error) or type(error).__name__)
@@ -829,180 +698,9 @@ def _outcome_unknown(error: BaseException) -> bool:
     return not isinstance(error, SentError)  # interrupted: the request may have left
 
 
-def _recipients(response: Any) -> list[dict[str, Any]]:
-    if not isinstance(response, dict):
-        return []
-    recipients = response.get("recipients")
-    return [r for r in recipients if isinstance(r, dict)] if isinstance(recipients, list) else []
-
-
 def _as_list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [v.strip() for v in value.split(",") if v.strip()]
     if hasattr(value, "__iter__"):
         return [str(v) for v in value]
     return []  # a missing value
-
-
-# ---------------------------------------------------------------------------------------------
-# number lookups
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class LookupResult:
-    """The answer to one lookup: a typed frame of numbers looked up, and what could not be.
-
-    ``numbers`` has the ``number_lookups`` schema plus ``input`` (the number as typed);
-    ``invalid`` lists numbers refused locally (never requested) with what to fix; ``failures``
-    lists numbers the API could not look up, with its error.
-
-    >>> result = lookups.lookup("+14155550123, 12345")
-    >>> result.numbers[["input", "phone_number", "line_type"]], result.invalid
-    """
-
-    numbers: pd.DataFrame
-    invalid: pd.DataFrame
-    failures: pd.DataFrame
-
-    @property
-    def ok(self) -> bool:
-        """True when every number given was looked up.
-
-        >>> lookups.lookup("+14155550123").ok
-        True
-        """
-        return self.invalid.empty and self.failures.empty
-
-    def summary(self) -> str:
-        """One line: how many were looked up, refused locally, failed.
-
-        >>> lookups.lookup("+14155550123, 12345").summary()
-        '1 number looked up; 1 invalid, not requested'
-        """
-        count = len(self.numbers)
-        parts = [f"{count} number{'s' if count != 1 else ''} looked up"]
-        if len(self.invalid):
-            parts.append(f"{len(self.invalid)} invalid, not requested")
-        if len(self.failures):
-            parts.append(f"{len(self.failures)} failed at the API")
-        return "; ".join(parts)
-
-    def __repr__(self) -> str:
-        return f"<LookupResult {self.summary()}>"
-
-
-class LookupController(_Observable):
-    """The logic of the lookup form: numbers in (text or list), a typed frame out.
-
-    Numbers are read locally first (``region`` reads national numbers); malformed ones are
-    reported in ``invalid`` and never requested. The rest go through ``lab.lookup_numbers``,
-    so a number already looked up is served from the local store.
-
-    >>> lookups = LookupController(lab)
-    >>> lookups.lookup("+14155550123, +447911123456").numbers[["phone_number", "carrier_name"]]
-    """
-
-    def __init__(self, lab: Any, *, region: str | None = None) -> None:
-        if not callable(getattr(lab, "lookup_numbers", None)) or not hasattr(lab, "api"):
-            raise ConfigurationError("LookupController needs the Lab from sentlab.connect()")
-        self.lab = lab
-        self.region = check_region(region)
-        self._listeners = []
-        self._numbers: str | list[str] = ""
-        self.last: LookupResult | None = None
-        self._found: list[pd.DataFrame] = []
-
-    def __repr__(self) -> str:
-        return f"<LookupController numbers={len(self.checked.numbers)} looked_up={len(self.results)}>"
-
-    def set_numbers(self, numbers: str | Iterable[Any]) -> CheckedNumbers:
-        """Give the numbers to look up (a text, comma or newline separated, or a list); returns them checked.
-
-        >>> lookups.set_numbers("+14155550123\\n+447911123456").numbers
-        ('+14155550123', '+447911123456')
-        """
-        self._numbers = numbers if isinstance(numbers, str) else [str(n) for n in numbers]
-        self._notify("form")
-        return self.checked
-
-    @property
-    def numbers_text(self) -> str:
-        """The numbers as given (a list one per line): what the form's "Numbers" box shows.
-
-        >>> lookups.set_numbers(["+14155550123"]); lookups.numbers_text
-        '+14155550123'
-        """
-        return _as_text(self._numbers)
-
-    @property
-    def checked(self) -> CheckedNumbers:
-        """The numbers given so far, read locally (length checks only: validity is the lookup's answer).
-
-        >>> lookups.checked.describe()
-        """
-        return check_numbers(self._numbers, region=self.region, strict=False)
-
-    def lookup(self, numbers: str | Iterable[Any] | None = None, *, refresh: bool = False) -> LookupResult:
-        """Look the numbers up (those given here, else those set); invalid ones are reported, not requested.
-
-        >>> lookups.lookup(["+14155550123", "+442079460958"]).numbers
-        """
-        if numbers is not None:
-            self.set_numbers(numbers)
-        checked = self.checked
-        if not checked.numbers and not checked.problems:
-            raise ConfigurationError("give at least one number to look up (E.164, e.g. +14155551234)")
-        from ._frames import build_frame
-
-        failures: dict[str, Any] = {}
-        if checked.numbers:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # failures are reported in the result instead
-                frame = self.lab.lookup_numbers(list(checked.numbers), refresh=refresh)
-            failures = dict(frame.attrs.get("failures") or {})
-            frame.attrs.pop("failures", None)
-        else:
-            frame = build_frame("number_lookups", [])
-        frame = frame.reset_index(drop=True)
-        typed = frame["phone_number"].map(lambda n: checked.typed.get(n, n) if isinstance(n, str) else n)
-        frame.insert(0, "input", typed.astype("str"))
-        result = LookupResult(
-            numbers=frame,
-            invalid=pd.DataFrame(
-                {"input": list(checked.problems), "problem": list(checked.problems.values())}, dtype="str"
-            ),
-            failures=pd.DataFrame(
-                {"phone_number": list(failures), "error": [safe_text(self.lab, str(e)) for e in failures.values()]}, dtype="str"
-            ),
-        )
-        self.last = result
-        if len(frame):
-            self._found.append(frame)
-        self._notify("submission")
-        return result
-
-    @property
-    def results(self) -> pd.DataFrame:
-        """Every number looked up with this form so far, the latest answer for each.
-
-        >>> lookups.results.line_type.value_counts()
-        """
-        from ._frames import build_frame
-
-        if not self._found:
-            empty = build_frame("number_lookups", [])
-            empty.insert(0, "input", pd.Series([], dtype="str"))
-            return empty
-        frame = pd.concat(self._found, ignore_index=True)
-        return frame.drop_duplicates("phone_number", keep="last", ignore_index=True)
-
-
-def safe_text(source: Any, text: str) -> str:
-    """``text`` with the API key of ``source`` (a Lab or a client) replaced by ``***``, for display.
-
-    >>> safe_text(lab, str(error))
-    """
-    client = getattr(source, "api", source)
-    requester = getattr(getattr(client, "aio", client), "_requester", None)
-    return requester.redact(text) if requester is not None else text

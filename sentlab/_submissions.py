@@ -1,0 +1,165 @@
+"""What a send from the form is and becomes: the checked request, the submission and its states, the duplicate refusal.
+
+``SendController`` (``sentlab._controllers``) makes these; the widgets and code read them.
+
+>>> sub = form.submit()
+>>> sub.state, sub.request.describe()
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+
+from ._errors import SentError
+
+__all__ = ["DuplicateSendError", "SendRequest", "Submission"]
+
+
+class DuplicateSendError(SentError):
+    """A submit that would repeat a send already made (or still in flight): nothing was sent.
+
+    ``submission`` is the earlier send. Change the form, or call ``new_send()`` to send the same
+    thing again on purpose.
+
+    >>> form.submit(); form.submit()
+    Traceback (most recent call last):
+    DuplicateSendError: this exact send was already validated at 12:03:04 UTC ...
+    """
+
+    def __init__(self, message: str, submission: Submission) -> None:
+        super().__init__(message)
+        self.submission = submission
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    """One send, checked and frozen: exactly what ``lab.api.send`` will be asked to do.
+
+    >>> form.preview().describe()
+    "sandbox: validate 'order_confirmation' to 2 numbers (+14155550123, +447911123456) ..."
+    """
+
+    template_id: str
+    template_name: str
+    to: tuple[str, ...]
+    parameters: tuple[tuple[str, str], ...] = ()
+    channels: tuple[str, ...] = ()  # empty: each contact's default channel
+    sandbox: bool = True
+
+    @property
+    def message_count(self) -> int:
+        """Messages this send creates: one per number and channel (one per number with no channel chosen).
+
+        >>> SendRequest("t", "welcome", ("+14155550123",), channels=("sms", "whatsapp")).message_count
+        2
+        """
+        return len(self.to) * max(1, len(self.channels))
+
+    def describe(self) -> str:
+        """What this send does, in one line (the confirm step shows it).
+
+        >>> SendRequest("t", "welcome", ("+14155550123",)).describe()
+        "sandbox: validate 'welcome' to 1 number (+14155550123) on each contact's default channel; nothing is sent"
+        """
+        shown = ", ".join(self.to[:5]) + (f", … ({len(self.to) - 5} more)" if len(self.to) > 5 else "")
+        numbers = f"{len(self.to)} number{'s' if len(self.to) != 1 else ''} ({shown})"
+        channels = f"on {' and '.join(self.channels)}" if self.channels else "on each contact's default channel"
+        values = ", ".join(f"{k}={v!r}" for k, v in self.parameters)
+        with_values = f" with {values}" if values else ""
+        if self.sandbox:
+            return f"sandbox: validate {self.template_name!r} to {numbers} {channels}{with_values}; nothing is sent"
+        count = self.message_count
+        return (f"LIVE: send {count} real message{'s' if count != 1 else ''} of {self.template_name!r} "
+                f"to {numbers} {channels}{with_values}")  # fmt: skip
+
+
+# A submission's life: awaiting_confirmation -> in_flight -> validated | sent | rejected | unknown;
+# "cancelled" when the user cancels a live send before confirming it.
+_FINAL_OK = ("validated", "sent")
+
+
+@dataclass
+class Submission:
+    """One send the user asked for, under one Idempotency-Key for as long as its outcome is not known.
+
+    ``state`` is ``awaiting_confirmation`` (a live send, not sent yet), ``in_flight``,
+    ``validated`` (sandbox: checked, nothing sent), ``sent`` (live), ``rejected`` (the API
+    refused it: nothing was sent), ``unknown`` (no clear answer: submitting it again reuses the
+    same key, so it cannot be sent twice) or ``cancelled``.
+
+    >>> sub = form.submit()
+    >>> sub.state, sub.message_ids
+    ('validated', ['2263c579-a798-4237-8dd6-c508a30507bc'])
+    """
+
+    request: SendRequest
+    idempotency_key: str
+    state: str = "new"
+    attempts: int = 0
+    response: dict[str, Any] | None = None
+    error: str | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        """True once the API accepted it (validated in the sandbox, or sent live).
+
+        >>> form.submit().done
+        True
+        """
+        return self.state in _FINAL_OK
+
+    @property
+    def message_ids(self) -> list[str]:
+        """Message ids the API returned, one per recipient and channel.
+
+        >>> form.submit().message_ids
+        """
+        return [r["message_id"] for r in _recipients(self.response) if r.get("message_id")]
+
+    def recipients(self) -> pd.DataFrame:
+        """The API's answer, one row per message: message_id, to, channel, body.
+
+        >>> form.submit().recipients()
+        """
+        rows = [{k: r.get(k) for k in ("message_id", "to", "channel", "body")} for r in _recipients(self.response)]
+        return pd.DataFrame(rows, columns=["message_id", "to", "channel", "body"]).astype("str")
+
+    def summary(self) -> str:
+        """What happened, in a line or two (the form shows it).
+
+        >>> form.submit().summary()
+        "Validated in the sandbox: 1 message would be sent; nothing was sent. ..."
+        """
+        request = self.request
+        if self.state == "awaiting_confirmation":
+            retry = (" This retries an earlier attempt under the same Idempotency-Key: it cannot be sent twice."
+                     if self.attempts else "")  # fmt: skip
+            return f"Confirm to send: {request.describe()}.{retry}"
+        if self.state == "validated":
+            count = len(self.message_ids)
+            return (f"Validated in the sandbox: {count} message{'s' if count != 1 else ''} would be sent; "
+                    f"nothing was sent. ({request.describe()})")  # fmt: skip
+        if self.state == "sent":
+            count = len(self.message_ids)
+            status = (self.response or {}).get("status") or "accepted"
+            return f"Sent {count} message{'s' if count != 1 else ''} ({status}). ({request.describe()})"
+        if self.state == "rejected":
+            return f"The API refused this send; nothing was sent.\n{self.error}"
+        if self.state == "unknown":
+            return (f"No clear answer from the API: the send may or may not have happened.\n{self.error}\n"
+                    "Submit again to retry: the same Idempotency-Key is reused, so it cannot be sent twice.")  # fmt: skip
+        if self.state == "cancelled":
+            return "Cancelled: nothing was sent."
+        return f"{self.state}: {request.describe()}"
+
+
+def _recipients(response: Any) -> list[dict[str, Any]]:
+    if not isinstance(response, dict):
+        return []
+    recipients = response.get("recipients")
+    return [r for r in recipients if isinstance(r, dict)] if isinstance(recipients, list) else []
