@@ -90,7 +90,9 @@ def new_secret(records: Records) -> str:
 def populate(records: Records, contacts: int, messages: int, profiles: int, calls: int | None = None) -> None:
     """Fill empty ``records`` with a synthetic organization of ``profiles`` profiles.
 
-    ``calls`` (default ``messages // 10``) voice calls are drawn last, by ``_voice``.
+    The steps run in a fixed order, since each draws from the same generators: scopes, users,
+    brands and campaigns, templates, webhooks, contacts, messages, and ``calls`` (default
+    ``messages // 10``) voice calls last, by ``_voice``.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> records = Records(7, WorldParams(), SimClock())
@@ -98,47 +100,69 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
     >>> records.messages.n, len(records.scopes)
     (20, 3)
     """
-    params = records.params
-    prng = records.prng
     rng = np.random.default_rng(records.seed)
+    _draw_scopes(records, profiles)
+    _draw_users(records)
+    populate_profiles(records)  # brands, 10DLC campaigns, onboarding: a generator of their own
+    _draw_templates(records)
+    _draw_webhooks(records)
+    weights = _profile_weights(records, profiles)
+    _draw_contacts(records, rng, contacts, weights)
+    if messages:
+        _outbound_history(records, rng, messages, weights)
+        _inbound_history(records, rng)
+    # voice builds on the finished account (and _voice imports this module, hence here)
+    from ._voice import populate_voice
+
+    populate_voice(records, messages // 10 if calls is None else calls)
+    records.version += 1
+
+
+def _new_id(records: Records) -> str:
+    return uuid_from_int(records.prng.getrandbits(128))
+
+
+def _new_key(records: Records) -> str:
+    return f"sk_test_{records.prng.getrandbits(128):032x}"
+
+
+def _draw_scopes(records: Records, profiles: int) -> None:
+    """The organization, then its ``profiles`` profiles, each with its key and two numbers."""
+    prng = records.prng
     anchor, start = records.anchor, records.history_start
-
-    def new_id() -> str:
-        return uuid_from_int(prng.getrandbits(128))
-
-    def key() -> str:
-        return f"sk_test_{prng.getrandbits(128):032x}"
-
-    # scopes: the organization, then its profiles
     org_created = start - 400 * 86400
-    records.scopes.append(Scope(0, new_id(), "organization", "Acme Corporation", "ACME", "admin@acme.example",
-                                "Acme Corporation organization account", org_created, anchor - 20 * 86400, key(),
-                                _numbers.make_number("US", prng), _numbers.make_number("US", prng)))  # fmt: skip
+    records.scopes.append(Scope(0, _new_id(records), "organization", "Acme Corporation", "ACME", "admin@acme.example",
+                                "Acme Corporation organization account", org_created, anchor - 20 * 86400,
+                                _new_key(records), _numbers.make_number("US", prng),
+                                _numbers.make_number("US", prng)))  # fmt: skip
     for p in range(profiles):
         name, short = _PROFILE_NAMES[p % len(_PROFILE_NAMES)]
         if p >= len(_PROFILE_NAMES):
             name, short = f"{name} {p // len(_PROFILE_NAMES) + 1}", f"{short}{p // len(_PROFILE_NAMES) + 1}"
         created = org_created + (p + 1) * 11 * 86400
-        records.scopes.append(Scope(p + 1, new_id(), "profile", name, short, f"{short.lower()}@acme.example",
-                                    f"{name} sender profile", created, anchor - (p + 3) * 86400, key(),
+        records.scopes.append(Scope(p + 1, _new_id(records), "profile", name, short, f"{short.lower()}@acme.example",
+                                    f"{name} sender profile", created, anchor - (p + 3) * 86400, _new_key(records),
                                     _numbers.make_number("US", prng), _numbers.make_number("US", prng)))  # fmt: skip
     records.scope_contacts = [[] for _ in records.scopes]
-    n_scopes = len(records.scopes)
 
-    # users
+
+def _draw_users(records: Records) -> None:
+    """The organization's admin, developer and invited billing user; one or two users a profile."""
+    anchor = records.anchor
     roles = (("admin", "active"), ("developer", "active"), ("billing", "invited"))
     for s in records.scopes:
         for u, (role, status) in enumerate(roles if s.index == 0 else roles[: 1 + s.index % 2]):
             first = FIRST_NAMES[(s.index * 3 + u) % len(FIRST_NAMES)]
             invited = s.created + u * 86400
-            records.users.append(User(new_id(), s.index, f"{first.lower()}.{role}@acme.example", f"{first} {role.title()}",
-                                      role, status, invited, None if status == "invited" else anchor - (u + 1) * 3600,
+            records.users.append(User(_new_id(records), s.index, f"{first.lower()}.{role}@acme.example",
+                                      f"{first} {role.title()}", role, status, invited,
+                                      None if status == "invited" else anchor - (u + 1) * 3600,
                                       invited, invited + 86400))  # fmt: skip
 
-    # brands, 10DLC campaigns and onboarding of the scopes (a generator of their own: nothing else shifts)
-    populate_profiles(records)
 
-    # templates: every profile gets the catalogue (a few dropped, varying by profile) plus unapproved ones
+def _draw_templates(records: Records) -> None:
+    """Every scope gets the catalogue (a few dropped, varying by profile) plus the unapproved ones."""
+    anchor = records.anchor
     for s in records.scopes:
         created0 = s.created + 86400
         for k, (name, cat, chans, lang, text, footer, button) in enumerate(_CATALOGUE):
@@ -147,16 +171,20 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
             if s.index == 0 and k % 3:
                 continue  # the organization keeps a few of its own
             created = created0 + k * 3 * 86400
-            records.templates.append(Template(new_id(), s.index, name, cat, lang, "APPROVED", list(chans),
+            records.templates.append(Template(_new_id(records), s.index, name, cat, lang, "APPROVED", list(chans),
                                               {c: text for c in chans}, variables(text), created,
                                               created + 2 * 86400 if k % 2 else None, footer, button))  # fmt: skip
         for k, (name, cat, chans, lang, text, status) in enumerate(_UNAPPROVED):
             created = anchor - (k + 2) * 86400
-            records.templates.append(Template(new_id(), s.index, name, cat, lang, status, list(chans),
-                                              {c: text for c in chans}, variables(text), created, created + 3600))  # fmt: skip
+            records.templates.append(Template(_new_id(records), s.index, name, cat, lang, status, list(chans),
+                                              {c: text for c in chans}, variables(text), created,
+                                              created + 3600))  # fmt: skip
 
-    # webhooks: each profile has a "messages" webhook; odd profiles add a narrow, flaky one; the
-    # organization has one for failures across all its profiles
+
+def _draw_webhooks(records: Records) -> None:
+    """Each profile's "messages" webhook, a narrow (on profile 1 flaky) one on odd profiles, and
+    the organization's webhook for failures across all its profiles."""
+    params = records.params
     for s in records.scopes:
         specs: list[tuple[str, str, list[str], float]] = []
         if s.index == 0:
@@ -170,11 +198,21 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
                               ["message.delivered", "message.read", "message.failed"],
                               params.flaky_webhook_failure_share if s.index == 1 else params.webhook_failure_share))  # fmt: skip
         for name, url, types, failure in specs:
-            records.webhooks.append(Webhook(new_id(), s.index, name, url, new_secret(records), True, types, 3, 30,
-                                            start - 10 * 86400, None, failure, event_table()))  # fmt: skip
+            records.webhooks.append(Webhook(_new_id(records), s.index, name, url, new_secret(records), True, types,
+                                            3, 30, records.history_start - 10 * 86400, None, failure,
+                                            event_table()))  # fmt: skip
 
-    # contacts
-    weights = np.array([params.profile_weights[p % len(params.profile_weights)] for p in range(profiles)], dtype=float)
+
+def _profile_weights(records: Records, profiles: int) -> np.ndarray:
+    """Each profile's share of the contacts and sends (``params.profile_weights``, cycled)."""
+    weights = records.params.profile_weights
+    return np.array([weights[p % len(weights)] for p in range(profiles)], dtype=float)
+
+
+def _draw_contacts(records: Records, rng: np.random.Generator, contacts: int, weights: np.ndarray) -> None:
+    """``contacts`` contacts: a share the organization's, the rest split over the profiles by
+    ``weights``; each with a region, channels, a default channel, opt-out and a unique phone."""
+    params = records.params
     org_n = max(1, round(contacts * params.org_contact_share)) if contacts else 0
     per_profile = rng.multinomial(max(contacts - org_n, 0), weights / weights.sum())
     counts = [org_n, *per_profile.tolist()]
@@ -182,38 +220,38 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
     region_p = np.array([params.region_weights.get(r, 1.0) for r in regions], dtype=float)
     region_p /= region_p.sum()
     used_phones: set[str] = set()
-    for scope_idx in range(n_scopes):
+    for scope_idx in range(len(records.scopes)):
         n = counts[scope_idx]
         if n == 0:
             continue
         reg = rng.choice(len(regions), size=n, p=region_p)
-        bits = contact_bits(records, rng, reg)
-        pick = rng.random(n)
-        default = np.where((bits & 2 > 0) & (pick < 0.6), CHANNELS.index("whatsapp"),
-                           np.where((bits & 4 > 0) & (pick > 0.8), CHANNELS.index("rcs"), 0)).astype(np.int8)  # fmt: skip
-        opt_out = rng.random(n) < params.opt_out_share
-        created = start - 150 * 86400 + rng.random(n) * 120 * 86400  # all before the history window
-        updated = np.where(rng.random(n) < 0.6, created + rng.random(n) * (anchor - created), np.nan)
-        phones = []
-        for r in reg:
-            phone = _numbers.make_number(regions[int(r)], prng)
-            while phone in used_phones:  # unique across the organization: no inherited duplicates
-                phone = _numbers.make_number(regions[int(r)], prng)
-            used_phones.add(phone)
-            phones.append(phone)
-        order = np.argsort(created, kind="stable")  # stored oldest first; lists show newest first
-        records.add_contacts(scope_idx, [phones[k] for k in order], [regions[int(reg[k])] for k in order],
-                            bits[order], default[order], opt_out[order], created[order], updated[order])  # fmt: skip
+        _add_scope_contacts(records, rng, scope_idx, reg, used_phones)
 
-    # messages: the outbound history, then the contacts' replies
-    if messages:
-        _outbound_history(records, rng, messages, weights)
-        _inbound_history(records, rng)
-    # voice builds on the finished account (and _voice imports this module, hence here)
-    from ._voice import populate_voice
 
-    populate_voice(records, messages // 10 if calls is None else calls)
-    records.version += 1
+def _add_scope_contacts(records: Records, rng: np.random.Generator, scope_idx: int, reg: np.ndarray,
+                        used_phones: set[str]) -> None:  # fmt: skip
+    """Draw and store the contacts of one scope, in regions ``reg``; ``used_phones`` grows."""
+    params = records.params
+    regions = records.regions
+    anchor, start = records.anchor, records.history_start
+    n = len(reg)
+    bits = contact_bits(records, rng, reg)
+    pick = rng.random(n)
+    default = np.where((bits & 2 > 0) & (pick < 0.6), CHANNELS.index("whatsapp"),
+                       np.where((bits & 4 > 0) & (pick > 0.8), CHANNELS.index("rcs"), 0)).astype(np.int8)  # fmt: skip
+    opt_out = rng.random(n) < params.opt_out_share
+    created = start - 150 * 86400 + rng.random(n) * 120 * 86400  # all before the history window
+    updated = np.where(rng.random(n) < 0.6, created + rng.random(n) * (anchor - created), np.nan)
+    phones = []
+    for r in reg:
+        phone = _numbers.make_number(regions[int(r)], records.prng)
+        while phone in used_phones:  # unique across the organization: no inherited duplicates
+            phone = _numbers.make_number(regions[int(r)], records.prng)
+        used_phones.add(phone)
+        phones.append(phone)
+    order = np.argsort(created, kind="stable")  # stored oldest first; lists show newest first
+    records.add_contacts(scope_idx, [phones[k] for k in order], [regions[int(reg[k])] for k in order],
+                         bits[order], default[order], opt_out[order], created[order], updated[order])  # fmt: skip
 
 
 def contact_bits(records: Records, rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
