@@ -22,6 +22,7 @@ from ._lifecycle import add_messages, gate_reasons, lognormal
 from ._profiles import populate_profiles
 from ._records import Records, Scope, Template, User, Webhook, event_table
 from ._vocab import CHANNEL_BIT, CHANNELS, DELIVERED, READ, variables
+from ._voice_draw import populate_voice
 
 __all__ = ["add_messages", "message_body", "new_secret", "populate"]
 
@@ -92,7 +93,7 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
 
     The steps run in a fixed order, since each draws from the same generators: scopes, users,
     brands and campaigns, templates, webhooks, contacts, messages, and ``calls`` (default
-    ``messages // 10``) voice calls last, by ``_voice``.
+    ``messages // 10``) voice calls last, by ``_voice_draw``.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> records = Records(7, WorldParams(), SimClock())
@@ -111,10 +112,7 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
     if messages:
         _outbound_history(records, rng, messages, weights)
         _inbound_history(records, rng)
-    # voice builds on the finished account (and _voice imports this module, hence here)
-    from ._voice import populate_voice
-
-    populate_voice(records, messages // 10 if calls is None else calls)
+    populate_voice(records, messages // 10 if calls is None else calls)  # on the finished account
     records.version += 1
 
 
