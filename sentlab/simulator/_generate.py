@@ -19,7 +19,7 @@ from . import _numbers, _pricing
 from ._bodies import FIRST_NAMES, message_body, template_units
 from ._ids import uuid_from_int
 from ._lifecycle import add_messages, gate_reasons, lognormal
-from ._profiles import populate_profiles
+from ._profile_seed import populate_profiles
 from ._records import Records, Scope, Template, User, Webhook, event_table
 from ._vocab import CHANNEL_BIT, CHANNELS, DELIVERED, READ, variables
 from ._voice_draw import populate_voice
