@@ -8,6 +8,7 @@ contacts) and draws from generators of its own, so the rest of the world does no
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -102,36 +103,58 @@ def populate_voice(records: Records, calls: int) -> None:
 
     Calls start over the ``history_days`` before the clock's start (floored to midnight) and on
     the start day itself, so calls near ``now`` are live and later ones appear as the clock moves.
+    The steps below draw from one generator in a fixed order; each builds on the ones before.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> from sentlab.simulator._generate import populate
+    >>> from sentlab.simulator._records import Records
     >>> records = Records(7, WorldParams(), SimClock())
     >>> populate(records, contacts=50, messages=20, profiles=2, calls=30)
     >>> records.voice.calls.n >= 30
     True
     """
-    b = BEHAVIOUR
     voice = Voice(records.seed, len(records.scopes))
     records.voice = voice
     _draw_numbers(records, voice)
     if calls <= 0:
         return
     rng = np.random.default_rng([records.seed, 2])
+    scope, started, direction = _draw_starts(records, rng, calls)
+    number = _draw_lines(voice, rng, scope, started)
+    ends = _draw_outcomes(voice, rng, direction, number)
+    times = _draw_timelines(rng, started, ends)
+    pools = _contact_pools(records)
+    contact = _draw_far_ends(records, rng, scope, ends, pools)
+    region = _regions_of(records.contacts["region"], contact)
+    rate = _rates(records, ends, region)
+    from_values, to_values = _draw_party_values(records, voice, rng, scope, number, ends, contact)
+    primary = {"scope": scope, "number": number, "direction": direction, "times": times, "reason": ends.reason,
+               "from_kind": ends.from_kind, "to_kind": ends.to_kind, "region": region, "rate": rate}  # fmt: skip
+    legs, leg_from, leg_to = _draw_legs(records, voice, rng, primary, to_values, pools)
+    _store_calls(voice, rng, primary, from_values, to_values, legs, leg_from, leg_to)
+    _draw_recordings(voice, rng)
+
+
+def _draw_starts(records: Records, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(scope, started, direction)`` of ``n`` calls, oldest first: who owns each call, when it
+    starts (a business-hours rhythm over the history and the start day), inbound or outbound."""
     params = records.params
     n_scopes = len(records.scopes)
-    n = calls
     weights = np.array([0.05, *[params.profile_weights[p % len(params.profile_weights)] for p in range(n_scopes - 1)]])
     scope = rng.choice(n_scopes, size=n, p=weights / weights.sum()).astype(np.int16)
     days = rng.integers(0, params.history_days + 1, n)  # the last day is the clock's start day
-    hours = _pick(rng, b.hour_weights, n)
+    hours = _pick(rng, BEHAVIOUR.hour_weights, n)
     started = records.history_start + days * 86400.0 + hours * 3600.0 + rng.random(n) * 3600.0
     order = np.argsort(started, kind="stable")
     scope, started = scope[order], started[order]
-    direction = (rng.random(n) < b.inbound_share).astype(np.int8)
+    direction = (rng.random(n) < BEHAVIOUR.inbound_share).astype(np.int8)
+    return scope, started, direction
 
-    # the owning number: mostly the default line, the others while they were on
-    number = np.empty(n, dtype=np.int16)
-    for s in range(n_scopes):
+
+def _draw_lines(voice: Voice, rng: np.random.Generator, scope: np.ndarray, started: np.ndarray) -> np.ndarray:
+    """The owning number of each call: mostly its scope's default line, the others while they were on."""
+    number = np.empty(len(scope), dtype=np.int16)
+    for s in range(voice.n_scopes):
         mask = scope == s
         own = [k for k, vn in enumerate(voice.numbers) if vn.scope == s]
         default = next(k for k in own if voice.numbers[k].default)
@@ -146,11 +169,30 @@ def populate_voice(records: Records, calls: int) -> None:
             until = vn.updated if vn.status == "INACTIVE" else math.inf
             pick[(pick == k) & ((t < vn.created) | (t >= until))] = default
         number[mask] = pick
+    return number
 
-    # parties and outcomes
+
+@dataclass
+class _Ends:
+    """Who each call is between and how it ends (columns, one row per call)."""
+
+    inbound: np.ndarray  # bool
+    from_kind: np.ndarray
+    to_kind: np.ndarray
+    reason: np.ndarray  # index into FAILURE_REASONS, -1 = none
+    #: 0 completes, 1 fails before ringing, 2 fails ringing, 3 no answer, 4 rejected
+    outcome: np.ndarray
+    before_ring: np.ndarray  # bool: failed before it rang (the callback never routed it)
+    app: np.ndarray  # bool: an app user calling an app user (as drawn, before far ends are picked)
+
+
+def _draw_outcomes(voice: Voice, rng: np.random.Generator, direction: np.ndarray, number: np.ndarray) -> _Ends:
+    """Each call's parties (kinds of its two ends) and its outcome, with a failure reason."""
+    b = BEHAVIOUR
+    n = len(direction)
     u = rng.random(n)
     reason = np.full(n, -1, dtype=np.int8)
-    outcome = np.zeros(n, dtype=np.int8)  # 0 completes, 1 fails before ringing, 2 fails ringing, 3 no answer, 4 rejected
+    outcome = np.zeros(n, dtype=np.int8)
     from_kind = np.where(direction == INBOUND, np.where(rng.random(n) < b.anonymous_share, ANONYMOUS, NUMBER), USER)
     to_pick_in = _pick(rng, b.inbound_to, n)
     to_pick_out = _pick(rng, b.outbound_to, n)
@@ -191,12 +233,18 @@ def populate_voice(records: Records, calls: int) -> None:
     # an inbound call the callback never routed reads as to the dialled number; one that rang out was for a user
     to_kind[inbound & before_ring] = NUMBER
     to_kind[inbound & (outcome >= 2) & (to_kind == CONFERENCE)] = USER
+    return _Ends(inbound, from_kind, to_kind, reason, outcome, before_ring, app)
 
-    # timelines
+
+def _draw_timelines(rng: np.random.Generator, started: np.ndarray, ends: _Ends) -> np.ndarray:
+    """When each call reached each status (NaN = never), from its start and its outcome."""
+    b = BEHAVIOUR
+    n = len(started)
+    outcome, reason, app = ends.outcome, ends.reason, ends.app
     times = np.full((n, len(CALL_STATUSES)), np.nan)
     times[:, INITIATED] = started
     ring = started + lognormal(rng, b.ring_after, n)
-    conference = to_kind == CONFERENCE
+    conference = ends.to_kind == CONFERENCE
     answer = ring + np.where(conference, lognormal(rng, b.room_answer_after, n), lognormal(rng, b.answer_after, n))
     talk = np.minimum(lognormal(rng, b.talk, n), b.max_talk)
     rings = outcome != 1
@@ -210,16 +258,26 @@ def populate_voice(records: Records, calls: int) -> None:
     times[outcome == 2, FAILED] = (ring + lognormal(rng, b.ring_fail_after, n))[outcome == 2]
     times[outcome == 3, NO_ANSWER] = (ring + b.ring_timeout + rng.random(n))[outcome == 3]
     times[outcome == 4, REJECTED] = (ring + lognormal(rng, b.reject_after, n))[outcome == 4]
+    return times
 
-    # who: contacts at the phone end, app users, rooms
-    c = records.contacts
+
+def _contact_pools(records: Records) -> list[np.ndarray]:
+    """The contacts each scope may call or be called by: its own, and (profiles) the inherited ones."""
     pools = []
-    for s in range(n_scopes):
+    for s in range(len(records.scopes)):
         own = records.scope_contacts[s]
         pools.append(np.asarray(own if s == 0 else own + records.scope_contacts[0], dtype=np.int64))
-    contact = np.full(n, -1, dtype=np.int64)
+    return pools
+
+
+def _draw_far_ends(records: Records, rng: np.random.Generator, scope: np.ndarray, ends: _Ends,
+                   pools: list[np.ndarray]) -> np.ndarray:  # fmt: skip
+    """The contact at each call's phone end (-1: none); without contacts to pick, the phone end
+    becomes a withheld caller (inbound) or an app user (outbound), in ``ends``."""
+    inbound, from_kind, to_kind = ends.inbound, ends.from_kind, ends.to_kind
+    contact = np.full(len(scope), -1, dtype=np.int64)
     phone_end = (inbound & (from_kind == NUMBER)) | (~inbound & (to_kind == NUMBER))
-    for s in range(n_scopes):
+    for s in range(len(records.scopes)):
         mask = phone_end & (scope == s)
         if mask.any() and len(pools[s]):
             pick = (rng.power(0.6, int(mask.sum())) * len(pools[s])).astype(np.int64)
@@ -227,12 +285,24 @@ def populate_voice(records: Records, calls: int) -> None:
     orphan = phone_end & (contact < 0)  # a world without contacts: withheld callers, app users dialling app users
     from_kind[orphan & inbound] = ANONYMOUS
     to_kind[orphan & ~inbound] = USER
-    region = _regions_of(c["region"], contact)
-    rate = np.where(inbound, INBOUND_RATE, APP_RATE)
-    rate = np.where(inbound & (to_kind == NUMBER) & ~before_ring, INBOUND_RATE + outbound_rate("US"), rate)
-    out_rates = np.array([outbound_rate(r) for r in records.regions])
-    rate = np.where(~inbound & (to_kind == NUMBER), out_rates[np.maximum(region, 0)], rate)
+    return contact
 
+
+def _rates(records: Records, ends: _Ends, region: np.ndarray) -> np.ndarray:
+    """Each call's rate in USD a minute: inbound, in-app, forwarded to a number, or dialled out by region."""
+    inbound, to_kind = ends.inbound, ends.to_kind
+    rate = np.where(inbound, INBOUND_RATE, APP_RATE)
+    rate = np.where(inbound & (to_kind == NUMBER) & ~ends.before_ring, INBOUND_RATE + outbound_rate("US"), rate)
+    out_rates = np.array([outbound_rate(r) for r in records.regions])
+    return np.where(~inbound & (to_kind == NUMBER), out_rates[np.maximum(region, 0)], rate)
+
+
+def _draw_party_values(records: Records, voice: Voice, rng: np.random.Generator, scope: np.ndarray,
+                       number: np.ndarray, ends: _Ends, contact: np.ndarray,
+                       ) -> tuple[list[str | None], list[str | None]]:  # fmt: skip
+    """The ``from`` and ``to`` values of each call: phone numbers, app user identities, rooms."""
+    n = len(scope)
+    inbound, before_ring = ends.inbound, ends.before_ring
     agent = rng.integers(0, 1 << 30, n)
     room = rng.integers(0, 1 << 24, n)
     from_values: list[str | None] = []
@@ -241,7 +311,7 @@ def populate_voice(records: Records, calls: int) -> None:
         s = int(scope[k])
         idents = voice.identities[s]
         me = idents[int(agent[k]) % len(idents)]
-        fk, tk = int(from_kind[k]), int(to_kind[k])
+        fk, tk = int(ends.from_kind[k]), int(ends.to_kind[k])
         phone = records.contact_phones[int(contact[k])] if contact[k] >= 0 else None
         if inbound[k]:
             from_values.append(phone if fk == NUMBER else None)
@@ -262,10 +332,16 @@ def populate_voice(records: Records, calls: int) -> None:
                 to_values.append(idents[(int(agent[k]) + 1) % len(idents)])
             else:
                 to_values.append(f"room-{int(room[k]):06x}")
-    primary = {"scope": scope, "number": number, "direction": direction, "times": times, "reason": reason,
-               "from_kind": from_kind, "to_kind": to_kind, "region": region, "rate": rate}  # fmt: skip
-    legs, leg_from, leg_to = _draw_legs(records, voice, rng, primary, to_values, pools)
-    # participant legs are calls of their own: make room for them, so the world has ``calls`` calls
+    return from_values, to_values
+
+
+def _store_calls(voice: Voice, rng: np.random.Generator, primary: dict[str, np.ndarray],
+                 from_values: list[str | None], to_values: list[str | None], legs: dict[str, np.ndarray],
+                 leg_from: list[str | None], leg_to: list[str | None]) -> None:  # fmt: skip
+    """Store the calls, then their participant legs; legs are calls of their own, so as many
+    calls that are not conferences are dropped at random, and the world has the calls asked for."""
+    to_kind = primary["to_kind"]
+    n = len(to_kind)
     droppable = np.nonzero(to_kind != CONFERENCE)[0]
     m = min(len(leg_from), len(droppable))
     keep = np.ones(n, dtype=bool)
@@ -277,7 +353,6 @@ def populate_voice(records: Records, calls: int) -> None:
     legs = {name: column[:m] for name, column in legs.items()}
     legs["parent"] = (np.cumsum(keep) - 1 + base)[legs["parent"]]
     voice.add_calls(m, leg_from[:m], leg_to[:m], **legs)
-    _draw_recordings(voice, rng)
 
 
 def _draw_legs(records: Records, voice: Voice, rng: np.random.Generator, primary: dict[str, np.ndarray],
