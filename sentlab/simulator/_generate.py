@@ -286,9 +286,30 @@ def _pick_channels(records: Records, rng: np.random.Generator, contact: np.ndarr
 
 
 def _outbound_history(records: Records, rng: np.random.Generator, messages: int, weights: np.ndarray) -> None:
+    """``messages`` outbound sends over the history: who sent each to whom, on which channel and
+    template, when (some scheduled, held or cancelled), stored oldest first with their lifecycles."""
+    scope, contact = _pick_recipients(records, rng, messages, weights)
+    channel = _pick_channels(records, rng, contact)
+    template = _pick_templates(records, rng, scope, channel)
+    created, sched, cancel_at, at = _send_times(records, rng, messages)
+    order = np.argsort(created, kind="stable")
+    scope, contact, channel, template = scope[order], contact[order], channel[order], template[order]
+    created, sched, cancel_at, at = created[order], sched[order], cancel_at[order], at[order]
+    gate = gate_reasons(records, rng, scope=scope, contact=contact, channel=channel, template=template, at=at)
+    rows = np.arange(records.messages.n, records.messages.n + messages)
+    units, gsm7 = template_units(records, rows, template, channel)
+    buttons = np.array([t.button is not None for t in records.templates])[template]
+    rich = (channel == CHANNELS.index("rcs")) & ((units > 160) | buttons)
+    add_messages(records, scope=scope, contact=contact, channel=channel, template=template, created=created,
+                 rng=rng, sched=sched, gate=gate, cancel_at=cancel_at, units=units, gsm7=gsm7, rich=rich)  # fmt: skip
+
+
+def _pick_recipients(records: Records, rng: np.random.Generator, messages: int,
+                     weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(scope, contact)`` of each send: scopes by ``weights`` (the organization a little), a
+    skewed pick over each scope's reachable contacts, and a few sends to opted-out ones."""
     params = records.params
     c = records.contacts
-    start, anchor = records.history_start, records.anchor
     n_scopes = len(records.scopes)
     eligible, opted_out = [], []
     for scope_idx in range(n_scopes):
@@ -309,9 +330,14 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
             stale = mask & (rng.random(messages) < params.opted_out_send_share)
             if len(opted_out[scope_idx]) and stale.any():
                 contact[stale] = opted_out[scope_idx][rng.integers(0, len(opted_out[scope_idx]), int(stale.sum()))]
-    channel = _pick_channels(records, rng, contact)
-    template = np.full(messages, -1, dtype=np.int32)
-    for scope_idx in range(n_scopes):
+    return scope, contact
+
+
+def _pick_templates(records: Records, rng: np.random.Generator, scope: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """An approved template of the sender's that speaks each send's channel; where none does, the
+    send goes out as SMS (``channel`` is changed in place)."""
+    template = np.full(len(scope), -1, dtype=np.int32)
+    for scope_idx in range(len(records.scopes)):
         for ch_idx, ch in enumerate(CHANNELS):
             mask = (scope == scope_idx) & (channel == ch_idx)
             if not mask.any():
@@ -323,7 +349,15 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
                 pool = np.array([k for k, t in enumerate(records.templates)
                                  if t.scope == scope_idx and t.status == "APPROVED" and "sms" in t.channels])  # fmt: skip
             template[mask] = pool[rng.integers(0, len(pool), int(mask.sum()))]
-    # when each message was released: a daily rhythm over the history
+    return template
+
+
+def _send_times(records: Records, rng: np.random.Generator,
+                messages: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``(created, sched, cancel_at, at)`` of each send: release times in a daily rhythm over the
+    history; a share scheduled ahead (a few still held past its end), some holds cancelled."""
+    params = records.params
+    start, anchor = records.history_start, records.anchor
     hour_w = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 9, 9, 9, 9, 9, 8, 7, 6, 5, 3, 2, 1], dtype=float)
     days = rng.integers(0, params.history_days, messages)
     hours = rng.choice(24, size=messages, p=hour_w / hour_w.sum())
@@ -338,16 +372,7 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
     created = np.where(held, np.where(future, anchor - rng.random(messages) * 86400.0, at - lead), at)
     cancel = held & (rng.random(messages) < params.cancelled_share)
     cancel_at = np.where(cancel, created + rng.random(messages) * np.maximum(at - created, 60.0), np.nan)
-    order = np.argsort(created, kind="stable")
-    scope, contact, channel, template = scope[order], contact[order], channel[order], template[order]
-    created, sched, cancel_at, at = created[order], sched[order], cancel_at[order], at[order]
-    gate = gate_reasons(records, rng, scope=scope, contact=contact, channel=channel, template=template, at=at)
-    rows = np.arange(records.messages.n, records.messages.n + messages)
-    units, gsm7 = template_units(records, rows, template, channel)
-    buttons = np.array([t.button is not None for t in records.templates])[template]
-    rich = (channel == CHANNELS.index("rcs")) & ((units > 160) | buttons)
-    add_messages(records, scope=scope, contact=contact, channel=channel, template=template, created=created,
-                 rng=rng, sched=sched, gate=gate, cancel_at=cancel_at, units=units, gsm7=gsm7, rich=rich)  # fmt: skip
+    return created, sched, cancel_at, at
 
 
 def _inbound_history(records: Records, rng: np.random.Generator) -> None:
