@@ -179,8 +179,8 @@ def _add_simulate(subcommands: Subcommands) -> None:
 
 def _run_simulate(args: argparse.Namespace) -> int:
     from sentlab.simulator import Faults, RateLimits, SimulatorConfig, build_world
-    from sentlab.simulator._middleware import parse_duration
     from sentlab.simulator._server import serve_forever
+    from sentlab.simulator._settings import parse_duration
 
     try:
         config = SimulatorConfig(

@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._clock import SimClock
-    from ._middleware import Faults, RateLimits, SimulatorConfig
     from ._params import WorldParams
     from ._server import ServerHandle, create_app, in_process_transport, running_server
+    from ._settings import Faults, RateLimits, SimulatorConfig
     from ._world import World, build_world, demo_world
 
 # public name -> private module that defines it
@@ -34,9 +34,9 @@ _EXPORTS: dict[str, str] = {
     "build_world": "sentlab.simulator._world",
     "demo_world": "sentlab.simulator._world",
     "SimClock": "sentlab.simulator._clock",
-    "SimulatorConfig": "sentlab.simulator._middleware",
-    "RateLimits": "sentlab.simulator._middleware",
-    "Faults": "sentlab.simulator._middleware",
+    "SimulatorConfig": "sentlab.simulator._settings",
+    "RateLimits": "sentlab.simulator._settings",
+    "Faults": "sentlab.simulator._settings",
     "create_app": "sentlab.simulator._server",
     "running_server": "sentlab.simulator._server",
     "ServerHandle": "sentlab.simulator._server",

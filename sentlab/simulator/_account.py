@@ -425,52 +425,11 @@ class Account:
         message (balance, template approval, sender numbers, 10DLC, opt-out, the WhatsApp
         conversation window) are accepted and the message is recorded BLOCKED or FILTERED.
         """
-        r = self.records
         tpl = self.resolve_template(scope, template) if template else None
         media = list(media_urls or [])
         if tpl is not None and not media and tpl.name in MMS_MEDIA:
             media = [MMS_MEDIA[tpl.name][0]]
-        plan: list[tuple[str, int | None, str, int, str]] = []  # phone, contact, channel, region, body
-        seen: set[tuple[str, str]] = set()
-        for phone in dict.fromkeys(to):
-            i = r.find_contact(scope, phone)
-            if i is not None:
-                region = r.regions[int(r.contacts["region"][i])]
-                bits = int(r.contacts["channels"][i])
-                default = CHANNELS[int(r.contacts["default"][i])]
-            else:
-                region, bits, default_idx = self._new_contact_fields(phone)
-                default = CHANNELS[default_idx]
-            available = [ch for ch in CHANNELS if bits & CHANNEL_BIT[ch]]
-            for requested in channels:
-                if requested == "sent":  # auto-detect: MMS only when something is attached
-                    ranked = [default, *available]
-                    options = [c for c in ranked if (tpl is None or c in tpl.channels) and (c != "mms" or media)]
-                    if media and "mms" in options:
-                        options.insert(0, "mms")
-                    if not options:
-                        raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
-                                       {"channel": [f"No channel of template '{tpl.name if tpl else ''}' reaches {phone}"]})  # fmt: skip
-                    channel = options[0]
-                else:
-                    channel = requested
-                    if channel == "mms" and not media:
-                        raise ApiError(400, "VALIDATION_001", "Request validation failed",
-                                       {"media_urls": ["An MMS send needs media: media_urls or a template with media"]})  # fmt: skip
-                    if channel not in available or (tpl is not None and channel not in tpl.channels and
-                                                    not (channel == "mms" and "sms" in tpl.channels)):  # fmt: skip
-                        raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
-                                       {"channel": [f"'{channel}' is not available for {phone}"]})  # fmt: skip
-                if (phone, channel) in seen:
-                    continue
-                seen.add((phone, channel))
-                params = (template or {}).get("parameters") or {}
-                if text is not None:
-                    body = text
-                else:
-                    assert tpl is not None
-                    body = render(template_text(tpl, channel), params)
-                plan.append((phone, i, channel, r.region_idx(region), body))
+        plan = self._plan_send(scope, to, tpl, template, channels, text, media)
         response: dict[str, Any] = {
             "status": "QUEUED",
             "template_id": tpl.id if tpl else None,
@@ -485,6 +444,47 @@ class Account:
                 for phone, _, ch, _, body in plan
             ]
             return response
+        response["recipients"] = self._create_sends(scope, plan, tpl, release, media_urls, senders)
+        return response
+
+    def _plan_send(self, scope: int, to: list[str], tpl: Template | None, template: dict[str, Any] | None,
+                   channels: list[str], text: str | None,
+                   media: list[str]) -> list[tuple[str, int | None, str, int, str]]:  # fmt: skip
+        """The messages of a send, one per (recipient, channel): ``(phone, contact row or None,
+        channel, region index, body)``; raises for a channel a recipient or template cannot take."""
+        r = self.records
+        plan: list[tuple[str, int | None, str, int, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for phone in dict.fromkeys(to):
+            i = r.find_contact(scope, phone)
+            if i is not None:
+                region = r.regions[int(r.contacts["region"][i])]
+                bits = int(r.contacts["channels"][i])
+                default = CHANNELS[int(r.contacts["default"][i])]
+            else:
+                region, bits, default_idx = self._new_contact_fields(phone)
+                default = CHANNELS[default_idx]
+            available = [ch for ch in CHANNELS if bits & CHANNEL_BIT[ch]]
+            for requested in channels:
+                channel = _send_channel(requested, phone, default, available, tpl, media)
+                if (phone, channel) in seen:
+                    continue
+                seen.add((phone, channel))
+                params = (template or {}).get("parameters") or {}
+                if text is not None:
+                    body = text
+                else:
+                    assert tpl is not None
+                    body = render(template_text(tpl, channel), params)
+                plan.append((phone, i, channel, r.region_idx(region), body))
+        return plan
+
+    def _create_sends(self, scope: int, plan: list[tuple[str, int | None, str, int, str]], tpl: Template | None,
+                      release: float | None, media_urls: list[str] | None,
+                      senders: dict[str, list[str]] | None) -> list[dict[str, Any]]:  # fmt: skip
+        """Store the planned messages (new recipients become contacts), gated per message as the
+        account's preconditions say; their recipients as the send's response lists them."""
+        r = self.records
         now = r.now_ts()
         contact_rows = []
         for phone, i, _, region_idx, _ in plan:
@@ -515,12 +515,13 @@ class Account:
         rows = add_messages(r, scope=scope_arr, contact=contact_arr, channel=channel_arr, template=template_arr,
                             created=np.full(k, now), sched=sched, gate=gate, units=units, gsm7=gsm7, rich=rich,
                             rng=r.live_rng)  # fmt: skip
+        recipients = []
         for row, (phone, _, ch, _, body) in zip(rows, plan, strict=True):
             r.message_text[row] = body
             if ch == "mms" and media_urls:
                 r.message_media[row] = list(media_urls)
-            response["recipients"].append({"message_id": r.message_ids[row], "to": phone, "channel": ch, "body": body})
-        return response
+            recipients.append({"message_id": r.message_ids[row], "to": phone, "channel": ch, "body": body})
+        return recipients
 
     def _sender_numbers(self, scope: int, channel: str) -> set[str]:
         """The numbers ``scope`` may send ``channel`` from: its own and the organization's."""
@@ -593,3 +594,27 @@ class Account:
             return {**wire.message(r, i), "status": "QUEUED"}
         _lifecycle.resend(r, i, r.live_rng)
         return wire.message(r, i)
+
+
+def _send_channel(requested: str, phone: str, default: str, available: list[str], tpl: Template | None,
+                  media: list[str]) -> str:  # fmt: skip
+    """The channel a message to ``phone`` goes out on for ``requested`` (``"sent"``: the contact's
+    best that the template speaks; MMS only when something is attached); raises if it cannot."""
+    if requested == "sent":  # auto-detect: MMS only when something is attached
+        ranked = [default, *available]
+        options = [c for c in ranked if (tpl is None or c in tpl.channels) and (c != "mms" or media)]
+        if media and "mms" in options:
+            options.insert(0, "mms")
+        if not options:
+            raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
+                           {"channel": [f"No channel of template '{tpl.name if tpl else ''}' reaches {phone}"]})  # fmt: skip
+        return options[0]
+    channel = requested
+    if channel == "mms" and not media:
+        raise ApiError(400, "VALIDATION_001", "Request validation failed",
+                       {"media_urls": ["An MMS send needs media: media_urls or a template with media"]})  # fmt: skip
+    if channel not in available or (tpl is not None and channel not in tpl.channels and
+                                    not (channel == "mms" and "sms" in tpl.channels)):  # fmt: skip
+        raise ApiError(422, "BUSINESS_007", "Channel not available for this contact",
+                       {"channel": [f"'{channel}' is not available for {phone}"]})  # fmt: skip
+    return channel

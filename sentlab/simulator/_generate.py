@@ -19,9 +19,10 @@ from . import _numbers, _pricing
 from ._bodies import FIRST_NAMES, message_body, template_units
 from ._ids import uuid_from_int
 from ._lifecycle import add_messages, gate_reasons, lognormal
-from ._profiles import populate_profiles
+from ._profile_seed import populate_profiles
 from ._records import Records, Scope, Template, User, Webhook, event_table
 from ._vocab import CHANNEL_BIT, CHANNELS, DELIVERED, READ, variables
+from ._voice_draw import populate_voice
 
 __all__ = ["add_messages", "message_body", "new_secret", "populate"]
 
@@ -90,7 +91,9 @@ def new_secret(records: Records) -> str:
 def populate(records: Records, contacts: int, messages: int, profiles: int, calls: int | None = None) -> None:
     """Fill empty ``records`` with a synthetic organization of ``profiles`` profiles.
 
-    ``calls`` (default ``messages // 10``) voice calls are drawn last, by ``_voice``.
+    The steps run in a fixed order, since each draws from the same generators: scopes, users,
+    brands and campaigns, templates, webhooks, contacts, messages, and ``calls`` (default
+    ``messages // 10``) voice calls last, by ``_voice_draw``.
 
     >>> from sentlab.simulator import SimClock, WorldParams
     >>> records = Records(7, WorldParams(), SimClock())
@@ -98,47 +101,66 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
     >>> records.messages.n, len(records.scopes)
     (20, 3)
     """
-    params = records.params
-    prng = records.prng
     rng = np.random.default_rng(records.seed)
+    _draw_scopes(records, profiles)
+    _draw_users(records)
+    populate_profiles(records)  # brands, 10DLC campaigns, onboarding: a generator of their own
+    _draw_templates(records)
+    _draw_webhooks(records)
+    weights = _profile_weights(records, profiles)
+    _draw_contacts(records, rng, contacts, weights)
+    if messages:
+        _outbound_history(records, rng, messages, weights)
+        _inbound_history(records, rng)
+    populate_voice(records, messages // 10 if calls is None else calls)  # on the finished account
+    records.version += 1
+
+
+def _new_id(records: Records) -> str:
+    return uuid_from_int(records.prng.getrandbits(128))
+
+
+def _new_key(records: Records) -> str:
+    return f"sk_test_{records.prng.getrandbits(128):032x}"
+
+
+def _draw_scopes(records: Records, profiles: int) -> None:
+    """The organization, then its ``profiles`` profiles, each with its key and two numbers."""
+    prng = records.prng
     anchor, start = records.anchor, records.history_start
-
-    def new_id() -> str:
-        return uuid_from_int(prng.getrandbits(128))
-
-    def key() -> str:
-        return f"sk_test_{prng.getrandbits(128):032x}"
-
-    # scopes: the organization, then its profiles
     org_created = start - 400 * 86400
-    records.scopes.append(Scope(0, new_id(), "organization", "Acme Corporation", "ACME", "admin@acme.example",
-                                "Acme Corporation organization account", org_created, anchor - 20 * 86400, key(),
-                                _numbers.make_number("US", prng), _numbers.make_number("US", prng)))  # fmt: skip
+    records.scopes.append(Scope(0, _new_id(records), "organization", "Acme Corporation", "ACME", "admin@acme.example",
+                                "Acme Corporation organization account", org_created, anchor - 20 * 86400,
+                                _new_key(records), _numbers.make_number("US", prng),
+                                _numbers.make_number("US", prng)))  # fmt: skip
     for p in range(profiles):
         name, short = _PROFILE_NAMES[p % len(_PROFILE_NAMES)]
         if p >= len(_PROFILE_NAMES):
             name, short = f"{name} {p // len(_PROFILE_NAMES) + 1}", f"{short}{p // len(_PROFILE_NAMES) + 1}"
         created = org_created + (p + 1) * 11 * 86400
-        records.scopes.append(Scope(p + 1, new_id(), "profile", name, short, f"{short.lower()}@acme.example",
-                                    f"{name} sender profile", created, anchor - (p + 3) * 86400, key(),
+        records.scopes.append(Scope(p + 1, _new_id(records), "profile", name, short, f"{short.lower()}@acme.example",
+                                    f"{name} sender profile", created, anchor - (p + 3) * 86400, _new_key(records),
                                     _numbers.make_number("US", prng), _numbers.make_number("US", prng)))  # fmt: skip
     records.scope_contacts = [[] for _ in records.scopes]
-    n_scopes = len(records.scopes)
 
-    # users
+
+def _draw_users(records: Records) -> None:
+    """The organization's admin, developer and invited billing user; one or two users a profile."""
+    anchor = records.anchor
     roles = (("admin", "active"), ("developer", "active"), ("billing", "invited"))
     for s in records.scopes:
         for u, (role, status) in enumerate(roles if s.index == 0 else roles[: 1 + s.index % 2]):
             first = FIRST_NAMES[(s.index * 3 + u) % len(FIRST_NAMES)]
             invited = s.created + u * 86400
-            records.users.append(User(new_id(), s.index, f"{first.lower()}.{role}@acme.example", f"{first} {role.title()}",
-                                      role, status, invited, None if status == "invited" else anchor - (u + 1) * 3600,
+            records.users.append(User(_new_id(records), s.index, f"{first.lower()}.{role}@acme.example",
+                                      f"{first} {role.title()}", role, status, invited,
+                                      None if status == "invited" else anchor - (u + 1) * 3600,
                                       invited, invited + 86400))  # fmt: skip
 
-    # brands, 10DLC campaigns and onboarding of the scopes (a generator of their own: nothing else shifts)
-    populate_profiles(records)
 
-    # templates: every profile gets the catalogue (a few dropped, varying by profile) plus unapproved ones
+def _draw_templates(records: Records) -> None:
+    """Every scope gets the catalogue (a few dropped, varying by profile) plus the unapproved ones."""
+    anchor = records.anchor
     for s in records.scopes:
         created0 = s.created + 86400
         for k, (name, cat, chans, lang, text, footer, button) in enumerate(_CATALOGUE):
@@ -147,16 +169,20 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
             if s.index == 0 and k % 3:
                 continue  # the organization keeps a few of its own
             created = created0 + k * 3 * 86400
-            records.templates.append(Template(new_id(), s.index, name, cat, lang, "APPROVED", list(chans),
+            records.templates.append(Template(_new_id(records), s.index, name, cat, lang, "APPROVED", list(chans),
                                               {c: text for c in chans}, variables(text), created,
                                               created + 2 * 86400 if k % 2 else None, footer, button))  # fmt: skip
         for k, (name, cat, chans, lang, text, status) in enumerate(_UNAPPROVED):
             created = anchor - (k + 2) * 86400
-            records.templates.append(Template(new_id(), s.index, name, cat, lang, status, list(chans),
-                                              {c: text for c in chans}, variables(text), created, created + 3600))  # fmt: skip
+            records.templates.append(Template(_new_id(records), s.index, name, cat, lang, status, list(chans),
+                                              {c: text for c in chans}, variables(text), created,
+                                              created + 3600))  # fmt: skip
 
-    # webhooks: each profile has a "messages" webhook; odd profiles add a narrow, flaky one; the
-    # organization has one for failures across all its profiles
+
+def _draw_webhooks(records: Records) -> None:
+    """Each profile's "messages" webhook, a narrow (on profile 1 flaky) one on odd profiles, and
+    the organization's webhook for failures across all its profiles."""
+    params = records.params
     for s in records.scopes:
         specs: list[tuple[str, str, list[str], float]] = []
         if s.index == 0:
@@ -170,11 +196,21 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
                               ["message.delivered", "message.read", "message.failed"],
                               params.flaky_webhook_failure_share if s.index == 1 else params.webhook_failure_share))  # fmt: skip
         for name, url, types, failure in specs:
-            records.webhooks.append(Webhook(new_id(), s.index, name, url, new_secret(records), True, types, 3, 30,
-                                            start - 10 * 86400, None, failure, event_table()))  # fmt: skip
+            records.webhooks.append(Webhook(_new_id(records), s.index, name, url, new_secret(records), True, types,
+                                            3, 30, records.history_start - 10 * 86400, None, failure,
+                                            event_table()))  # fmt: skip
 
-    # contacts
-    weights = np.array([params.profile_weights[p % len(params.profile_weights)] for p in range(profiles)], dtype=float)
+
+def _profile_weights(records: Records, profiles: int) -> np.ndarray:
+    """Each profile's share of the contacts and sends (``params.profile_weights``, cycled)."""
+    weights = records.params.profile_weights
+    return np.array([weights[p % len(weights)] for p in range(profiles)], dtype=float)
+
+
+def _draw_contacts(records: Records, rng: np.random.Generator, contacts: int, weights: np.ndarray) -> None:
+    """``contacts`` contacts: a share the organization's, the rest split over the profiles by
+    ``weights``; each with a region, channels, a default channel, opt-out and a unique phone."""
+    params = records.params
     org_n = max(1, round(contacts * params.org_contact_share)) if contacts else 0
     per_profile = rng.multinomial(max(contacts - org_n, 0), weights / weights.sum())
     counts = [org_n, *per_profile.tolist()]
@@ -182,38 +218,38 @@ def populate(records: Records, contacts: int, messages: int, profiles: int, call
     region_p = np.array([params.region_weights.get(r, 1.0) for r in regions], dtype=float)
     region_p /= region_p.sum()
     used_phones: set[str] = set()
-    for scope_idx in range(n_scopes):
+    for scope_idx in range(len(records.scopes)):
         n = counts[scope_idx]
         if n == 0:
             continue
         reg = rng.choice(len(regions), size=n, p=region_p)
-        bits = contact_bits(records, rng, reg)
-        pick = rng.random(n)
-        default = np.where((bits & 2 > 0) & (pick < 0.6), CHANNELS.index("whatsapp"),
-                           np.where((bits & 4 > 0) & (pick > 0.8), CHANNELS.index("rcs"), 0)).astype(np.int8)  # fmt: skip
-        opt_out = rng.random(n) < params.opt_out_share
-        created = start - 150 * 86400 + rng.random(n) * 120 * 86400  # all before the history window
-        updated = np.where(rng.random(n) < 0.6, created + rng.random(n) * (anchor - created), np.nan)
-        phones = []
-        for r in reg:
-            phone = _numbers.make_number(regions[int(r)], prng)
-            while phone in used_phones:  # unique across the organization: no inherited duplicates
-                phone = _numbers.make_number(regions[int(r)], prng)
-            used_phones.add(phone)
-            phones.append(phone)
-        order = np.argsort(created, kind="stable")  # stored oldest first; lists show newest first
-        records.add_contacts(scope_idx, [phones[k] for k in order], [regions[int(reg[k])] for k in order],
-                            bits[order], default[order], opt_out[order], created[order], updated[order])  # fmt: skip
+        _add_scope_contacts(records, rng, scope_idx, reg, used_phones)
 
-    # messages: the outbound history, then the contacts' replies
-    if messages:
-        _outbound_history(records, rng, messages, weights)
-        _inbound_history(records, rng)
-    # voice builds on the finished account (and _voice imports this module, hence here)
-    from ._voice import populate_voice
 
-    populate_voice(records, messages // 10 if calls is None else calls)
-    records.version += 1
+def _add_scope_contacts(records: Records, rng: np.random.Generator, scope_idx: int, reg: np.ndarray,
+                        used_phones: set[str]) -> None:  # fmt: skip
+    """Draw and store the contacts of one scope, in regions ``reg``; ``used_phones`` grows."""
+    params = records.params
+    regions = records.regions
+    anchor, start = records.anchor, records.history_start
+    n = len(reg)
+    bits = contact_bits(records, rng, reg)
+    pick = rng.random(n)
+    default = np.where((bits & 2 > 0) & (pick < 0.6), CHANNELS.index("whatsapp"),
+                       np.where((bits & 4 > 0) & (pick > 0.8), CHANNELS.index("rcs"), 0)).astype(np.int8)  # fmt: skip
+    opt_out = rng.random(n) < params.opt_out_share
+    created = start - 150 * 86400 + rng.random(n) * 120 * 86400  # all before the history window
+    updated = np.where(rng.random(n) < 0.6, created + rng.random(n) * (anchor - created), np.nan)
+    phones = []
+    for r in reg:
+        phone = _numbers.make_number(regions[int(r)], records.prng)
+        while phone in used_phones:  # unique across the organization: no inherited duplicates
+            phone = _numbers.make_number(regions[int(r)], records.prng)
+        used_phones.add(phone)
+        phones.append(phone)
+    order = np.argsort(created, kind="stable")  # stored oldest first; lists show newest first
+    records.add_contacts(scope_idx, [phones[k] for k in order], [regions[int(reg[k])] for k in order],
+                         bits[order], default[order], opt_out[order], created[order], updated[order])  # fmt: skip
 
 
 def contact_bits(records: Records, rng: np.random.Generator, region: np.ndarray) -> np.ndarray:
@@ -250,9 +286,30 @@ def _pick_channels(records: Records, rng: np.random.Generator, contact: np.ndarr
 
 
 def _outbound_history(records: Records, rng: np.random.Generator, messages: int, weights: np.ndarray) -> None:
+    """``messages`` outbound sends over the history: who sent each to whom, on which channel and
+    template, when (some scheduled, held or cancelled), stored oldest first with their lifecycles."""
+    scope, contact = _pick_recipients(records, rng, messages, weights)
+    channel = _pick_channels(records, rng, contact)
+    template = _pick_templates(records, rng, scope, channel)
+    created, sched, cancel_at, at = _send_times(records, rng, messages)
+    order = np.argsort(created, kind="stable")
+    scope, contact, channel, template = scope[order], contact[order], channel[order], template[order]
+    created, sched, cancel_at, at = created[order], sched[order], cancel_at[order], at[order]
+    gate = gate_reasons(records, rng, scope=scope, contact=contact, channel=channel, template=template, at=at)
+    rows = np.arange(records.messages.n, records.messages.n + messages)
+    units, gsm7 = template_units(records, rows, template, channel)
+    buttons = np.array([t.button is not None for t in records.templates])[template]
+    rich = (channel == CHANNELS.index("rcs")) & ((units > 160) | buttons)
+    add_messages(records, scope=scope, contact=contact, channel=channel, template=template, created=created,
+                 rng=rng, sched=sched, gate=gate, cancel_at=cancel_at, units=units, gsm7=gsm7, rich=rich)  # fmt: skip
+
+
+def _pick_recipients(records: Records, rng: np.random.Generator, messages: int,
+                     weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``(scope, contact)`` of each send: scopes by ``weights`` (the organization a little), a
+    skewed pick over each scope's reachable contacts, and a few sends to opted-out ones."""
     params = records.params
     c = records.contacts
-    start, anchor = records.history_start, records.anchor
     n_scopes = len(records.scopes)
     eligible, opted_out = [], []
     for scope_idx in range(n_scopes):
@@ -273,9 +330,14 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
             stale = mask & (rng.random(messages) < params.opted_out_send_share)
             if len(opted_out[scope_idx]) and stale.any():
                 contact[stale] = opted_out[scope_idx][rng.integers(0, len(opted_out[scope_idx]), int(stale.sum()))]
-    channel = _pick_channels(records, rng, contact)
-    template = np.full(messages, -1, dtype=np.int32)
-    for scope_idx in range(n_scopes):
+    return scope, contact
+
+
+def _pick_templates(records: Records, rng: np.random.Generator, scope: np.ndarray, channel: np.ndarray) -> np.ndarray:
+    """An approved template of the sender's that speaks each send's channel; where none does, the
+    send goes out as SMS (``channel`` is changed in place)."""
+    template = np.full(len(scope), -1, dtype=np.int32)
+    for scope_idx in range(len(records.scopes)):
         for ch_idx, ch in enumerate(CHANNELS):
             mask = (scope == scope_idx) & (channel == ch_idx)
             if not mask.any():
@@ -287,7 +349,15 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
                 pool = np.array([k for k, t in enumerate(records.templates)
                                  if t.scope == scope_idx and t.status == "APPROVED" and "sms" in t.channels])  # fmt: skip
             template[mask] = pool[rng.integers(0, len(pool), int(mask.sum()))]
-    # when each message was released: a daily rhythm over the history
+    return template
+
+
+def _send_times(records: Records, rng: np.random.Generator,
+                messages: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``(created, sched, cancel_at, at)`` of each send: release times in a daily rhythm over the
+    history; a share scheduled ahead (a few still held past its end), some holds cancelled."""
+    params = records.params
+    start, anchor = records.history_start, records.anchor
     hour_w = np.array([1, 1, 1, 1, 1, 2, 3, 5, 8, 10, 10, 9, 9, 9, 9, 9, 9, 8, 7, 6, 5, 3, 2, 1], dtype=float)
     days = rng.integers(0, params.history_days, messages)
     hours = rng.choice(24, size=messages, p=hour_w / hour_w.sum())
@@ -302,16 +372,7 @@ def _outbound_history(records: Records, rng: np.random.Generator, messages: int,
     created = np.where(held, np.where(future, anchor - rng.random(messages) * 86400.0, at - lead), at)
     cancel = held & (rng.random(messages) < params.cancelled_share)
     cancel_at = np.where(cancel, created + rng.random(messages) * np.maximum(at - created, 60.0), np.nan)
-    order = np.argsort(created, kind="stable")
-    scope, contact, channel, template = scope[order], contact[order], channel[order], template[order]
-    created, sched, cancel_at, at = created[order], sched[order], cancel_at[order], at[order]
-    gate = gate_reasons(records, rng, scope=scope, contact=contact, channel=channel, template=template, at=at)
-    rows = np.arange(records.messages.n, records.messages.n + messages)
-    units, gsm7 = template_units(records, rows, template, channel)
-    buttons = np.array([t.button is not None for t in records.templates])[template]
-    rich = (channel == CHANNELS.index("rcs")) & ((units > 160) | buttons)
-    add_messages(records, scope=scope, contact=contact, channel=channel, template=template, created=created,
-                 rng=rng, sched=sched, gate=gate, cancel_at=cancel_at, units=units, gsm7=gsm7, rich=rich)  # fmt: skip
+    return created, sched, cancel_at, at
 
 
 def _inbound_history(records: Records, rng: np.random.Generator) -> None:

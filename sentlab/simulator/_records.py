@@ -24,7 +24,7 @@ from ._ids import uuid_from_int
 from ._params import WorldParams
 from ._vocab import MESSAGE_EVENTS, REASONS, STEP_STATUS, STEPS, subscribed_events
 
-if TYPE_CHECKING:  # records of their own module, which draws and shows them
+if TYPE_CHECKING:  # records of their own module, ``_profiles``
     from ._profiles import Brand, Campaign, Setup
 
 __all__ = ["Records", "Scope", "Table", "Template", "User", "Webhook", "event_table", "loopback_url"]
@@ -284,7 +284,7 @@ class Records:
         self.message_version = 0  # bumped by every message change (invalidates the indexes below)
         self.wire_cache: dict[int, bytes] = {}  # JSON of settled messages, as the lists serve them
         self._message_index: tuple[int, dict[int, np.ndarray], dict[tuple[int, int], np.ndarray]] | None = None
-        self.voice: Any = None  # _voice.Voice: voice numbers and calls, drawn by _voice.populate_voice
+        self.voice: Any = None  # _voice.Voice: voice numbers and calls, drawn by _voice_draw.populate_voice
 
     # -- scopes and time --------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
-"""Routes of the live API's messages surface beyond the 2024 docs: the messages lists, a
-contact's message summary, and cancelling or resending a message (official SDK 0.46).
+"""The live API's messages routes beyond the 2024 docs: messages lists, summaries, cancel, resend.
+
+What the official SDK (0.46) adds: the messages lists, a contact's message summary, and
+cancelling or resending a message.
 
 ``GET /v3/conversations`` lists every message of the caller's scope (outbound and inbound),
 newest first; ``GET /v3/conversations/{id}`` one contact's thread (a conversation is one contact

@@ -1,7 +1,8 @@
 """Routes of the account's structure: ``/v3/me``, profiles (and their completion), 10DLC campaigns, users.
 
-Each handler checks who may call it, validates the body and asks ``_profiles`` to read or change
-the world; ``_profile_wire`` shapes the answers. Who may call what (the SDK's docstrings):
+Each handler checks who may call it, validates the body and asks ``_profiles`` to read the world
+(``_profile_changes`` to change it); ``_profile_wire`` shapes the answers. Who may call what
+(the SDK's docstrings):
 
 - organization keys list, create and delete profiles; a profile key reads, updates and completes
   only itself and manages only its own campaigns (another profile is 404 RESOURCE_014);
@@ -24,6 +25,7 @@ from typing import Any
 from starlette.responses import Response
 
 from . import _numbers
+from . import _profile_changes as changes
 from . import _profile_wire as shape
 from . import _profiles as profiles
 from . import _validation as v
@@ -360,7 +362,7 @@ def _org_key_only(call: Call, action: str) -> None:
 
 def _admin_only(call: Call) -> None:
     """The key's user must (still) be an admin of the key's organization or profile."""
-    user = profiles.key_user(call.records, call.key_scope)
+    user = changes.key_user(call.records, call.key_scope)
     if user is None or user.role != "admin":
         raise ApiError(403, "AUTH_004", "You do not have admin access to this organization or profile")
 
@@ -375,7 +377,7 @@ def _profile(call: Call) -> Scope:
 
 
 def _user(call: Call, user_id: str) -> User:
-    for u in profiles.users_of(call.records, call.scope):
+    for u in changes.users_of(call.records, call.scope):
         if u.id == user_id:
             return u
     raise ApiError(404, "RESOURCE_006", "User not found")
@@ -399,7 +401,7 @@ def create_profile(call: Call) -> Response:
     _org_key_only(call, "create profiles")
     _admin_only(call)
     spec = _profile_spec(call, current=None)
-    s, setup, brand = profiles.new_profile(call.records, spec, dry_run=call.sandbox)
+    s, setup, brand = changes.new_profile(call.records, spec, dry_run=call.sandbox)
     return sandboxed(call, shape.profile(call.records, s, setup, brand), 201)
 
 
@@ -417,14 +419,14 @@ def update_profile(call: Call) -> Response:
         if number is not None and any(number in profiles.sender_numbers(call.records, i) for i in others):
             raise ApiError(400, "VALIDATION_001", "Request validation failed",
                            {key: [f"{number} is another profile's sender: a profile sends only from its own numbers"]})  # fmt: skip
-    s, setup, brand = profiles.change_profile(call.records, s, spec, dry_run=call.sandbox)
+    s, setup, brand = changes.change_profile(call.records, s, spec, dry_run=call.sandbox)
     return sandboxed(call, shape.profile(call.records, s, setup, brand))
 
 
 def delete_profile(call: Call) -> Response:
     _org_key_only(call, "delete profiles")
     _admin_only(call)
-    profiles.delete_profile(call.records, _profile(call), dry_run=call.sandbox)
+    changes.delete_profile(call.records, _profile(call), dry_run=call.sandbox)
     return sandboxed(call, None, 204)
 
 
@@ -435,7 +437,7 @@ def complete_profile(call: Call) -> Response:
     request_problems = {}
     if url is not None and not (isinstance(url, str) and _URL.match(url.strip())):
         request_problems["webHookUrl"] = ["webHookUrl must be a valid HTTP or HTTPS URL"]
-    status, data = profiles.complete_profile(call.records, s, url.strip() if isinstance(url, str) else None,
+    status, data = changes.complete_profile(call.records, s, url.strip() if isinstance(url, str) else None,
                                              request_problems=request_problems, dry_run=call.sandbox)  # fmt: skip
     return sandboxed(call, data, status)
 
@@ -477,7 +479,7 @@ def create_campaign(call: Call) -> Response:
     s = _profile(call)
     spec = _campaign_spec(call)
     brand = _own_campaigns_brand(call, s, creating=True)
-    c = profiles.new_campaign(call.records, s.index, brand, spec, dry_run=call.sandbox)
+    c = changes.new_campaign(call.records, s.index, brand, spec, dry_run=call.sandbox)
     return sandboxed(call, shape.campaign(call.records, c), 201)
 
 
@@ -486,7 +488,7 @@ def update_campaign(call: Call) -> Response:
     v.uuid_param(call.path("campaign_id"), "campaign_id")
     spec = _campaign_spec(call)
     brand = _own_campaigns_brand(call, s)
-    c = profiles.change_campaign(call.records, _campaign(call, s), brand, spec, dry_run=call.sandbox)
+    c = changes.change_campaign(call.records, _campaign(call, s), brand, spec, dry_run=call.sandbox)
     return sandboxed(call, shape.campaign(call.records, c))
 
 
@@ -494,7 +496,7 @@ def delete_campaign(call: Call) -> Response:
     s = _profile(call)
     v.uuid_param(call.path("campaign_id"), "campaign_id")
     _own_campaigns_brand(call, s)
-    profiles.delete_campaign(call.records, _campaign(call, s), dry_run=call.sandbox)
+    changes.delete_campaign(call.records, _campaign(call, s), dry_run=call.sandbox)
     return sandboxed(call, None, 204)
 
 
@@ -504,7 +506,7 @@ def delete_campaign(call: Call) -> Response:
 
 
 def list_users(call: Call) -> Response:
-    return ok(call.request, {"users": [wire.user(call.records, u) for u in profiles.users_of(call.records, call.scope)]})
+    return ok(call.request, {"users": [wire.user(call.records, u) for u in changes.users_of(call.records, call.scope)]})
 
 
 def get_user(call: Call) -> Response:
@@ -523,7 +525,7 @@ def invite_user(call: Call) -> Response:
     role = _role(call, p)
     p.raise_any()
     assert email is not None and name is not None and role is not None
-    user = profiles.invite_user(call.records, call.scope, email, name, role, dry_run=call.sandbox)
+    user = changes.invite_user(call.records, call.scope, email, name, role, dry_run=call.sandbox)
     return sandboxed(call, wire.user(call.records, user), 201)
 
 
@@ -534,14 +536,14 @@ def update_user(call: Call) -> Response:
     role = _role(call, p)
     p.raise_any()
     assert role is not None
-    user = profiles.set_role(call.records, call.key_scope, _user(call, user_id), role, dry_run=call.sandbox)
+    user = changes.set_role(call.records, call.key_scope, _user(call, user_id), role, dry_run=call.sandbox)
     return sandboxed(call, wire.user(call.records, user))
 
 
 def remove_user(call: Call) -> Response:
     user_id = v.uuid_param(call.path("user_id"), "user_id")
     _admin_only(call)
-    profiles.remove_user(call.records, call.key_scope, _user(call, user_id), dry_run=call.sandbox)
+    changes.remove_user(call.records, call.key_scope, _user(call, user_id), dry_run=call.sandbox)
     return sandboxed(call, None, 204)
 
 

@@ -27,24 +27,10 @@ from . import _validation as v
 from ._envelope import ApiError, ok
 from ._handler import Call, RouteSpec, pagination, sandboxed
 from ._ids import hash_uuid, uuid_from_int
-from ._voice import (
-    CALL_STATUSES,
-    DIRECTIONS,
-    INITIATED,
-    KINDS,
-    NUMBER,
-    USER,
-    Voice,
-    VoiceNumber,
-    call,
-    calls,
-    dial_leg,
-    participant,
-    recordings,
-    voice_number,
-    voice_token,
-)
+from ._voice import CALL_STATUSES, DIRECTIONS, INITIATED, KINDS, NUMBER, USER, Voice, VoiceNumber
+from ._voice_draw import dial_leg
 from ._voice_pricing import APP_RATE, outbound_rate
+from ._voice_wire import call, calls, participant, recordings, voice_number, voice_token
 from ._wire import iso
 
 __all__ = ["ROUTES"]

@@ -22,7 +22,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from sentlab._serving import wait_started
 
 from ._envelope import API_VERSION, error_body, new_request_id
-from ._middleware import DroppedConnection, Receive, Scope, Send, SimulatorConfig, edge
+from ._middleware import DroppedConnection, Receive, Scope, Send, edge
+from ._settings import SimulatorConfig
 from ._validation import MAX_HEADER_BYTES, MAX_URL_BYTES
 
 if TYPE_CHECKING:

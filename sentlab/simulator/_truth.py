@@ -1,7 +1,8 @@
-"""Ground truth of a world: every record as it finally reads, the ledger of true outcomes.
+"""Ground truth of a world: every record as it finally reads, the ledgers of true outcomes.
 
 What tests and analyses compare against: ``world.truth`` (plain dicts, future statuses and
-events included) and ``world.ledger()`` (one row per message, with its true cost).
+events included), ``world.ledger()`` (one row per message, with its true cost) and
+``world.call_ledger()`` (one row per voice call).
 """
 
 from __future__ import annotations
@@ -18,12 +19,22 @@ from ._bodies import message_body
 from ._params import Outcome
 from ._records import Records
 from ._vocab import CHANNELS, REASONS, STEP_STATUS, STEPS
-from ._voice import truth_calls
+from ._voice import (
+    CALL_STATUSES,
+    COMPLETED,
+    DIRECTIONS,
+    FAILURE_REASONS,
+    FINAL,
+    INITIATED,
+    KINDS,
+    Voice,
+)
+from ._voice_wire import call
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Truth", "ledger"]
+__all__ = ["Truth", "call_ledger", "combined_ledger", "ledger", "truth_calls"]
 
 
 def ledger(records: Records, as_of: datetime | None = None) -> pd.DataFrame:
@@ -248,3 +259,89 @@ class Truth:
         0.032
         """
         return self.params.outcome(channel, region_code)
+
+
+# ---------------------------------------------------------------------------------------------
+# voice calls
+# ---------------------------------------------------------------------------------------------
+
+
+def _newest_first(voice: Voice) -> np.ndarray:
+    started = voice.calls["times"][:, INITIATED]
+    return np.lexsort((np.arange(voice.calls.n), started))[::-1]
+
+
+def truth_calls(records: Records, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """Every call, newest first, with ``profile_id`` and its ``timeline``.
+
+    ``as_of`` None: as every call will finally read (future calls included); a datetime: the calls
+    started by then, as they read then.
+    """
+    voice: Voice = records.voice
+    now = math.inf if as_of is None else as_of.timestamp()
+    out = []
+    for i in _newest_first(voice):
+        i = int(i)
+        if voice.calls["times"][i][INITIATED] > now:
+            continue
+        scope = int(voice.calls["scope"][i])
+        out.append({**call(voice, i, now, timeline=True), "profile_id": records.scopes[scope].id})
+    return out
+
+
+def call_ledger(records: Records, as_of: datetime | None = None) -> pd.DataFrame:
+    """One row per call (newest first) with its true outcome and cost (``cost = price``, no markup).
+
+    ``as_of`` None: every call as it finally reads; a datetime: the calls started by then, as
+    they read then (``duration_seconds``, ``price`` and ``cost`` NaN while live).
+    """
+    import pandas as pd
+
+    voice: Voice = records.voice
+    now = math.inf if as_of is None else as_of.timestamp()
+    c = voice.calls
+    rows = _newest_first(voice)
+    rows = rows[c["times"][rows, INITIATED] <= now]
+    status = voice.status_at(rows, now) if len(rows) else np.zeros(0, dtype=np.int64)
+    ended = np.isin(status, FINAL)
+    duration = np.array([voice.billable(int(i)) for i in rows], dtype=float)
+    price = np.array([voice.price(int(i)) for i in rows], dtype=float)
+    duration[~ended] = np.nan
+    price[~ended] = np.nan
+    region = c["region"][rows]
+    frame = pd.DataFrame(
+        {
+            "call_id": [voice.call_ids[int(i)] for i in rows],
+            "profile_id": [records.scopes[int(s)].id for s in c["scope"][rows]],
+            "direction": [DIRECTIONS[int(d)] for d in c["direction"][rows]],
+            "status": [CALL_STATUSES[int(k)] for k in status],
+            "failure_reason": [FAILURE_REASONS[int(r)] if e and k != COMPLETED and r >= 0 else None
+                               for r, e, k in zip(c["reason"][rows], ended, status, strict=True)],
+            "number": [voice.numbers[int(k)].number for k in c["number"][rows]],
+            "from_kind": [KINDS[int(k)] for k in c["from_kind"][rows]],
+            "from": [voice.from_values[int(i)] for i in rows],
+            "to_kind": [KINDS[int(k)] for k in c["to_kind"][rows]],
+            "to": [voice.to_values[int(i)] for i in rows],
+            "region_code": [records.regions[int(r)] if r >= 0 else None for r in region],
+            "started_at": pd.to_datetime(c["times"][rows, INITIATED], unit="s", utc=True),
+            "duration_seconds": duration,
+            "price": price,
+        }
+    )
+    frame["cost"] = frame["price"]
+    return frame
+
+
+def combined_ledger(messages: pd.DataFrame, calls: pd.DataFrame) -> pd.DataFrame:
+    """Messages and calls in one frame, oldest first: ``kind``, ``id``, ``channel`` ``"voice"`` for calls.
+
+    A call's ``created_at`` is when it started and its ``active_contact_price`` 0 (no markup).
+    """
+    import pandas as pd
+
+    m = messages.rename(columns={"message_id": "id"}).assign(kind="message")
+    c = calls.rename(columns={"call_id": "id", "started_at": "created_at"}).assign(
+        kind="call", channel="voice", active_contact_price=0.0)  # fmt: skip
+    frame = pd.concat([m, c], ignore_index=True, sort=False)
+    frame = frame.sort_values("created_at", kind="stable").reset_index(drop=True)
+    return frame[["kind", *[col for col in frame.columns if col != "kind"]]]

@@ -23,8 +23,7 @@ from ._clock import SimClock
 from ._generate import populate
 from ._params import Outcome, WorldParams
 from ._records import Records
-from ._truth import Truth, ledger
-from ._voice import call_ledger, combined_ledger
+from ._truth import Truth, call_ledger, combined_ledger, ledger
 
 if TYPE_CHECKING:
     import pandas as pd

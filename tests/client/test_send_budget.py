@@ -13,7 +13,7 @@ from sentlab.simulator import (
     create_app,
     in_process_transport,
 )
-from sentlab.simulator._middleware import Rate
+from sentlab.simulator._settings import Rate
 
 # A fast tier so the test is quick: 600 sends a minute (10/s), at most 2 at once.
 SEND = Rate(600.0, 2)

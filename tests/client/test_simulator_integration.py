@@ -20,7 +20,7 @@ from sentlab.simulator import (
     in_process_transport,
     running_server,
 )
-from sentlab.simulator._middleware import Rate
+from sentlab.simulator._settings import Rate
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = Retries(attempts=6, backoff_seconds=0.01, max_backoff_seconds=0.05, total_seconds=10)

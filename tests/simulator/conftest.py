@@ -20,7 +20,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from sentlab.simulator._envelope import error_body, ok_body
-from sentlab.simulator._middleware import SimulatorConfig, edge
+from sentlab.simulator._middleware import edge
+from sentlab.simulator._settings import SimulatorConfig
 
 ORG_KEY = "sk_test_org"
 PROFILE_KEY = "sk_test_profile"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentlab.simulator._middleware import Faults, Rate, RateLimits, SimulatorConfig, parse_duration
+from sentlab.simulator._settings import Faults, Rate, RateLimits, SimulatorConfig, parse_duration
 
 
 def test_defaults_are_the_documented_limits():

@@ -9,7 +9,8 @@ import time
 import httpx
 import pytest
 
-from sentlab.simulator._middleware import Faults, Idempotency, SimulatorConfig
+from sentlab.simulator._middleware import Idempotency
+from sentlab.simulator._settings import Faults, SimulatorConfig
 
 NO_LIMITS = dict(rate_limits=None)
 

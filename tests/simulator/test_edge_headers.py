@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from sentlab.simulator._middleware import Faults, RateLimits, SimulatorConfig
+from sentlab.simulator._settings import Faults, RateLimits, SimulatorConfig
 
 from .conftest import START
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from sentlab.simulator._middleware import SimulatorConfig
+from sentlab.simulator._settings import SimulatorConfig
 
 from .conftest import OTHER_ORG_KEY, PROFILE_KEY
 

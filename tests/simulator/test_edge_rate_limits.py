@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sentlab.simulator._middleware import Rate, RateLimits, SimulatorConfig
+from sentlab.simulator._settings import Rate, RateLimits, SimulatorConfig
 
 from .conftest import OTHER_ORG_KEY, PROFILE_KEY, START
 

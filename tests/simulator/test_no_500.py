@@ -36,7 +36,8 @@ from starlette.convertors import PathConvertor
 from starlette.routing import Route
 
 from sentlab.simulator._app import core_app
-from sentlab.simulator._middleware import SimulatorConfig, edge
+from sentlab.simulator._middleware import edge
+from sentlab.simulator._settings import SimulatorConfig
 from sentlab.simulator._world import World, build_world
 
 from ..conftest import asgi_call, assert_clean
