@@ -10,7 +10,7 @@ import pytest
 
 from sentlab.simulator._world import World
 
-from ..conftest import sim_client
+from ..kit import sim_client
 from .test_routes import MISSING, data, error_code, walk
 
 

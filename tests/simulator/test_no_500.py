@@ -39,7 +39,7 @@ from sentlab.simulator._app import core_app
 from sentlab.simulator._middleware import SimulatorConfig, edge
 from sentlab.simulator._world import World, build_world
 
-from ..conftest import asgi_call, assert_clean
+from ..kit import asgi_call, assert_clean
 
 WORLD = build_world(seed=3, contacts=120, messages=200, profiles=2)
 CORE = core_app(WORLD)

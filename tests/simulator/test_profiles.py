@@ -15,7 +15,7 @@ from sentlab.simulator._clock import SimClock
 from sentlab.simulator._profiles import active_campaign, campaign_status
 from sentlab.simulator._world import build_world
 
-from ..conftest import START, sim_client
+from ..kit import START, sim_client
 from .test_routes import MISSING, data, details, error_code
 
 BRAND = {

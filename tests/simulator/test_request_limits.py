@@ -19,7 +19,7 @@ from sentlab.simulator._validation import (
     MAX_URL_BYTES,
 )
 
-from ..conftest import asgi_call, assert_clean
+from ..kit import asgi_call, assert_clean
 
 WORLD = build_world(seed=11, contacts=60, messages=40, profiles=1)
 CORE = core_app(WORLD)

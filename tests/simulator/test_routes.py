@@ -8,7 +8,7 @@ import pytest
 
 from sentlab.simulator._world import World
 
-from ..conftest import sim_client
+from ..kit import sim_client
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 

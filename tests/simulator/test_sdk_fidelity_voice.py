@@ -15,7 +15,7 @@ import pytest
 sent_dm = pytest.importorskip("sent_dm")
 
 from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server  # noqa: E402
-from tests.conftest import START  # noqa: E402
+from tests.kit import START  # noqa: E402
 from tests.simulator.test_sdk_fidelity import Checks  # noqa: E402
 
 pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]

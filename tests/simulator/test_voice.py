@@ -20,7 +20,7 @@ from sentlab.simulator._app import core_app
 from sentlab.simulator._middleware import _SENSITIVE
 from sentlab.simulator._numbers import number_formats
 from sentlab.simulator._voice_pricing import call_price, outbound_rate
-from tests.conftest import START, sim_client
+from tests.kit import START, sim_client
 
 CALLS = 900
 
