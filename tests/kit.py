@@ -36,8 +36,9 @@ T = TypeVar("T")
 #: The frozen clock's start: noon UTC, so the history window ends 12 hours earlier.
 START = datetime(2026, 4, 8, 12, 0, tzinfo=UTC)
 
-#: The end of the history most frame tests read: a later frozen start.
+#: Later frozen starts: the end of a world's history (midnight), and noon that day.
 HISTORY_END = pd.Timestamp("2026-11-20T00:00:00Z")
+HISTORY_NOON = pd.Timestamp("2026-11-20T12:00:00Z")
 
 
 # --------------------------------------------------------------------------- worlds, apps, labs
