@@ -10,6 +10,7 @@ import asyncio
 import json
 import random
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -277,6 +278,44 @@ def asgi_call(app: Any, method: str, target: bytes, headers: list[tuple[bytes, b
                   b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
 
 
+#: An id no world holds.
+MISSING = "00000000-0000-4000-8000-000000000000"
+
+
+def data(response: httpx.Response, status: int = 200) -> Any:
+    """The ``data`` of a successful envelope, checked (status, ``success``, ``error``, ``meta``)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is True and body["error"] is None
+    assert set(body["meta"]) >= {"request_id", "timestamp", "version"}
+    return body["data"]
+
+
+def error_code(response: httpx.Response, status: int) -> str:
+    """The error code of a failed envelope, checked (status, ``success``, ``data``, the error's keys)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["success"] is False and body["data"] is None
+    assert set(body["error"]) == {"code", "message", "details", "doc_url"}
+    return body["error"]["code"]
+
+
+def details(response: httpx.Response) -> dict:
+    """The ``details`` of an error envelope."""
+    return response.json()["error"]["details"]
+
+
+def walk(client: httpx.Client, path: str, key: str, page_size: int = 100, **params: Any) -> list[dict]:
+    """Every row of a paginated list, page after page: the items under ``key`` of each page's data."""
+    rows, page = [], 1
+    while True:
+        d = data(client.get(path, params={"page": page, "page_size": page_size, **params}))
+        rows.extend(d[key])
+        if not d["pagination"]["has_more"]:
+            return rows
+        page += 1
+
+
 def assert_clean(answer: Answer, what: str) -> None:
     """Below 500, and the envelope ``{success, data, error, meta}`` with an error code (or an empty
     204); never a traceback."""
@@ -334,6 +373,34 @@ def timed(fn: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[float, T]:
     start = time.perf_counter()
     out = fn(*args, **kwargs)
     return time.perf_counter() - start, out
+
+
+def strict_sdk(server: Any) -> Any:
+    """The official SDK (``sent_dm``) on a running simulator, validating every response strictly,
+    with no retries; close it after use."""
+    import sent_dm
+
+    return sent_dm.Sent(base_url=server.base_url, api_key=server.org_key,
+                        _strict_response_validation=True, max_retries=0, timeout=10)  # fmt: skip
+
+
+class Checks:
+    """Runs each SDK call, keeping its result or the reason it failed."""
+
+    def __init__(self) -> None:
+        self.failures: dict[str, str] = {}
+
+    def __call__(self, name: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except Exception as exc:  # report every endpoint, not just the first broken one
+            detail = "".join(traceback.format_exception_only(exc)).strip()
+            self.failures[name] = detail[:2000]
+            return None
+
+    def assert_all_passed(self) -> None:
+        report = "\n\n".join(f"{name}: {detail}" for name, detail in self.failures.items())
+        assert not self.failures, f"{len(self.failures)} SDK calls failed:\n{report}"
 
 
 def filled(lab: Any, **options: Any) -> Any:

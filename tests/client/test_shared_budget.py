@@ -21,7 +21,9 @@ import pytest
 import sentlab
 from sentlab._config import Pacing
 from sentlab._ratelimit import Limiter, SharedBudget
-from sentlab.simulator import build_world, create_app, in_process_transport
+from sentlab.simulator import create_app, in_process_transport
+
+from .. import kit
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk_test_shared_budget_Jd5Rk9Tq2Wm7Ys4B"
@@ -163,7 +165,7 @@ def test_an_unusable_directory_warns_once_and_paces_alone(tmp_path):
 
 
 def test_connect_shares_the_budget_only_with_a_store_and_pacing(tmp_path):
-    world = build_world(seed=3, contacts=5, messages=5, profiles=1)
+    world = kit.make_world(seed=3, contacts=5, messages=5, profiles=1, at=None)
     key = world.profile_keys[world.profile_ids[0]]
     transport = in_process_transport(create_app(world))
     options = dict(base_url="http://sim", transport=transport, check=False, progress=False, cache_dir=tmp_path)

@@ -15,8 +15,7 @@ from sentlab.simulator._clock import SimClock
 from sentlab.simulator._profiles import active_campaign, campaign_status
 from sentlab.simulator._world import build_world
 
-from ..kit import START, sim_client
-from .test_routes import MISSING, data, details, error_code
+from ..kit import MISSING, START, data, details, error_code, sim_client
 
 BRAND = {
     "contact": {"name": "Ada Lovelace", "businessName": "Acme Labs", "email": "ada@acme.example"},
