@@ -7,13 +7,17 @@ The fixtures in ``tests/conftest.py`` (``make_world``, ``make_lab``, ``world``..
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
+import os
 import random
+import shutil
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote
 
@@ -33,6 +37,8 @@ from sentlab.simulator import (
 from sentlab.simulator._world import World
 
 T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: The frozen clock's start: noon UTC, so the history window ends 12 hours earlier.
 START = datetime(2026, 4, 8, 12, 0, tzinfo=UTC)
@@ -417,6 +423,37 @@ def sms_only_contact(lab: Any) -> str:
     """The number of a contact reachable by SMS only."""
     return next(c["phone_number"] for c in lab.api.contacts()
                 if not {"whatsapp", "rcs"} & set(c["available_channels"].split(",")))  # fmt: skip
+
+
+# --------------------------------------------------------------------------- headless Chromium
+
+#: Debian's Chromium (``$SENTLAB_CHROMIUM`` names another binary), never a browser download.
+CHROMIUM = os.environ.get("SENTLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def browser_missing(what: str, *packages: str) -> str | None:
+    """Why the browser test of ``what`` cannot run (playwright, ``packages`` or Chromium missing), or None."""
+    if importlib.util.find_spec("playwright") is None:
+        return "the python package playwright is not installed (pip install -e '.[dev]')"
+    for package in packages:
+        if importlib.util.find_spec(package) is None:
+            return f"{package} is not installed (pip install -e '.[dev]')"
+    if not CHROMIUM:
+        return (f"Chromium is not installed, so the browser test of {what} is skipped "
+                "(Debian: apt-get install chromium; .ci/run installs it when it runs as root with apt)")  # fmt: skip
+    return None
+
+
+def artifacts(name: str) -> Path:
+    """The emptied folder for a browser test's screenshots: ``$SENTLAB_ARTIFACTS`` (default
+    ``artifacts/``, ignored by git) / ``name``."""
+    folder = Path(os.environ.get("SENTLAB_ARTIFACTS") or ROOT / "artifacts") / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    return folder
 
 
 # --------------------------------------------------------------------------- synthetic data

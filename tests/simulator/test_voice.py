@@ -26,8 +26,8 @@ CALLS = 900
 
 
 @pytest.fixture
-def vworld():
-    return build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
+def vworld(make_world):
+    return make_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS)
 
 
 @pytest.fixture
