@@ -587,9 +587,9 @@ _FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 
 @pytest.fixture(scope="module")
-def live_room():
+def live_room(make_world):
     """A world whose clock is inside a live conference call: (world, app, the call as it finally reads)."""
-    world = build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
+    world = make_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS)
     root = _go_live(world, lambda c: c["to"]["kind"] == "conference")
     return world, core_app(world), root
 
