@@ -48,22 +48,10 @@ RATE = 200  # requests per minute, the documented standard limit
 
 
 def counted_simulator(world, **config):
-    """The world's app, counting request paths in ``.paths``."""
-    from sentlab.simulator import SimulatorConfig, create_app
+    """The world's app, recording each request (its path in ``.paths``): the tests' recorder."""
+    from tests.kit import Recorder, simulator
 
-    app = create_app(world, SimulatorConfig(**config))
-
-    class Counting:
-        def __init__(self) -> None:
-            self.world = world
-            self.paths: list[str] = []
-
-        async def __call__(self, scope, receive, send):
-            if scope["type"] == "http":
-                self.paths.append(scope["path"])
-            await app(scope, receive, send)
-
-    return Counting()
+    return Recorder(simulator(world, **config))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,7 +231,7 @@ def refresh(args: argparse.Namespace) -> None:
                          template={"name": "order_confirmation", "parameters": {}}, channels=["sms"])  # fmt: skip
         clock.advance(60)
         for settle, label in ((48 * 3600, "default settle_after 48 h"), (24 * 3600, "settle_after 24 h")):
-            app.paths.clear()
+            app.clear()
             state = log.state()
             state.synced_at = now  # as if yesterday's sync: compare both settings on the same day
             log.save_state(state)
@@ -281,7 +269,7 @@ def resume(args: argparse.Namespace) -> None:
         store = Store(directory, base_url=server.base_url, account_id=world.organization_id, profile_id=profile)
         log = MessageLog(store, "")
         kept = log.pending_pages()
-        counted.paths.clear()
+        counted.clear()
         with sentlab.SentClient(world.org_key, base_url=server.base_url, profile_id=profile, pacing=None,
                                 progress=False) as client:  # fmt: skip
             sync(client, log)

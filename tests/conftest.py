@@ -1,54 +1,58 @@
-"""Shared fixtures: a small seeded world on a frozen clock, its core app, and clients for it
-(httpx over the app, or ``asgi_call`` for requests httpx would not send)."""
+"""Shared fixtures: the world and lab factories, a small seeded world on a frozen clock, its core
+app, and clients for it. The construction logic is in ``tests/kit.py``; import helpers from there."""
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import unquote
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+import sentlab
 from sentlab.simulator._app import core_app
 from sentlab.simulator._clock import SimClock
-from sentlab.simulator._world import World, build_world
+from sentlab.simulator._world import World
 
-#: The frozen clock's start: noon UTC, so the history window ends 12 hours earlier.
-START = datetime(2026, 4, 8, 12, 0, tzinfo=UTC)
-
-
-class SyncASGITransport(httpx.BaseTransport):
-    """Drive an ASGI app from a plain ``httpx.Client`` (and so from the official SDK), no port."""
-
-    def __init__(self, app) -> None:
-        self._transport = httpx.ASGITransport(app=app)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        async def go() -> httpx.Response:
-            response = await self._transport.handle_async_request(request)
-            content = await response.aread()
-            return httpx.Response(response.status_code, headers=response.headers, content=content)
-
-        return asyncio.run(go())
+pytest.register_assert_rewrite("tests.kit")  # its checks fail with the values shown, as in a test
+from . import kit  # noqa: E402
 
 
-def sim_client(app, headers: dict[str, str]) -> httpx.Client:
-    return httpx.Client(transport=SyncASGITransport(app), base_url="http://sim", headers=headers)
+@pytest.fixture(scope="session")
+def make_world() -> Callable[..., World]:
+    """``make_world(**options)``: a world as ``kit.make_world`` builds it (seed 7, 400 contacts,
+    800 messages, 3 profiles, frozen at ``kit.START`` unless told)."""
+    return kit.make_world
+
+
+@pytest.fixture
+def make_lab(tmp_path: Path) -> Iterator[Callable[..., sentlab.Lab]]:
+    """``make_lab(world, app=None, **options)``: a lab as ``kit.make_lab`` connects it, its store in
+    the test's ``tmp_path`` unless ``cache_dir`` or ``store`` is given; closed after the test."""
+    made: list[sentlab.Lab] = []
+
+    def make(world: World, app: Any = None, **options: Any) -> sentlab.Lab:
+        if "cache_dir" not in options and "store" not in options:
+            options["cache_dir"] = tmp_path
+        lab = kit.make_lab(world, app, **options)
+        made.append(lab)
+        return lab
+
+    yield make
+    for lab in made:
+        lab.close()
 
 
 @pytest.fixture
 def clock() -> SimClock:
-    return SimClock.frozen(START)
+    return SimClock.frozen(kit.START)
 
 
 @pytest.fixture
-def world(clock: SimClock) -> World:
-    """A fresh small world (seed 7): 400 contacts, 800 messages, 3 profiles."""
-    return build_world(seed=7, contacts=400, messages=800, profiles=3, clock=clock)
+def world(make_world: Callable[..., World], clock: SimClock) -> World:
+    """A fresh small world (seed 7): 400 contacts, 800 messages, 3 profiles, on ``clock``."""
+    return make_world(clock=clock)
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def sim_app(world: World):
 @pytest.fixture
 def client(sim_app, world: World) -> Iterator[httpx.Client]:
     """A sync httpx client on the core app (in-process), authenticated with the organization key."""
-    with sim_client(sim_app, {"x-api-key": world.org_key}) as c:
+    with kit.sim_client(sim_app, {"x-api-key": world.org_key}) as c:
         yield c
 
 
@@ -71,7 +75,7 @@ def profile_id(world: World) -> str:
 @pytest.fixture
 def profile_client(sim_app, world: World, profile_id: str) -> Iterator[httpx.Client]:
     """Like ``client`` but scoped to the first profile with ``x-profile-id``."""
-    with sim_client(sim_app, {"x-api-key": world.org_key, "x-profile-id": profile_id}) as c:
+    with kit.sim_client(sim_app, {"x-api-key": world.org_key, "x-profile-id": profile_id}) as c:
         yield c
 
 
@@ -87,86 +91,6 @@ def _private_store_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
         os.environ.pop("SENTLAB_CACHE_DIR", None)
     else:
         os.environ["SENTLAB_CACHE_DIR"] = previous
-
-
-def counting_app(world: World):
-    """The world's simulator app with no rate limit, recording the path of each request in ``.paths``."""
-    from sentlab.simulator import SimulatorConfig, create_app
-
-    app = create_app(world, SimulatorConfig(rate_limits=None))
-    paths: list[str] = []
-
-    async def counting(scope, receive, send):
-        if scope["type"] == "http":
-            paths.append(scope["path"])
-        await app(scope, receive, send)
-
-    counting.paths = paths
-    return counting
-
-
-@dataclass
-class Answer:
-    """What an ASGI app sent back: status, headers (lower-case bytes) and the whole body."""
-
-    status: int
-    headers: dict[bytes, bytes]
-    body: bytes
-
-
-def asgi_call(app, method: str, target: bytes, headers: list[tuple[bytes, bytes]], body: bytes = b"") -> Answer:
-    """One request straight into an ASGI app, every byte of it ours: ``target`` is the raw
-    path and query, ``path`` is percent-decoded as uvicorn does, the body arrives in two chunks
-    with no ``Content-Length`` unless ``headers`` has one.
-
-    >>> asgi_call(core_app(build_world()), "GET", b"/v3/me?x=1", [(b"x-api-key", b"nope")]).status
-    401
-    """
-    raw_path, _, query = target.partition(b"?")
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path, "query_string": query, "root_path": "",
-             "headers": [(b"host", b"sim"), *headers], "server": ("sim", 80), "client": ("127.0.0.1", 1), "state": {}}  # fmt: skip
-    half = len(body) // 2
-    chunks = [{"type": "http.request", "body": body[:half], "more_body": True},
-              {"type": "http.request", "body": body[half:], "more_body": False}]  # fmt: skip
-    sent: list[dict] = []
-
-    async def go() -> None:
-        done = asyncio.Event()
-
-        async def receive() -> dict:
-            if chunks:
-                return chunks.pop(0)
-            await done.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict) -> None:
-            sent.append(message)
-            if message["type"] == "http.response.body" and not message.get("more_body"):
-                done.set()
-
-        await app(scope, receive, send)
-
-    asyncio.run(go())
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    return Answer(start["status"], dict(start.get("headers", [])),
-                  b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
-
-
-def assert_clean(answer: Answer, what: str) -> None:
-    """Below 500, and the envelope ``{success, data, error, meta}`` with an error code (or an empty
-    204); never a traceback."""
-    assert answer.status < 500, f"{what} -> {answer.status}: {answer.body[:500]!r}"
-    assert b"Traceback" not in answer.body and b'File "' not in answer.body, what
-    if answer.status == 204:
-        assert answer.body == b"", what
-        return
-    assert answer.headers.get(b"content-type", b"").startswith(b"application/json"), what
-    envelope = json.loads(answer.body)
-    assert set(envelope) == {"success", "data", "error", "meta"}, what
-    assert envelope["meta"]["request_id"], what
-    if not envelope["success"]:
-        assert isinstance(envelope["error"]["code"], str) and envelope["error"]["code"], what
 
 
 # --------------------------------------------------------------------------------------------

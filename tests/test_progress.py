@@ -11,6 +11,7 @@ import pytest
 import sentlab
 from sentlab import _progress
 from sentlab._progress import Bar, Display, one_display
+from tests.kit import ManualClock
 
 
 class TTY(io.StringIO):
@@ -40,14 +41,6 @@ class FakeWidget:
 
     def close(self):
         self.closed = True
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
@@ -144,7 +137,7 @@ def test_a_terminal_line_is_switched_off(tmp_path, monkeypatch, switch):
 
 
 def test_the_line_appears_after_a_few_seconds_and_redraws_at_most_twice_a_second():
-    stream, clock = TTY(), Clock()
+    stream, clock = TTY(), ManualClock()
     display = Display("messages", stream=stream, notebook=False, clock=clock)
     display.add_total(200, "messages")
     display.update(10)
@@ -164,7 +157,7 @@ def test_the_line_appears_after_a_few_seconds_and_redraws_at_most_twice_a_second
 
 
 def test_to_a_file_the_report_is_a_new_line_every_ten_seconds():
-    stream, clock = io.StringIO(), Clock()
+    stream, clock = io.StringIO(), ManualClock()
     display = Display("contacts", stream=stream, notebook=False, clock=clock)
     clock.now += 5
     for _ in range(30):

@@ -8,36 +8,25 @@ import pandas as pd
 import pytest
 
 import sentlab
-from sentlab._schemas import columns
-from sentlab.simulator import (
-    SimClock,
-    build_world,
-    in_process_transport,
-)
-from tests.conftest import counting_app
+from tests import kit
+from tests.kit import Recorder, has_schema, simulator
 
 
 @pytest.fixture
-def world():
-    return build_world(seed=5, contacts=300, messages=400, profiles=2,
-                       clock=SimClock.frozen(pd.Timestamp("2026-11-20T12:00:00Z").to_pydatetime()))
+def world(make_world):
+    return make_world(seed=5, contacts=300, messages=400, profiles=2, at=pd.Timestamp("2026-11-20T12:00:00Z"))
 
 
 @pytest.fixture
 def counted(world):
-    """The simulator app, counting the requests that reach it."""
-    return counting_app(world)
+    """The simulator app, recording the requests that reach it."""
+    return Recorder(simulator(world))
 
 
 @pytest.fixture
 def lab(world, counted, tmp_path):
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
-                         pacing=None, progress=False, cache_dir=tmp_path) as lab:
+    with kit.make_lab(world, counted, cache_dir=tmp_path) as lab:
         yield lab
-
-
-def has_schema(frame: pd.DataFrame, name: str) -> bool:
-    return all(str(frame[c.name].dtype) == c.dtype for c in columns(name))
 
 
 def test_an_organization_key_means_the_whole_account(world, lab):
@@ -91,7 +80,7 @@ def test_new_events_are_synced_incrementally(world, lab, counted):
     message_id = sent["recipients"][0]["message_id"]
     world.clock.advance(3600)
     lab.cache.list_ttl = 0  # the sync is due again
-    counted.paths.clear()
+    counted.clear()
     after = lab.webhook_events()
     new = after[~after.id.isin(before.id)]
     assert set(new.message_id) == {message_id}
@@ -129,8 +118,7 @@ def test_the_key_never_reaches_the_store(world, lab):
 
 
 def test_the_store_can_be_turned_off(world, counted, tmp_path):
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
-                         pacing=None, progress=False, store=False, cache_dir=tmp_path) as lab:
+    with kit.make_lab(world, counted, store=False, cache_dir=tmp_path) as lab:
         lab.templates()
         before = len(counted.paths)
         lab.templates()
@@ -147,7 +135,7 @@ def test_cache_info_and_clear(lab):
 
 
 def test_bad_time_windows_fail_before_any_request(lab, counted):
-    counted.paths.clear()
+    counted.clear()
     with pytest.raises(sentlab.ConfigurationError, match="since must be a date"):
         lab.messages(since="yesterday-ish")
     with pytest.raises(sentlab.ConfigurationError, match=r"until .* must be later than since"):
@@ -161,7 +149,7 @@ def test_a_time_window_limits_the_per_message_requests(world, lab, counted):
     # the events path (a server without the messages list) prices a window with one request each
     everything = lab.messages(source="events")
     since = everything.created_at.sort_values().iloc[-20]  # the newest 20 messages
-    counted.paths.clear()
+    counted.clear()
     recent = lab.messages(since=since, details="all", source="events")
     assert len(recent) == 20 and (recent.created_at >= since).all()
     assert len([p for p in counted.paths if p.startswith("/v3/messages/")]) == 20
@@ -182,8 +170,7 @@ def test_failed_lookups_warn_at_the_callers_line(lab):
 
 
 def test_ttls_are_set_from_connect(world, counted, tmp_path):
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
-                         pacing=None, progress=False, cache_dir=tmp_path, list_ttl=0, record_ttl=7) as lab:
+    with kit.make_lab(world, counted, cache_dir=tmp_path, list_ttl=0, record_ttl=7) as lab:
         assert (lab.cache.list_ttl, lab.cache.record_ttl) == (0, 7)
         lab.templates()
         before = len(counted.paths)
@@ -194,8 +181,7 @@ def test_ttls_are_set_from_connect(world, counted, tmp_path):
 @pytest.mark.parametrize("bad", [-1, "900", True, float("nan"), None.__class__])
 def test_a_bad_ttl_is_an_error_before_any_request(world, counted, tmp_path, bad):
     with pytest.raises(sentlab.ConfigurationError, match="list_ttl must be a number of seconds"):
-        sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
-                        cache_dir=tmp_path, list_ttl=bad)
+        kit.make_lab(world, counted, cache_dir=tmp_path, list_ttl=bad)
     assert counted.paths == []
 
 

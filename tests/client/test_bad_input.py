@@ -22,24 +22,23 @@ from sentlab import (
     SendController,
     SentClient,
 )
-from sentlab.simulator import build_world, in_process_transport
 
-from ..conftest import counting_app
+from .. import kit
+from ..kit import Recorder, simulator
 
 KEY = "sk_test_0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 UUID = "6ba7b810-9dad-11d1-80b4-00c04fd430c8"
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=5, contacts=120, messages=200, profiles=1)
+def world(make_world):
+    return make_world(seed=5, contacts=120, messages=200, profiles=1, at=None)
 
 
 @pytest.fixture
 def lab(world):
-    app = counting_app(world)
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                         progress=False, store=False) as lab:  # fmt: skip
+    app = Recorder(simulator(world))
+    with kit.make_lab(world, app, store=False) as lab:
         lab.requests = app.paths  # every path the simulator received
         lab.sim_world = world
         yield lab

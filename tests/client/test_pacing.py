@@ -9,21 +9,14 @@ import pytest
 from sentlab import Limiter, Pacing
 from sentlab._ratelimit import TokenBucket
 
+from ..kit import ManualClock
 from .fakeapi import FakeAPI
 
 pytestmark = pytest.mark.anyio
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_bucket_allows_the_burst_then_spaces_requests_at_the_rate():
-    clock = Clock()
+    clock = ManualClock()
     bucket = TokenBucket(600, 5, clock=clock)  # 10/s
     waits = [bucket.reserve()[0] for _ in range(8)]
     assert waits[:5] == [0, 0, 0, 0, 0]
@@ -33,7 +26,7 @@ def test_bucket_allows_the_burst_then_spaces_requests_at_the_rate():
 
 
 def test_server_limit_header_raises_or_lowers_the_rate():
-    clock = Clock()
+    clock = ManualClock()
     bucket = TokenBucket(200, 50, clock=clock)
     _, seq = bucket.reserve()
     bucket.observe(600, 49, seq)
@@ -43,7 +36,7 @@ def test_server_limit_header_raises_or_lowers_the_rate():
 
 
 def test_remaining_lower_than_local_drains_the_bucket_counting_later_reservations():
-    clock = Clock()
+    clock = ManualClock()
     bucket = TokenBucket(600, 50, clock=clock)
     _, first = bucket.reserve()
     for _ in range(4):
@@ -55,14 +48,14 @@ def test_remaining_lower_than_local_drains_the_bucket_counting_later_reservation
 
 
 def test_learning_can_be_switched_off():
-    bucket = TokenBucket(200, 50, learn=False, clock=Clock())
+    bucket = TokenBucket(200, 50, learn=False, clock=ManualClock())
     _, seq = bucket.reserve()
     bucket.observe(600, 0, seq)
     assert bucket.rate_per_minute == pytest.approx(200) and bucket.tokens == pytest.approx(49)
 
 
 def test_a_429_pauses_everyone_for_retry_after():
-    clock = Clock()
+    clock = ManualClock()
     bucket = TokenBucket(600, 50, clock=clock)
     bucket.pause(2.0)
     wait, _ = bucket.reserve()

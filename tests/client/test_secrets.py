@@ -13,9 +13,10 @@ import pytest
 import sentlab
 from sentlab import AsyncSentClient, Secret, SentClient
 from sentlab._config import NO_RETRIES
-from sentlab.simulator import Faults, SimulatorConfig, build_world, create_app
+from sentlab.simulator import Faults
 from sentlab.simulator._server import ServerHandle
 
+from .. import kit
 from .fakeapi import KEY, FakeAPI, error_envelope, json_response
 
 
@@ -85,8 +86,8 @@ def test_a_refused_connection_from_connect_shows_no_key_in_any_frame():
 
 
 def test_a_dropped_connection_over_a_real_server_carries_no_key():
-    world = build_world(seed=3, contacts=50, messages=50, profiles=1)
-    app = create_app(world, SimulatorConfig(rate_limits=None, faults=Faults(drop=1.0)))
+    world = kit.make_world(seed=3, contacts=50, messages=50, profiles=1, at=None)
+    app = kit.simulator(world, faults=Faults(drop=1.0))
     with ServerHandle(app, "127.0.0.1", 0).start() as handle:
         client = SentClient(world.org_key, base_url=handle.base_url, pacing=None, progress=False, retries=NO_RETRIES)
         with pytest.raises(sentlab.APIConnectionError) as info:
@@ -170,8 +171,8 @@ def test_a_key_inside_a_base_url_is_refused_without_echoing_it(url, caplog):
 
 def test_httpx_info_log_lines_never_hold_the_key(caplog):
     caplog.set_level(logging.INFO, logger="httpx")
-    world = build_world(seed=3, contacts=50, messages=50, profiles=1)
-    app = create_app(world, SimulatorConfig(rate_limits=None))
+    world = kit.make_world(seed=3, contacts=50, messages=50, profiles=1, at=None)
+    app = kit.simulator(world)
     with (ServerHandle(app, "127.0.0.1", 0).start() as handle,
           sentlab.connect(world.org_key, base_url=handle.base_url, pacing=None, progress=False, store=False) as lab):
         lab.contacts()

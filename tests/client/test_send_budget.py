@@ -4,49 +4,28 @@ from __future__ import annotations
 
 import asyncio
 
-from sentlab import AsyncSentClient, Pacing, RateLimitError
+from sentlab import Pacing, RateLimitError
 from sentlab._config import NO_RETRIES
-from sentlab.simulator import (
-    RateLimits,
-    SimulatorConfig,
-    build_world,
-    create_app,
-    in_process_transport,
-)
+from sentlab.simulator import RateLimits
 from sentlab.simulator._settings import Rate
+
+from .. import kit
 
 # A fast tier so the test is quick: 600 sends a minute (10/s), at most 2 at once.
 SEND = Rate(600.0, 2)
 
 
-def recording_app(world):
-    app = create_app(world, SimulatorConfig(rate_limits=RateLimits(send={"starter": SEND, "growth": SEND,
-                                                                         "enterprise": SEND})))
-    statuses: list[int] = []
-
-    async def recorded(scope, receive, send):
-        async def sending(message):
-            if message["type"] == "http.response.start" and scope["path"] == "/v3/messages":
-                statuses.append(message["status"])
-            await send(message)
-
-        await app(scope, receive, sending)
-
-    recorded.statuses = statuses
-    return recorded
-
-
 async def send_many(pacing: Pacing | None, count: int) -> tuple[list, list[int]]:
-    world = build_world(seed=3, contacts=60, messages=50, profiles=1)
-    app = recording_app(world)
-    client = AsyncSentClient(world.org_key, base_url="http://sim", transport=in_process_transport(app),
-                             pacing=pacing, retries=NO_RETRIES, progress=False)
+    world = kit.make_world(seed=3, contacts=60, messages=50, profiles=1, at=None)
+    app = kit.Recorder(kit.simulator(world, rate_limits=RateLimits(send={"starter": SEND, "growth": SEND,
+                                                                         "enterprise": SEND})))
+    client = kit.make_async_client(world, app, pacing=pacing, retries=NO_RETRIES)
     async with client:
         sends = [client.send(f"+1415555{i:04d}", template_name="order_confirmation",
                              parameters={"name": "Ada", "order_id": f"A-{i}"}, sandbox=True)
                  for i in range(count)]
         results = await asyncio.gather(*sends, return_exceptions=True)
-    return results, app.statuses
+    return results, [c["status"] for c in app.sends() if c["status"] is not None]
 
 
 def test_concurrent_sends_are_paced_under_the_send_budget():

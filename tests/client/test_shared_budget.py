@@ -21,7 +21,9 @@ import pytest
 import sentlab
 from sentlab import Limiter, Pacing
 from sentlab._ratelimit import SharedBudget
-from sentlab.simulator import build_world, create_app, in_process_transport
+from sentlab.simulator import create_app, in_process_transport
+
+from .. import kit
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "sk_test_shared_budget_Jd5Rk9Tq2Wm7Ys4B"
@@ -50,8 +52,9 @@ def _send_times(directory: str, count: int) -> list[float]:
 # (so the processes overlap) and prints the send times of its reservations.
 _WORKER = """
 import json, sys, time
-from sentlab._config import Pacing
-from sentlab._ratelimit import Limiter, SharedBudget
+from sentlab import Pacing
+from sentlab import Limiter
+from sentlab._ratelimit import SharedBudget
 directory, count, start_at, base, key, per_minute, burst = sys.argv[1:]
 time.sleep(max(0.0, float(start_at) - time.time()))
 last = [0.0]
@@ -163,7 +166,7 @@ def test_an_unusable_directory_warns_once_and_paces_alone(tmp_path):
 
 
 def test_connect_shares_the_budget_only_with_a_store_and_pacing(tmp_path):
-    world = build_world(seed=3, contacts=5, messages=5, profiles=1)
+    world = kit.make_world(seed=3, contacts=5, messages=5, profiles=1, at=None)
     key = world.profile_keys[world.profile_ids[0]]
     transport = in_process_transport(create_app(world))
     options = dict(base_url="http://sim", transport=transport, check=False, progress=False, cache_dir=tmp_path)

@@ -15,32 +15,30 @@ from sentlab.simulator import (
     Faults,
     RateLimits,
     SimulatorConfig,
-    build_world,
-    create_app,
-    in_process_transport,
     running_server,
 )
 from sentlab.simulator._settings import Rate
+
+from .. import kit
+from ..kit import simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = Retries(attempts=6, backoff_seconds=0.01, max_backoff_seconds=0.05, total_seconds=10)
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=11, contacts=1200, messages=400, profiles=3)
+def world(make_world):
+    return make_world(seed=11, contacts=1200, messages=400, profiles=3, at=None)
 
 
 @pytest.fixture(scope="module")
 def app(world):
-    return create_app(world, SimulatorConfig(rate_limits=None))
+    return simulator(world)
 
 
 def client_for(app, key, **options):
-    options.setdefault("pacing", None)
-    options.setdefault("progress", False)
-    options.setdefault("retries", FAST)
-    return sentlab.SentClient(key, base_url="http://sim", transport=in_process_transport(app), **options)
+    """A client on ``app`` in-process with this file's fast retries."""
+    return kit.make_client(app.world, app, key=key, **{"retries": FAST, **options})
 
 
 @pytest.fixture(scope="module")
@@ -131,10 +129,10 @@ def test_idempotent_create_replays_instead_of_creating_twice(app, world):
 
 
 def test_the_pull_survives_the_simulators_faults():
-    world = build_world(seed=3, contacts=3000, messages=200, profiles=1)
+    world = kit.make_world(seed=3, contacts=3000, messages=200, profiles=1, at=None)
     faults = Faults(http_500=0.05, http_502=0.05, http_503=0.05, http_429=0.03, drop=0.03, html=0.03,
                     truncate=0.05, seed=5)
-    app = create_app(world, SimulatorConfig(rate_limits=None, faults=faults))
+    app = simulator(world, faults=faults)
     key = next(iter(world.profile_keys.values()))
     with client_for(app, key, retries=Retries(attempts=8, backoff_seconds=0.005, max_backoff_seconds=0.02,
                                               total_seconds=30)) as client:
@@ -146,9 +144,8 @@ def test_the_pull_survives_the_simulators_faults():
 
 
 def test_pacing_learns_the_simulators_limit_in_process():
-    world = build_world(seed=5, contacts=4000, messages=100, profiles=1)
-    config = SimulatorConfig(rate_limits=RateLimits(standard=Rate(3000, 10)), latency=0.01)
-    app = create_app(world, config)
+    world = kit.make_world(seed=5, contacts=4000, messages=100, profiles=1, at=None)
+    app = simulator(world, rate_limits=RateLimits(standard=Rate(3000, 10)), latency=0.01)
     key = next(iter(world.profile_keys.values()))
     with client_for(app, key, pacing=Pacing()) as client:
         contacts = client.contacts()
@@ -175,7 +172,7 @@ def test_connect_demo_says_so_on_stderr_and_never_shows_the_key():
 
 @pytest.mark.server
 def test_over_a_loopback_server_with_dropped_connections():
-    world = build_world(seed=9, contacts=800, messages=100, profiles=1)
+    world = kit.make_world(seed=9, contacts=800, messages=100, profiles=1, at=None)
     config = SimulatorConfig(rate_limits=None, faults=Faults(drop=0.1, seed=2), latency=0.005)
     with running_server(world, config) as server:
         key = next(iter(world.profile_keys.values()))

@@ -11,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import warnings
 from collections import Counter
@@ -21,16 +20,11 @@ import pytest
 
 import sentlab
 from sentlab import LookupController, SendController
-from sentlab.simulator import (
-    Faults,
-    RateLimits,
-    SimClock,
-    SimulatorConfig,
-    build_world,
-    create_app,
-    in_process_transport,
-)
+from sentlab.simulator import Faults, RateLimits
 from sentlab.simulator._server import ServerHandle
+
+from .. import kit
+from ..kit import Recorder, simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 3
@@ -41,32 +35,11 @@ FAULTS = Faults(http_500=0.02, http_502=0.01, drop=0.01, seed=13)
 pytestmark = [pytest.mark.soak, pytest.mark.server]
 
 
-class Watch:
-    """The simulator app, recording each answer's status and when it left."""
-
-    def __init__(self, app) -> None:
-        self.app, self.world = app, app.world
-        self.answers: list[tuple[float, int, str]] = []
-        self._lock = threading.Lock()
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def sending(message):
-            if message["type"] == "http.response.start":
-                with self._lock:
-                    self.answers.append((time.monotonic(), message["status"], scope["path"]))
-            await send(message)
-
-        await self.app(scope, receive, sending)
-
-
 def test_processes_sharing_a_store_under_faults_and_the_rate_limit_lose_nothing(tmp_path):
     # a wall clock: the simulator's rate-limit buckets refill with the world's time
-    world = build_world(seed=17, contacts=250, messages=800, profiles=1, clock=SimClock())
+    world = kit.make_world(seed=17, contacts=250, messages=800, profiles=1, at=None)
     key = world.profile_keys[world.profile_ids[0]]  # one profile: a pull of a few dozen requests
-    watch = Watch(create_app(world, SimulatorConfig(rate_limits=RateLimits(), faults=FAULTS)))
+    watch = Recorder(simulator(world, rate_limits=RateLimits(), faults=FAULTS))
     numbers = list(dict.fromkeys(c["phone_number"] for c in world.truth.contacts()
                                  if c["profile_id"] == world.profile_ids[0]))[:LOOKUPS]  # fmt: skip
     numbers_file = tmp_path / "numbers.txt"
@@ -99,8 +72,7 @@ def test_processes_sharing_a_store_under_faults_and_the_rate_limit_lose_nothing(
     figures = [json.loads(out.strip().splitlines()[-1]) for out, _ in outs]
 
     # nothing lost: every process, and the store, hold what the server holds
-    with sentlab.connect(key, base_url="http://sim", progress=False, store=False, pacing=None,
-                         transport=in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))) as fresh:  # fmt: skip
+    with kit.make_lab(world, key=key, store=False) as fresh:
         truth = {"contacts": len(fresh.contacts()), "templates": len(fresh.templates()),
                  "messages": len(fresh.messages()), "lookups": len(numbers)}  # fmt: skip
     for figure in figures:
@@ -109,11 +81,12 @@ def test_processes_sharing_a_store_under_faults_and_the_rate_limit_lose_nothing(
     assert lookups.ok and submission.state in ("validated", "sent"), (lookups.summary(), submission.summary())
 
     # no 429 beyond the first of a window: after one, everybody waited as told
-    limited = [t for t, status, _ in watch.answers if status == 429]
-    first = watch.answers[0][0] if watch.answers else started
+    answers = sorted((c["answered"], c["status"], c["path"]) for c in watch.calls if c["answered"] is not None)
+    limited = [t for t, status, _ in answers if status == 429]
+    first = answers[0][0] if answers else started
     per_window = Counter(int((t - first) // WINDOW) for t in limited)
-    statuses = Counter(status for _, status, _ in watch.answers)
-    print(f"\nsoak: {WORKERS} processes + report + forms in {seconds:.1f} s, {len(watch.answers)} answers "
+    statuses = Counter(status for _, status, _ in answers)
+    print(f"\nsoak: {WORKERS} processes + report + forms in {seconds:.1f} s, {len(answers)} answers "
           f"{dict(sorted(statuses.items()))}; 429 per {WINDOW:.0f}-s window {dict(per_window)}; per process "
           + "; ".join(f"{f['requests']} requests, {f['retries']} retries, {f['rate_limited']} 429 in {f['seconds']} s"
                       for f in figures)

@@ -107,7 +107,7 @@ def test_ctrl_c_in_a_script_stops_within_a_second(tmp_path):
     script.write_text(textwrap.dedent("""
         import sys, time
         from sentlab import SentClient
-        from sentlab._config import Limits
+        from sentlab import Limits
         from tests.client.fakeapi import KEY, FakeAPI
 
         api = FakeAPI(contacts=20000, latency=0.3)
@@ -155,7 +155,7 @@ def test_a_real_jupyter_kernel_runs_the_sync_api_and_its_stop_button_interrupts(
 
         setup = run(textwrap.dedent("""
             import sentlab
-            from sentlab._config import Limits
+            from sentlab import Limits
             from tests.client.fakeapi import KEY, FakeAPI
             api = FakeAPI(contacts=30000, latency=0.3)
             lab = sentlab.connect(KEY, base_url="https://api.test", transport=api.transport(), pacing=None,

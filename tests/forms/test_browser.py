@@ -10,7 +10,6 @@ to a host other than 127.0.0.1 is refused.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import secrets
@@ -28,11 +27,10 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
+from tests.kit import CHROMIUM, CHROMIUM_FLAGS, artifacts, browser_missing
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "03-forms.ipynb"
-CHROMIUM = os.environ.get("SENTLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SERVER_CONFIG = """\
 c.LabApp.news_url = None
 c.LabApp.check_for_updates_class = "jupyterlab.handlers.announcements.NeverCheckForUpdate"
@@ -53,35 +51,16 @@ ONE_LINE = """(el) => { const range = document.createRange(); range.selectNodeCo
 pytestmark = pytest.mark.browser
 
 
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the python package playwright is not installed (pip install -e '.[dev]')"
-    if importlib.util.find_spec("jupyterlab") is None:
-        return "jupyterlab is not installed (pip install -e '.[dev]')"
-    if not CHROMIUM:
-        return ("Chromium is not installed, so the browser test of the forms is skipped "
-                "(Debian: apt-get install chromium; .ci/run installs it when it runs as root with apt)")  # fmt: skip
-    return None
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _artifacts() -> Path:
-    folder = Path(os.environ.get("SENTLAB_ARTIFACTS") or ROOT / "artifacts") / "browser-forms"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    return folder
-
-
 @pytest.fixture
 def jupyter_lab(tmp_path: Path) -> Iterator[str]:
     """A JupyterLab on 127.0.0.1 serving a copy of the forms notebook; yields the notebook's URL."""
-    reason = _missing()
+    reason = browser_missing("the forms", "jupyterlab")
     if reason:
         pytest.skip(reason)
     root, home = tmp_path / "root", tmp_path / "jupyter"
@@ -149,7 +128,7 @@ def _cut_labels(form: Any) -> list[str]:
 def test_the_forms_in_jupyterlab(jupyter_lab, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    shots = _artifacts()
+    shots = artifacts("browser-forms")
     started = time.monotonic()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)

@@ -20,11 +20,8 @@ from sentlab import (
 )
 from sentlab._config import NO_RETRIES
 from sentlab._phone import split_numbers
-from tests.forms.conftest import (
-    filled,
-    make_lab,
-    sms_only_contact,
-)
+from tests import kit
+from tests.kit import filled, sms_only_contact
 
 # -- numbers ------------------------------------------------------------------------------------
 
@@ -225,7 +222,7 @@ def test_the_same_send_twice_is_sent_once_until_a_new_send_is_asked_for(lab, rec
 
 
 def test_a_retry_after_a_lost_answer_reuses_the_key_and_sends_once(world, recorder, tmp_path):
-    with make_lab(world, recorder, tmp_path, retries=NO_RETRIES) as lab:
+    with kit.make_lab(world, recorder, cache_dir=tmp_path, retries=NO_RETRIES) as lab:
         form = filled(lab, live=True)
         recorder.lose_next_answer = True
         form.submit()

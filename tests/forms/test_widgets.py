@@ -8,7 +8,8 @@ from typing import Any
 
 from sentlab import LookupController, SendController, lookup_form, send_form
 from sentlab._config import NO_RETRIES
-from tests.forms.conftest import make_lab, sms_only_contact
+from tests import kit
+from tests.kit import sms_only_contact
 
 
 def shown(form: Any) -> str:
@@ -165,7 +166,7 @@ def test_the_live_form_warns_and_sends_only_after_confirm(lab, recorder):
 
 
 def test_a_lost_answer_is_shown_and_the_retry_cannot_send_twice(world, recorder, tmp_path):
-    with make_lab(world, recorder, tmp_path, retries=NO_RETRIES) as lab:
+    with kit.make_lab(world, recorder, cache_dir=tmp_path, retries=NO_RETRIES) as lab:
         form = send_form(lab, live=True, template="order_confirmation")
         fill(form)
         recorder.lose_next_answer = True

@@ -23,6 +23,7 @@ from .examples import (
     WEBHOOK,
     event,
 )  # fmt: skip
+from .strategies import records_for
 
 
 def declared_dtypes(name: str) -> dict[str, str]:
@@ -169,23 +170,6 @@ def test_wrong_types_become_nulls():
 
 
 # --------------------------------------------------------------------------- property
-
-
-json_leaf = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-                      st.floats(allow_nan=True), st.text(max_size=8),
-                      st.sampled_from(["2026-04-08T15:54:52.1546567+00:00", "0.0450", "sms,whatsapp",
-                                       "DELIVERED", "not a date"]))  # fmt: skip
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)  # fmt: skip
-
-
-@st.composite
-def records_for(draw, name):
-    known = [c.name for c in columns(name)]
-    nested = ["event_data", "payload", "message_body", "events", "activities", "status", "signing_secret", "brand",
-              "billing_contact", "channel_scores", "useCases", "use_cases"]
-    keys = st.sampled_from(known + nested) | st.text(min_size=1, max_size=6)
-    return draw(st.lists(st.dictionaries(keys, json_value, max_size=12), max_size=6))
 
 
 @pytest.mark.parametrize("name", list(SCHEMAS))

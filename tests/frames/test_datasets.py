@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pytest
 
-from sentlab import EventPage
+from sentlab import EventPage, Store
 from sentlab import _datasets as ds
-from sentlab._store import NullStore, Store
+from sentlab._store import NullStore
 
 from .examples import ACTIVITIES, CONTACT, MESSAGE, NUMBER_LOOKUP, TEMPLATE, WEBHOOK, event
 

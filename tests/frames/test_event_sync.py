@@ -11,55 +11,37 @@ import pytest
 from sentlab import SentClient
 from sentlab import _datasets as ds
 from sentlab._store import NullStore
-from sentlab.simulator import (
-    SimClock,
-    SimulatorConfig,
-    WorldParams,
-    build_world,
-    create_app,
-    in_process_transport,
-)
+from sentlab.simulator import WorldParams
 
-NOW = pd.Timestamp("2026-11-20T00:00:00Z")  # the end of the world's history
+from ..kit import HISTORY_END, Recorder, make_client, simulator
 
 
-class PageCounter:
-    """The simulator app, recording the page asked for by each request for a webhook's events."""
-
-    def __init__(self, world) -> None:
-        self.app = create_app(world, SimulatorConfig(rate_limits=None))
-        self.pages: list[tuple[str, int]] = []  # (webhook id, page)
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"].endswith("/events"):
-            query = parse_qs(scope["query_string"].decode())
-            self.pages.append((scope["path"].split("/")[3], int(query.get("page", ["1"])[0])))
-        await self.app(scope, receive, send)
-
-    def take(self) -> dict[str, list[int]]:
-        """Pages read since the last call, per webhook."""
-        out: dict[str, list[int]] = {}
-        for wid, page in self.pages:
-            out.setdefault(wid, []).append(page)
-        self.pages.clear()
-        return out
+def pages_read(server: Recorder) -> dict[str, list[int]]:
+    """The page asked for by each request for a webhook's events since the last call, per webhook."""
+    out: dict[str, list[int]] = {}
+    for call in server.calls:
+        if call["path"].endswith("/events"):
+            out.setdefault(call["path"].split("/")[3], []).append(int(parse_qs(call["query"]).get("page", ["1"])[0]))
+    server.clear()
+    return out
 
 
 @pytest.fixture
-def world():
+def world(make_world):
     # Many webhook deliveries retried (30 s, 2 min... apart): pending for a while, then settled.
-    return build_world(seed=3, contacts=400, messages=400, profiles=1, params=WorldParams(webhook_retry_share=0.6),
-                       clock=SimClock.frozen(NOW.to_pydatetime()))  # fmt: skip
+    return make_world(seed=3, contacts=400, messages=400, profiles=1, params=WorldParams(webhook_retry_share=0.6),
+                      at=HISTORY_END)  # fmt: skip
 
 
 @pytest.fixture
 def server(world):
-    return PageCounter(world)
+    """The simulator app, recording the requests that reach it."""
+    return Recorder(simulator(world))
 
 
 def profile_client(world, app) -> SentClient:
     [key] = world.profile_keys.values()  # the profile's webhooks receive every message event
-    return SentClient(key, base_url="http://sim", transport=in_process_transport(app), pacing=None, progress=False)
+    return make_client(world, app, key=key)
 
 
 @pytest.fixture
@@ -87,7 +69,7 @@ def send_a_burst(client, world, n=300):
 
 def server_events(world) -> pd.DataFrame:
     """Every event as the server lists it now, newest first within each webhook (a fresh full pull)."""
-    with profile_client(world, create_app(world, SimulatorConfig(rate_limits=None))) as fresh:
+    with profile_client(world, simulator(world)) as fresh:
         return ds.webhook_events(fresh, NullStore())
 
 
@@ -112,14 +94,14 @@ def test_deliveries_stored_as_pending_are_read_again_until_they_settle(world, se
     truth = server_events(world)
     assert same_events(first, truth) and (first.delivery_status == "pending").sum() > 300
     full = {wid: math.ceil(n / 100) for wid, n in truth.groupby("webhook_id").size().items()}
-    assert {wid: sorted(p) for wid, p in server.take().items()} == {w: list(range(1, n + 1)) for w, n in full.items()}
+    assert {wid: sorted(p) for wid, p in pages_read(server).items()} == {w: list(range(1, n + 1)) for w, n in full.items()}
     seen = []
     for step in (10, 30, 120, 900):  # the burst's lifecycles go on, and its deliveries settle
         world.clock.advance(step)
         stored = ds.webhook_events(client, store)  # within list_ttl=0: a sync
         needed = pages_needed(first, server_events(world))
         first = stored
-        read = server.take()
+        read = pages_read(server)
         now = server_events(world)
         assert same_events(stored, now), step  # exactly what a full pull gives, delivery outcomes included
         for wid, pages in read.items():
@@ -130,19 +112,19 @@ def test_deliveries_stored_as_pending_are_read_again_until_they_settle(world, se
     full_pull = sum(math.ceil(n / 100) for n in now.groupby("webhook_id").size())
     assert max(seen) < full_pull  # each sync read a part of the list, never all of it
     ds.webhook_events(client, store)
-    assert {wid: p for wid, p in server.take().items()} == {wid: [1] for wid in full}  # nothing pending: page 1
+    assert {wid: p for wid, p in pages_read(server).items()} == {wid: [1] for wid in full}  # nothing pending: page 1
 
 
 def test_refresh_reads_every_page_again(world, server, client, store):
     send_a_burst(client, world, n=100)
     ds.webhook_events(client, store)
-    server.take()
+    pages_read(server)
     world.clock.advance(60)
     frame = ds.webhook_events(client, store, refresh=True)
     truth = server_events(world)
     assert same_events(frame, truth)
     full = {wid: math.ceil(n / 100) for wid, n in truth.groupby("webhook_id").size().items()}
-    assert {wid: sorted(p) for wid, p in server.take().items()} == {w: list(range(1, n + 1)) for w, n in full.items()}
+    assert {wid: sorted(p) for wid, p in pages_read(server).items()} == {w: list(range(1, n + 1)) for w, n in full.items()}
 
 
 def test_messages_follow_the_latest_events(world, client, store):

@@ -9,18 +9,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 import sentlab
 from sentlab import _datasets as ds
-from sentlab.simulator import SimClock, SimulatorConfig, build_world, create_app
 from sentlab.simulator._server import ServerHandle
 
+from ..kit import HISTORY_END, Recorder, simulator
 from .fanout_worker import pull
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,28 +30,15 @@ MARKS = {"activities": ("/activities", "end"), "lookups": ("/v3/numbers/lookup/"
          "summaries": ("/message-summary", "end")}  # fmt: skip
 
 
-class Counting:
-    """The simulator app, counting the requests of one fan-out kind that reach it."""
-
-    def __init__(self, app, kind: str) -> None:
-        self.app, self.world, self.mark = app, app.world, MARKS[kind]
-        self.count = 0
-        self._lock = threading.Lock()
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            text, where = self.mark
-            path = scope["path"]
-            if path.endswith(text) if where == "end" else path.startswith(text):
-                with self._lock:
-                    self.count += 1
-        await self.app(scope, receive, send)
+def requests_of(recorder: Recorder, kind: str) -> int:
+    """How many requests of the fan-out ``kind`` reached the simulator."""
+    text, where = MARKS[kind]
+    return recorder.count(lambda path: path.endswith(text) if where == "end" else path.startswith(text))
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=23, contacts=3 * N, messages=N + 200, profiles=1,
-                       clock=SimClock.frozen(pd.Timestamp("2026-11-20T00:00:00Z").to_pydatetime()))  # fmt: skip
+def world(make_world):
+    return make_world(seed=23, contacts=3 * N, messages=N + 200, profiles=1, at=HISTORY_END)
 
 
 def keys_of(world, kind: str) -> list[str]:
@@ -75,7 +60,7 @@ def key_for(world, kind: str) -> str:
 def test_a_killed_fan_out_resumes_with_only_what_it_lacks(world, kind, tmp_path):
     keys = keys_of(world, kind)
     assert len(keys) == N
-    counting = Counting(create_app(world, SimulatorConfig(rate_limits=None)), kind)
+    counting = Recorder(simulator(world))
     cache = tmp_path / "store"
     keys_file = tmp_path / "keys.txt"
     keys_file.write_text("\n".join(keys), encoding="utf-8")
@@ -86,24 +71,24 @@ def test_a_killed_fan_out_resumes_with_only_what_it_lacks(world, kind, tmp_path)
                                 env=env)  # fmt: skip
         assert proc.stdout is not None and proc.stdout.readline().strip() == "started"
         deadline = time.monotonic() + 60
-        while counting.count < int(0.9 * N):
+        while requests_of(counting, kind) < int(0.9 * N):
             assert proc.poll() is None, "the worker finished before it could be killed"
-            assert time.monotonic() < deadline, f"only {counting.count} requests in 60 s"
+            assert time.monotonic() < deadline, f"only {requests_of(counting, kind)} requests in 60 s"
             time.sleep(0.001)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        first = counting.count
+        first = requests_of(counting, kind)
         db = sqlite3.connect(cache / "store.sqlite3")
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         db.close()
-        counting.count = 0
+        counting.clear()
         with sentlab.connect(key_for(world, kind), base_url=handle.base_url, cache_dir=cache, pacing=None,
                              progress=False) as lab:  # fmt: skip
             stored_as = {"activities": ("activities", keys), "lookups": ("lookup", keys),
                          "summaries": ("contact_summary", [f"/{k}" for k in keys])}[kind]  # fmt: skip
             held = len(lab.cache.get_records(*stored_as))
             frame = pull(lab, kind, keys)
-        second = counting.count
+        second = requests_of(counting, kind)
     redone = first + second - N
     print(f"\n{kind}: SIGKILL after {first} of {N} requests: {held} stored, the rerun made {second} "
           f"requests, {redone} asked twice")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -14,42 +14,24 @@ from sentlab import SentClient
 from sentlab import _datasets as ds
 from sentlab._message_log import PAGE_SIZE, MessageLog, sync
 from sentlab._schemas import columns
-from sentlab.simulator import (
-    SimClock,
-    SimulatorConfig,
-    build_world,
-    create_app,
-    in_process_transport,
-)
 
-from ..conftest import counting_app
-
-START = datetime(2026, 4, 8, 12, tzinfo=UTC)
+from .. import kit
+from ..kit import START, Recorder, make_client, simulator
 
 
 @pytest.fixture
-def clock():
-    return SimClock.frozen(START)
-
-
-@pytest.fixture
-def world(clock):
-    return build_world(seed=5, contacts=600, messages=2_000, profiles=2, clock=clock)
+def world(make_world, clock):
+    return make_world(seed=5, contacts=600, messages=2_000, profiles=2, clock=clock)
 
 
 @pytest.fixture
 def app(world):
-    return counting_app(world)
-
-
-def connect(app, world, **options) -> SentClient:
-    return SentClient(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                      progress=False, **options)  # fmt: skip
+    return Recorder(simulator(world))
 
 
 @pytest.fixture
 def client(app, world):
-    with connect(app, world) as c:
+    with make_client(world, app) as c:
         yield c
 
 
@@ -111,11 +93,11 @@ def test_a_rerun_within_the_ttl_makes_no_request_and_later_reads_only_the_newest
     ds.messages(client, store, all_profiles=True)
     cold = list_requests(app)
     assert cold >= math.ceil(len(truth_now(world)) / PAGE_SIZE)
-    app.paths.clear()
+    app.clear()
     ds.messages(client, store, all_profiles=True)
     assert list_requests(app) == 0
     clock.advance(3600)  # past the store's list_ttl: the newest pages only
-    app.paths.clear()
+    app.clear()
     frame = ds.messages(client, store, all_profiles=True)
     assert 0 < list_requests(app) < cold / 2
     truth = truth_now(world)
@@ -142,7 +124,7 @@ def test_since_reads_only_the_window_then_extends_down(world, app, client, store
     assert set(recent["id"]) == set(own.index[own["created_at"] >= since])
     first = list_requests(app)
     assert first <= math.ceil(len(own[own["created_at"] >= since]) / PAGE_SIZE) + 1
-    app.paths.clear()
+    app.clear()
     everything = ds.messages(client, store, since=START - timedelta(days=60))
     assert set(everything["id"]) == set(own.index)
     assert list_requests(app) <= math.ceil(len(own) / PAGE_SIZE) - first + 2  # only the older pages
@@ -165,13 +147,13 @@ def test_an_interrupted_sync_keeps_its_pages_and_resumes(world, app, store, cloc
         return await real(self, **kwargs)
 
     monkeypatch.setattr(_client.AsyncSentClient, "messages_page", flaky)
-    with connect(app, world, profile_id=world.profile_ids[0]) as scoped:
+    with make_client(world, app, profile_id=world.profile_ids[0]) as scoped:
         log = MessageLog(ds.open_store(scoped, store.directory, clock=clock.time), "", clock=clock.time)
         with pytest.raises(Interrupt):
             sync(scoped, log)
         kept = log.pending_pages()
         assert kept >= 6 and log.state().run is not None  # the pages fetched before the error stay
-        app.paths.clear()
+        app.clear()
         report = sync(scoped, log)
     assert report.resumed and report.runs[0] == "full"
     truth = truth_now(world)
@@ -182,7 +164,7 @@ def test_an_interrupted_sync_keeps_its_pages_and_resumes(world, app, store, cloc
 
 
 def test_a_server_without_the_list_falls_back_to_webhook_events_once_said(world, tmp_path, clock):
-    app = create_app(world, SimulatorConfig(rate_limits=None))
+    app = simulator(world)
 
     async def no_list(scope, receive, send):
         if scope["type"] == "http" and scope["path"].startswith("/v3/conversations"):
@@ -192,8 +174,7 @@ def test_a_server_without_the_list_falls_back_to_webhook_events_once_said(world,
             return
         await app(scope, receive, send)
 
-    with SentClient(world.org_key, base_url="http://old-sim", transport=in_process_transport(no_list), pacing=None,
-                    progress=False) as old:  # fmt: skip
+    with make_client(world, no_list, base_url="http://old-sim") as old:
         store = ds.open_store(old, tmp_path, clock=clock.time)
         with pytest.warns(UserWarning, match="no messages list"):
             frame = ds.messages(old, store, all_profiles=True)
@@ -209,8 +190,8 @@ def test_the_list_works_without_a_store(world, client):
 
 
 def test_an_empty_account_gives_an_empty_typed_frame(tmp_path, clock):
-    world = build_world(seed=2, contacts=20, messages=0, profiles=1, clock=clock)
-    with connect(create_app(world, SimulatorConfig(rate_limits=None)), world) as client:
+    world = kit.make_world(seed=2, contacts=20, messages=0, profiles=1, clock=clock)
+    with make_client(world) as client:
         frame = ds.messages(client, ds.open_store(client, tmp_path, clock=clock.time), all_profiles=True)
     assert len(frame) == 0 and all(str(frame[c.name].dtype) == c.dtype for c in columns("messages"))
 
@@ -225,24 +206,11 @@ def test_a_sync_killed_at_90_percent_resumes_with_only_the_missing_pages(tmp_pat
     from pathlib import Path
 
     from sentlab import Store
-    from sentlab.simulator import SimulatorConfig
     from sentlab.simulator._server import ServerHandle
 
-    world = build_world(seed=9, contacts=800, messages=6_000, profiles=2)  # the wall clock: a real server
+    world = kit.make_world(seed=9, contacts=800, messages=6_000, profiles=2, at=None)  # the wall clock: a real server
     profile_id = world.profile_ids[0]
-    app = create_app(world, SimulatorConfig(rate_limits=None, latency=0.05))
-
-    class Counting:  # the server's side of the count: what reached it, answered or not
-        def __init__(self) -> None:
-            self.world = app.world
-            self.paths: list[str] = []
-
-        async def __call__(self, scope, receive, send):
-            if scope["type"] == "http":
-                self.paths.append(scope["path"])
-            await app(scope, receive, send)
-
-    counted = Counting()
+    counted = Recorder(simulator(world, latency=0.05))  # the server's side of the count: what reached it
     truth = world.ledger()
     pages = math.ceil(int((truth["profile_id"] == profile_id).sum()) / PAGE_SIZE)
     root = Path(__file__).resolve().parents[2]
@@ -262,7 +230,7 @@ def test_a_sync_killed_at_90_percent_resumes_with_only_the_missing_pages(tmp_pat
         log = MessageLog(store, "")
         kept = log.pending_pages()
         assert kept >= before - 2  # what was answered was committed (a request or two in flight are lost)
-        counted.paths.clear()
+        counted.clear()
         with SentClient(world.org_key, base_url=server.base_url, profile_id=profile_id, pacing=None,
                         progress=False) as client:  # fmt: skip
             report = sync(client, log)

@@ -22,20 +22,21 @@ from hypothesis import strategies as st
 from sentlab import _frames
 from sentlab._frames import _build_slow, build_frame
 
+from ..kit import RECORDS
 from .chunks import chunk_size
 from .examples import EVENT_OLD_SHAPE, EXAMPLES, MESSAGE, MESSAGE_BODY_DATA_MODELS, event
-from .test_arrow_fast_path import (
+from .strategies import (
     CHUNK,
     EVENT,
     MESSAGE_RECORD,
     NUMBER,
     TEXT,
-    frames_build,
+    json_value,
     mostly,
     rarely,
     record,
+    records_for,
 )
-from .test_build import json_value, records_for
 
 NAMES = ("messages", "webhook_events", "activities")
 
@@ -69,7 +70,7 @@ def same(name: str, records: list, chunk: int | None = None) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_docs_examples_and_benchmark_data(name):
     same(name, EXAMPLES[name])
-    records = frames_build.CASES[name][0](3000, random.Random(1))
+    records = RECORDS[name](3000, random.Random(1))
     same(name, records)
     same(name, records[:40], chunk=7)
 

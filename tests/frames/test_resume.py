@@ -9,7 +9,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -20,15 +19,11 @@ import sentlab
 from sentlab import Retries
 from sentlab import _datasets as ds
 from sentlab._frames import empty_frame
-from sentlab.simulator import (
-    Faults,
-    SimClock,
-    SimulatorConfig,
-    build_world,
-    create_app,
-    in_process_transport,
-)
+from sentlab.simulator import Faults
 from sentlab.simulator._server import ServerHandle
+
+from .. import kit
+from ..kit import HISTORY_END, Recorder, simulator
 
 ROOT = Path(__file__).resolve().parents[2]
 N = 1000  # message ids pulled
@@ -36,26 +31,17 @@ IN_FLIGHT = 8  # Limits.concurrency: requests a kill or an interrupt can catch o
 BATCH = ds._SAVE_EVERY  # answers a kill can catch not yet written
 
 
-class Counting:
-    """The simulator app, counting the message-detail and event-page requests that reach it."""
+def is_detail(path: str) -> bool:
+    return path.startswith("/v3/messages/")
 
-    def __init__(self, app) -> None:
-        self.app, self.world = app, app.world
-        self.details = self.pages = 0
-        self._lock = threading.Lock()
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            with self._lock:
-                self.details += scope["path"].startswith("/v3/messages/")
-                self.pages += scope["path"].endswith("/events")
-        await self.app(scope, receive, send)
+def is_page(path: str) -> bool:
+    return path.endswith("/events")
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=21, contacts=600, messages=1200, profiles=1,
-                       clock=SimClock.frozen(pd.Timestamp("2026-11-20T00:00:00Z").to_pydatetime()))  # fmt: skip
+def world(make_world):
+    return make_world(seed=21, contacts=600, messages=1200, profiles=1, at=HISTORY_END)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +51,7 @@ def ids(world):
 
 @pytest.fixture
 def server(world):
-    counting = Counting(create_app(world, SimulatorConfig(rate_limits=None)))
+    counting = Recorder(simulator(world))
     handle = ServerHandle(counting, "127.0.0.1", 0).start()  # type: ignore[arg-type]
     yield handle, counting
     handle.stop()
@@ -82,11 +68,11 @@ def start_worker(handle, world, cache: Path, ids: list[str] | None) -> subproces
     return proc
 
 
-def wait_for(counting: Counting, n: int, proc: subprocess.Popen, seconds: float = 60, what: str = "details") -> None:
+def wait_for(counting: Recorder, n: int, proc: subprocess.Popen, seconds: float = 60, what=is_detail) -> None:
     deadline = time.monotonic() + seconds
-    while getattr(counting, what) < n:
+    while counting.count(what) < n:
         assert proc.poll() is None, "the worker finished before it could be stopped"
-        assert time.monotonic() < deadline, f"only {getattr(counting, what)} requests in {seconds} s"
+        assert time.monotonic() < deadline, f"only {counting.count(what)} requests in {seconds} s"
         time.sleep(0.001)
 
 
@@ -112,13 +98,13 @@ def test_a_killed_details_pull_resumes_with_only_the_missing_ids(server, world, 
     wait_for(counting, int(0.9 * N), proc)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    first = counting.details
+    first = counting.count(is_detail)
     db = sqlite3.connect(cache / "store.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     db.close()
-    counting.details = 0
+    counting.clear()
     held, frame = resume(handle, world, cache, ids)
-    second = counting.details
+    second = counting.count(is_detail)
     assert second == N - held  # the second run asks for exactly what the store lacks
     redone = first + second - N
     print(f"\nSIGKILL after {first} of {N} detail requests: {held} stored, the rerun made {second} "
@@ -135,10 +121,10 @@ def test_an_interrupted_details_pull_keeps_every_answer(server, world, ids, tmp_
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "interrupted" in out
-    first = counting.details
-    counting.details = 0
+    first = counting.count(is_detail)
+    counting.clear()
     held, frame = resume(handle, world, cache, ids)
-    second = counting.details
+    second = counting.count(is_detail)
     assert second == N - held
     redone = first + second - N
     print(f"\nCtrl-C after {first} of {N} detail requests: {held} stored, {redone} asked twice")
@@ -146,49 +132,33 @@ def test_an_interrupted_details_pull_keeps_every_answer(server, world, ids, tmp_
     check_prices(world, frame, ids)
 
 
-def in_process_lab(world, cache: Path, config: SimulatorConfig, **options) -> sentlab.Lab:
-    app = create_app(world, config)
-    return sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                           progress=False, cache_dir=cache, **options)  # fmt: skip
-
-
 def test_details_that_failed_are_the_only_ones_asked_again(world, ids, tmp_path):
-    faulty = SimulatorConfig(rate_limits=None, faults=Faults(http_500=0.2, seed=5))
-    with (in_process_lab(world, tmp_path, faulty, retries=Retries(attempts=1)) as lab,
+    faulty = simulator(world, faults=Faults(http_500=0.2, seed=5))
+    with (kit.make_lab(world, faulty, cache_dir=tmp_path, retries=Retries(attempts=1)) as lab,
           pytest.warns(UserWarning, match="message details could not be fetched")):
         first = ds.with_details(lab.api, lab.cache, empty_frame("messages"), ids[:300])
     failed = set(first.attrs["failures"])
     assert 20 < len(failed) < 120 and len(first) == 300 - len(failed)
-    clean = Counting(create_app(world, SimulatorConfig(rate_limits=None)))
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(clean), pacing=None,
-                         progress=False, cache_dir=tmp_path) as lab:  # fmt: skip
+    clean = Recorder(simulator(world))
+    with kit.make_lab(world, clean, cache_dir=tmp_path) as lab:
         again = ds.with_details(lab.api, lab.cache, empty_frame("messages"), ids[:300])
-    assert clean.details == len(failed) and "failures" not in again.attrs
+    assert clean.count(is_detail) == len(failed) and "failures" not in again.attrs
     check_prices(world, again, ids[:300])
 
 
 def test_an_event_sync_that_fails_part_way_keeps_its_pages_and_resumes(tmp_path):
-    world = build_world(seed=11, contacts=500, messages=3000, profiles=2,
-                        clock=SimClock.frozen(pd.Timestamp("2026-11-20T00:00:00Z").to_pydatetime()))  # fmt: skip
-    faulty = SimulatorConfig(rate_limits=None, faults=Faults(http_500=0.01, seed=1))  # a 500 after ~110 pages
-    with in_process_lab(world, tmp_path, faulty, retries=Retries(attempts=1)) as lab:
+    world = kit.make_world(seed=11, contacts=500, messages=3000, profiles=2, at=HISTORY_END)
+    faulty = simulator(world, faults=Faults(http_500=0.01, seed=1))  # a 500 after ~110 pages
+    with kit.make_lab(world, faulty, cache_dir=tmp_path, retries=Retries(attempts=1)) as lab:
         with pytest.raises(sentlab.ServerError):
             lab.webhook_events()
         stored = len(lab.cache.events())
     assert stored > 5000  # the pages that arrived before the error
-    app = create_app(world, SimulatorConfig(rate_limits=None))
-    pages: list[str] = []
-
-    async def counting(scope, receive, send):
-        if scope["type"] == "http" and scope["path"].endswith("/events"):
-            pages.append(scope["path"])
-        await app(scope, receive, send)
-
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counting), pacing=None,
-                         progress=False, cache_dir=tmp_path) as lab:  # fmt: skip
+    counting = Recorder(simulator(world))
+    with kit.make_lab(world, counting, cache_dir=tmp_path) as lab:
         events = lab.webhook_events()
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                         progress=False, store=False) as fresh:  # fmt: skip
+    pages = counting.count(is_page)
+    with kit.make_lab(world, counting.app, store=False) as fresh:
         truth = fresh.webhook_events()
     assert same_rows(events, truth)
     sizes = truth.groupby("webhook_id").size()
@@ -196,8 +166,8 @@ def test_an_event_sync_that_fails_part_way_keeps_its_pages_and_resumes(tmp_path)
     # each webhook's page 1 and a look where its newest stored event is, then the pages lacking
     lacking = -(-(len(truth) - stored) // 100) + len(sizes)
     print(f"\nevent sync failed part-way with {stored} of {len(truth)} events stored; the rerun read "
-          f"{len(pages)} pages (a full pull: {full})")
-    assert len(pages) <= lacking + 2 * len(sizes) < full
+          f"{pages} pages (a full pull: {full})")
+    assert pages <= lacking + 2 * len(sizes) < full
 
 
 def same_rows(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
@@ -208,24 +178,22 @@ def same_rows(ours: pd.DataFrame, theirs: pd.DataFrame) -> bool:
 
 
 def test_a_killed_event_sync_resumes_with_the_pages_it_lacks(tmp_path):
-    world = build_world(seed=11, contacts=500, messages=3000, profiles=2,
-                        clock=SimClock.frozen(pd.Timestamp("2026-11-20T00:00:00Z").to_pydatetime()))  # fmt: skip
-    counting = Counting(create_app(world, SimulatorConfig(rate_limits=None)))
+    world = kit.make_world(seed=11, contacts=500, messages=3000, profiles=2, at=HISTORY_END)
+    counting = Recorder(simulator(world))
     with ServerHandle(counting, "127.0.0.1", 0).start() as handle:  # type: ignore[arg-type]
         cache = tmp_path / "store"
         proc = start_worker(handle, world, cache, None)
-        wait_for(counting, 120, proc, what="pages")
+        wait_for(counting, 120, proc, what=is_page)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        first = counting.pages
-        counting.pages = 0
+        first = counting.count(is_page)
+        counting.clear()
         with sentlab.connect(world.org_key, base_url=handle.base_url, cache_dir=cache, pacing=None,
                              progress=False) as lab:  # fmt: skip
             stored = len(lab.cache.events())
             events = lab.webhook_events()
-        second = counting.pages
-    with sentlab.connect(world.org_key, base_url="http://sim", pacing=None, progress=False, store=False,
-                         transport=in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))) as fresh:  # fmt: skip
+        second = counting.count(is_page)
+    with kit.make_lab(world, store=False) as fresh:
         truth = fresh.webhook_events()
     assert same_rows(events, truth)
     webhooks = truth.webhook_id.nunique()

@@ -5,32 +5,25 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sentlab import SentClient
 from sentlab import _datasets as ds
-from sentlab._schemas import columns
-from sentlab.simulator import SimulatorConfig, build_world, create_app, in_process_transport
+
+from ..kit import has_schema, make_client
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=11, contacts=300, messages=300, profiles=2)
+def world(make_world):
+    return make_world(seed=11, contacts=300, messages=300, profiles=2, at=None)
 
 
 @pytest.fixture
 def client(world):
-    app = create_app(world, SimulatorConfig(rate_limits=None))
-    with SentClient(world.org_key, base_url="http://sim", transport=in_process_transport(app),
-                    pacing=None, progress=False) as c:  # fmt: skip
+    with make_client(world) as c:
         yield c
 
 
 @pytest.fixture
 def store(client, tmp_path):
     return ds.open_store(client, tmp_path)
-
-
-def has_schema(frame: pd.DataFrame, name: str) -> bool:
-    return all(str(frame[c.name].dtype) == c.dtype for c in columns(name))
 
 
 def test_contacts_of_every_profile_match_the_truth(world, client, store):

@@ -14,24 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from sentlab._store import NullStore, Store, default_store_dir, event_pending, message_state
+from sentlab import Store
+from sentlab._store import NullStore, default_store_dir, event_pending, message_state
 
+from ..kit import ManualClock
 from .examples import ACTIVITIES, MESSAGE
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return ManualClock(1_800_000_000.0)
 
 
 @pytest.fixture

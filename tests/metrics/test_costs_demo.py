@@ -9,20 +9,19 @@ import pandas as pd
 import pytest
 
 import sentlab
-from sentlab.simulator import SimulatorConfig, World, build_world, create_app, in_process_transport
+from sentlab.simulator import World
 
+from .. import kit
 from .build import with_prices
 
 NOT_YET_BILLED = ["QUEUED", "ACCEPTED", "SCHEDULED"]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, dict]]:
+def demo(make_world, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, dict]]:
     """A small account and its messages: a priced sample first (the store would price them all after)."""
-    world = build_world(seed=3, contacts=400, messages=900)
-    transport = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=transport, pacing=None, progress=False,
-                         cache_dir=tmp_path_factory.mktemp("store")) as lab:
+    world = make_world(seed=3, contacts=400, messages=900, at=None)
+    with kit.make_lab(world, cache_dir=tmp_path_factory.mktemp("store")) as lab:
         frames = {"sample": lab.messages(details="sample", source="events")}  # a server without the list
         frames["all"] = lab.messages(details="all")
         yield world, frames
@@ -85,7 +84,7 @@ def test_a_sampled_estimate_holds_the_ledger_total_in_its_interval(demo):
 
 def ledger_frame(seed: int, messages: int) -> tuple[pd.DataFrame, np.ndarray]:
     """A world's every message as a messages frame with no price (the true ones kept aside), and its costs."""
-    ledger = build_world(seed=seed, contacts=messages // 2, messages=messages).ledger()
+    ledger = kit.make_world(seed=seed, contacts=messages // 2, messages=messages, at=None).ledger()
     records = ledger.rename(columns={"message_id": "id"}).drop(columns=["price", "active_contact_price", "cost"])
     frame = sentlab.build_frame("messages", records.to_dict("records"))
     frame["true_price"], frame["true_markup"] = ledger["price"].to_numpy(), ledger["active_contact_price"].to_numpy()

@@ -11,8 +11,10 @@ import pytest
 
 import sentlab
 from sentlab._metrics import REPLY_COLUMNS
-from sentlab.simulator import SimClock, build_world, in_process_transport
 
+from .. import kit
+from ..kit import HISTORY_NOON as NOW
+from ..kit import reply_frame, timed
 from .build import messages
 
 T0 = pd.Timestamp("2026-11-01T00:00:00Z")
@@ -155,26 +157,18 @@ def test_the_vectorised_rates_equal_a_brute_force_reading_of_the_definition(seed
 
 def test_a_quarter_million_rows_take_well_under_seconds_each():
     # benchmarks/reply_rates_scale.py times a million rows (about 2 s here, 2 cores)
-    from benchmarks.reply_rates_scale import frame_of, timed
-
-    frame = frame_of(250_000)
-    seconds, out = timed(frame)
+    frame = reply_frame(250_000)
+    seconds, out = timed(sentlab.reply_rates, frame, by="channel")
     assert seconds < 10  # about 0.5 s; generous for a loaded machine
     assert out["n"].sum() > 130_000 and out["replied"].sum() > 0
 
 
 # -- against the simulator's truth ---------------------------------------------------------------
 
-NOW = pd.Timestamp("2026-11-20T12:00:00Z")
-
-
 @pytest.fixture(scope="module")
-def pulled(tmp_path_factory):
-    world = build_world(seed=21, contacts=1_500, messages=8_000, profiles=2, calls=0,
-                        clock=SimClock.frozen(NOW.to_pydatetime()))  # fmt: skip
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(
-            sentlab.simulator.create_app(world, sentlab.simulator.SimulatorConfig(rate_limits=None))),
-            pacing=None, progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:  # fmt: skip
+def pulled(make_world, tmp_path_factory):
+    world = make_world(seed=21, contacts=1_500, messages=8_000, profiles=2, calls=0, at=NOW)
+    with kit.make_lab(world, cache_dir=tmp_path_factory.mktemp("store")) as lab:
         yield world, lab.messages()
 
 

@@ -9,11 +9,10 @@ import pytest
 
 import sentlab
 from sentlab._metrics import CALL_COST_COLUMNS, CALL_STAT_COLUMNS, COST_COLUMNS
-from sentlab.simulator import SimClock, build_world, in_process_transport
 
+from .. import kit
+from ..kit import HISTORY_NOON as NOW
 from .build import messages
-
-NOW = pd.Timestamp("2026-11-20T12:00:00Z")
 
 
 def calls(*records: dict) -> pd.DataFrame:
@@ -26,12 +25,9 @@ DONE = {"status": "COMPLETED", "answered_at": "2026-11-01T10:00:05Z", "duration_
 
 
 @pytest.fixture(scope="module")
-def pulled(tmp_path_factory):
-    world = build_world(seed=8, contacts=300, messages=800, profiles=2, calls=600,
-                        clock=SimClock.frozen(NOW.to_pydatetime()))  # fmt: skip
-    app = sentlab.simulator.create_app(world, sentlab.simulator.SimulatorConfig(rate_limits=None))
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                         progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:  # fmt: skip
+def pulled(make_world, tmp_path_factory):
+    world = make_world(seed=8, contacts=300, messages=800, profiles=2, calls=600, at=NOW)
+    with kit.make_lab(world, cache_dir=tmp_path_factory.mktemp("store")) as lab:
         yield world, lab.messages(), lab.calls()
 
 

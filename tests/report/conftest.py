@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
-import sentlab
-from sentlab.simulator import (
-    SimClock,
-    build_world,
-    in_process_transport,
-)
-from tests.conftest import counting_app
-
-NOW = pd.Timestamp("2026-11-20T12:00:00Z")
+from tests import kit
+from tests.kit import HISTORY_NOON as NOW
+from tests.kit import Recorder, simulator
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=11, contacts=400, messages=900, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
+def world(make_world):
+    return make_world(seed=11, contacts=400, messages=900, profiles=2, at=NOW)
 
 
 @pytest.fixture(scope="module")
 def counted(world):
-    """The simulator app, counting the requests that reach it."""
-    return counting_app(world)
+    """The simulator app, recording the requests that reach it."""
+    return Recorder(simulator(world))
 
 
 @pytest.fixture(scope="module")
 def connected(world, counted, tmp_path_factory):
     """The lab and the webhook-events path's priced sample (a server without the messages list),
     taken first: once details="all" ran, the store prices every message."""
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(counted),
-                         pacing=None, progress=False, cache_dir=tmp_path_factory.mktemp("store")) as lab:
+    with kit.make_lab(world, counted, cache_dir=tmp_path_factory.mktemp("store")) as lab:
         yield lab, lab.messages(details="sample", source="events")
 
 

@@ -12,9 +12,6 @@ for something other than a file is refused.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -23,11 +20,9 @@ from urllib.parse import urlparse
 import pytest
 
 import sentlab
+from tests.kit import CHROMIUM, CHROMIUM_FLAGS, artifacts, browser_missing
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("SENTLAB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 SECTIONS = ["Volume", "Comparisons", "What changed", "Latency", "Replies", "Voice", "Account"]
 WIDTHS = (1280, 800)
 # Elements (other than what scrolls inside a .scroll box) whose right edge is past the viewport.
@@ -36,23 +31,6 @@ OVERFLOWING = """() => [...document.querySelectorAll('.sentlab-report *')]
     .map((el) => el.tagName + ' ' + (el.innerText || '').slice(0, 60))"""
 
 pytestmark = pytest.mark.browser
-
-
-def _missing() -> str | None:
-    if importlib.util.find_spec("playwright") is None:
-        return "the python package playwright is not installed (pip install -e '.[dev]')"
-    if not CHROMIUM:
-        return ("Chromium is not installed, so the browser test of the report page is skipped "
-                "(Debian: apt-get install chromium; .ci/run installs it when it runs as root with apt)")  # fmt: skip
-    return None
-
-
-def _artifacts() -> Path:
-    folder = Path(os.environ.get("SENTLAB_ARTIFACTS") or ROOT / "artifacts") / "browser-report"
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    return folder
 
 
 def _files_only(route: Any) -> None:
@@ -65,7 +43,7 @@ def _files_only(route: Any) -> None:
 @pytest.fixture
 def pages(tmp_path: Path) -> dict[str, Path]:
     """The demo report and an empty window's report, saved as HTML files."""
-    reason = _missing()
+    reason = browser_missing("the report page")
     if reason:
         pytest.skip(reason)
     with sentlab.connect(cache_dir=tmp_path / "store", progress=False) as lab:
@@ -148,7 +126,7 @@ def _check_empty(page: Any, width: int) -> None:
 def test_the_report_page_in_chromium(pages):
     from playwright.sync_api import expect, sync_playwright
 
-    shots = _artifacts()
+    shots = artifacts("browser-report")
     started = time.monotonic()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)

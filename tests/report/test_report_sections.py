@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 import sentlab
-from sentlab.simulator import in_process_transport
-from tests.conftest import counting_app
-
-from .conftest import NOW
+from tests import kit
+from tests.kit import HISTORY_NOON as NOW
+from tests.kit import Recorder, simulator
 
 
 @pytest.fixture(scope="module")
@@ -144,9 +143,8 @@ def test_an_empty_window_still_shows_the_account_section():
 
 def test_the_report_adds_a_calls_page_per_100_calls_of_each_scope_and_a_campaigns_request_per_profile(
         world, tmp_path):
-    app = counting_app(world)
-    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
-                         progress=False, cache_dir=tmp_path) as lab:  # fmt: skip
+    app = Recorder(simulator(world))
+    with kit.make_lab(world, app, cache_dir=tmp_path) as lab:
         lab.messages()
         lab.profiles()
         before = len(app.paths)

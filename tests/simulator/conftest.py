@@ -1,4 +1,5 @@
-"""Stand-ins for the edge tests: a frozen clock, a tiny world and a tiny app counting handler calls.
+"""Stand-ins for the edge tests (a frozen clock, a tiny world and a tiny app counting handler calls),
+and the official SDK on a module's running simulator.
 
 The edge middleware only needs ``world.clock``, ``world.tier`` and ``world.account_for_key``, so
 these tests exercise it without building a synthetic world.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from sentlab.simulator._envelope import error_body, ok_body
 from sentlab.simulator._middleware import edge
 from sentlab.simulator._settings import SimulatorConfig
+from tests.kit import strict_sdk
 
 ORG_KEY = "sk_test_org"
 PROFILE_KEY = "sk_test_profile"
@@ -146,6 +148,14 @@ class Edge:
                 return await client.request(method, path, headers=all_headers, **kwargs)
 
         return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def sent(server: Any) -> Iterator[Any]:
+    """The official SDK, strict, on the module's ``server`` (a running simulator)."""
+    client = strict_sdk(server)
+    yield client
+    client.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sentlab.simulator import Faults, SimulatorConfig, create_app
-from tests.conftest import sim_client
+from tests.kit import sim_client
 
 PHONE = "+447911123456"
 

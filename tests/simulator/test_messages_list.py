@@ -10,8 +10,7 @@ import pytest
 
 from sentlab.simulator._world import World
 
-from ..conftest import sim_client
-from .test_routes import MISSING, data, error_code, walk
+from ..kit import MISSING, data, error_code, sim_client, walk
 
 
 def truth_messages(world: World, profile_id: str | None) -> list[dict]:

@@ -38,14 +38,15 @@ from starlette.routing import Route
 from sentlab.simulator._app import core_app
 from sentlab.simulator._middleware import edge
 from sentlab.simulator._settings import SimulatorConfig
-from sentlab.simulator._world import World, build_world
+from sentlab.simulator._world import World
 
-from ..conftest import asgi_call, assert_clean
+from .. import kit
+from ..kit import asgi_call, assert_clean
 
-WORLD = build_world(seed=3, contacts=120, messages=200, profiles=2)
+WORLD = kit.make_world(seed=3, contacts=120, messages=200, profiles=2, at=None)
 CORE = core_app(WORLD)
 APPS = {"core": CORE, "edge": edge(CORE, WORLD, SimulatorConfig(rate_limits=None))}
-SCRATCH = build_world(seed=5, contacts=40, messages=20, profiles=1)  # raw bytes may mutate it for real
+SCRATCH = kit.make_world(seed=5, contacts=40, messages=20, profiles=1, at=None)  # raw bytes may mutate it for real
 SCRATCH_APP = core_app(SCRATCH)
 
 EXAMPLES = 600  # hypothesis examples over all routes, so the run stays ~10 s as routes are added

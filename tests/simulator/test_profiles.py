@@ -15,8 +15,8 @@ from sentlab.simulator._clock import SimClock
 from sentlab.simulator._profiles import active_campaign, campaign_status
 from sentlab.simulator._world import build_world
 
-from ..conftest import START, sim_client
-from .test_routes import MISSING, data, details, error_code
+from .. import kit
+from ..kit import MISSING, START, data, details, error_code, sim_client
 
 BRAND = {
     "contact": {"name": "Ada Lovelace", "businessName": "Acme Labs", "email": "ada@acme.example"},
@@ -55,7 +55,7 @@ def test_default_world_has_an_active_and_a_blocked_profile(world):
 
 def test_a_pending_campaign_becomes_active_as_time_passes():
     clock = SimClock.frozen(START)
-    world = build_world(seed=5, contacts=80, messages=40, profiles=4, clock=clock)
+    world = kit.make_world(seed=5, contacts=80, messages=40, profiles=4, clock=clock)
     r = world._records
     assert active_campaign(r, 4) is None
     (pending,) = [c for c in world.truth.campaigns() if c["profile_id"] == world.profile_ids[3]]
@@ -418,7 +418,7 @@ def test_bodies_that_are_not_json_objects(client, world):
     assert error_code(client.get(f"/v3/profiles/{world.profile_ids[0]}/campaigns/{MISSING}"), 405) == "METHOD_NOT_ALLOWED"
 
 
-FUZZ_WORLD = build_world(seed=3, contacts=60, messages=40)
+FUZZ_WORLD = kit.make_world(seed=3, contacts=60, messages=40, at=None)
 FUZZ_APP = core_app(FUZZ_WORLD)
 _OWN = FUZZ_WORLD.profile_ids[0]
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from sentlab.simulator import RateLimits, SimulatorConfig, build_world, create_app, running_server
+from sentlab.simulator import RateLimits, SimulatorConfig, create_app, running_server
 from sentlab.simulator._app import core_app
 from sentlab.simulator._validation import (
     MAX_BODY_BYTES,
@@ -19,9 +19,10 @@ from sentlab.simulator._validation import (
     MAX_URL_BYTES,
 )
 
-from ..conftest import asgi_call, assert_clean
+from .. import kit
+from ..kit import asgi_call, assert_clean
 
-WORLD = build_world(seed=11, contacts=60, messages=40, profiles=1)
+WORLD = kit.make_world(seed=11, contacts=60, messages=40, profiles=1, at=None)
 CORE = core_app(WORLD)
 KEY = [(b"x-api-key", WORLD.org_key.encode())]
 WEBHOOK = {"endpoint_url": "https://example.com/hooks/sent", "display_name": "limits", "sandbox": True}
@@ -162,7 +163,7 @@ def test_odd_credential_values_get_their_documented_errors(headers, expected):
 
 
 def edge_app(rate_limits: RateLimits | None = None):
-    return create_app(build_world(seed=11, contacts=60, messages=40, profiles=1),
+    return create_app(kit.make_world(seed=11, contacts=60, messages=40, profiles=1, at=None),
                       SimulatorConfig(rate_limits=rate_limits))  # fmt: skip
 
 

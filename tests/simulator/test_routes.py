@@ -8,40 +8,7 @@ import pytest
 
 from sentlab.simulator._world import World
 
-from ..conftest import sim_client
-
-MISSING = "00000000-0000-4000-8000-000000000000"
-
-
-def data(response, status: int = 200):
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is True and body["error"] is None
-    assert set(body["meta"]) >= {"request_id", "timestamp", "version"}
-    return body["data"]
-
-
-def error_code(response, status: int) -> str:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["success"] is False and body["data"] is None
-    assert set(body["error"]) == {"code", "message", "details", "doc_url"}
-    return body["error"]["code"]
-
-
-def details(response) -> dict:
-    return response.json()["error"]["details"]
-
-
-def walk(client, path: str, key: str, page_size: int = 100, **params) -> list[dict]:
-    rows, page = [], 1
-    while True:
-        d = data(client.get(path, params={"page": page, "page_size": page_size, **params}))
-        rows.extend(d[key])
-        if not d["pagination"]["has_more"]:
-            return rows
-        page += 1
-
+from ..kit import MISSING, data, details, error_code, sim_client, walk
 
 # -- envelope and pagination --------------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ sent_dm = pytest.importorskip("sent_dm")
 from sent_dm.types.inbound_message_event import InboundMessageEvent  # noqa: E402
 from sent_dm.types.message_event import MessageEvent  # noqa: E402
 
-from ..conftest import SyncASGITransport  # noqa: E402
+from ..kit import SyncASGITransport  # noqa: E402
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ per endpoint so one run names every field the simulator gets wrong.
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +15,8 @@ import pytest
 
 sent_dm = pytest.importorskip("sent_dm")
 
-from sentlab.simulator import SimulatorConfig, build_world, running_server  # noqa: E402
+from sentlab.simulator import SimulatorConfig, running_server  # noqa: E402
+from tests.kit import Checks  # noqa: E402
 
 pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -25,37 +24,10 @@ PHONE = "+447911123456"  # a valid UK mobile number
 
 
 @pytest.fixture(scope="module")
-def server():
-    world = build_world(seed=11, contacts=600, messages=1_500, profiles=3)
+def server(make_world):
+    world = make_world(seed=11, contacts=600, messages=1_500, profiles=3, at=None)
     with running_server(world, SimulatorConfig(rate_limits=None)) as handle:
         yield handle
-
-
-@pytest.fixture(scope="module")
-def sent(server):
-    client = sent_dm.Sent(base_url=server.base_url, api_key=server.org_key,
-                          _strict_response_validation=True, max_retries=0, timeout=10)
-    yield client
-    client.close()
-
-
-class Checks:
-    """Runs each SDK call, keeping its result or the reason it failed."""
-
-    def __init__(self) -> None:
-        self.failures: dict[str, str] = {}
-
-    def __call__(self, name: str, call: Callable[[], Any]) -> Any:
-        try:
-            return call()
-        except Exception as exc:  # report every endpoint, not just the first broken one
-            detail = "".join(traceback.format_exception_only(exc)).strip()
-            self.failures[name] = detail[:2000]
-            return None
-
-    def assert_all_passed(self) -> None:
-        report = "\n\n".join(f"{name}: {detail}" for name, detail in self.failures.items())
-        assert not self.failures, f"{len(self.failures)} SDK calls failed:\n{report}"
 
 
 def test_account_profiles_users_and_numbers_parse(sent, server):

@@ -7,15 +7,12 @@ method the simulator answers wrongly.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
 sent_dm = pytest.importorskip("sent_dm")
 
-from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server  # noqa: E402
-
-from .test_sdk_fidelity import Checks  # noqa: E402
+from sentlab.simulator import SimulatorConfig, running_server  # noqa: E402
+from tests.kit import Checks  # noqa: E402
 
 pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
@@ -40,19 +37,10 @@ CAMPAIGN = {
 
 
 @pytest.fixture(scope="module")
-def server():
-    clock = SimClock.frozen(datetime(2026, 4, 8, 12, tzinfo=UTC))
-    world = build_world(seed=11, contacts=300, messages=200, profiles=3, clock=clock)
+def server(make_world):
+    world = make_world(seed=11, contacts=300, messages=200, profiles=3)
     with running_server(world, SimulatorConfig(rate_limits=None)) as handle:
         yield handle
-
-
-@pytest.fixture(scope="module")
-def sent(server):
-    client = sent_dm.Sent(base_url=server.base_url, api_key=server.org_key,
-                          _strict_response_validation=True, max_retries=0, timeout=10)
-    yield client
-    client.close()
 
 
 def test_every_profiles_method_parses(sent, server):

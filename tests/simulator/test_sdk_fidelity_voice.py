@@ -14,30 +14,21 @@ import pytest
 
 sent_dm = pytest.importorskip("sent_dm")
 
-from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server  # noqa: E402
-from tests.conftest import START  # noqa: E402
-from tests.simulator.test_sdk_fidelity import Checks  # noqa: E402
+from sentlab.simulator import SimulatorConfig, running_server  # noqa: E402
+from tests.kit import START, Checks  # noqa: E402
 
 pytestmark = [pytest.mark.server, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=11, contacts=600, messages=400, profiles=3, calls=1_500, clock=SimClock.frozen(START))
+def world(make_world):
+    return make_world(seed=11, contacts=600, messages=400, profiles=3, calls=1_500)
 
 
 @pytest.fixture(scope="module")
 def server(world):
     with running_server(world, SimulatorConfig(rate_limits=None)) as handle:
         yield handle
-
-
-@pytest.fixture(scope="module")
-def sent(server):
-    client = sent_dm.Sent(base_url=server.base_url, api_key=server.org_key,
-                          _strict_response_validation=True, max_retries=0, timeout=10)
-    yield client
-    client.close()
 
 
 def _total(server, profile_id: str | None, **params) -> int:

@@ -18,7 +18,6 @@ import pytest
 from sentlab.simulator import (
     Faults,
     SimulatorConfig,
-    build_world,
     create_app,
     in_process_transport,
     running_server,
@@ -32,8 +31,8 @@ EDGE_HEADERS = ("x-request-id", "x-response-time", "x-api-version",
 
 
 @pytest.fixture(scope="module")
-def world():
-    return build_world(seed=7, contacts=120, messages=200, profiles=3)
+def world(make_world):
+    return make_world(seed=7, contacts=120, messages=200, profiles=3, at=None)
 
 
 def test_create_app_exposes_its_world_and_config(world):

@@ -20,14 +20,14 @@ from sentlab.simulator._app import core_app
 from sentlab.simulator._middleware import _SENSITIVE
 from sentlab.simulator._numbers import number_formats
 from sentlab.simulator._voice_pricing import call_price, outbound_rate
-from tests.conftest import START, sim_client
+from tests.kit import START, sim_client
 
 CALLS = 900
 
 
 @pytest.fixture
-def vworld():
-    return build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
+def vworld(make_world):
+    return make_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS)
 
 
 @pytest.fixture
@@ -587,9 +587,9 @@ _FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCh
 
 
 @pytest.fixture(scope="module")
-def live_room():
+def live_room(make_world):
     """A world whose clock is inside a live conference call: (world, app, the call as it finally reads)."""
-    world = build_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS, clock=SimClock.frozen(START))
+    world = make_world(seed=5, contacts=500, messages=1_000, profiles=3, calls=CALLS)
     root = _go_live(world, lambda c: c["to"]["kind"] == "conference")
     return world, core_app(world), root
 

@@ -16,7 +16,7 @@ from sentlab.simulator._params import Outcome, WorldParams
 from sentlab.simulator._vocab import STEPS
 from sentlab.simulator._world import build_world, demo_world
 
-from ..conftest import START
+from ..kit import START
 
 ORDER = {s: i for i, s in enumerate(STEPS)}
 

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server
+from sentlab.simulator import SimClock, SimulatorConfig, running_server
 from sentlab.simulator._server import ServerHandle
 from sentlab.webhooks import Receiver
-from tests.conftest import START
+from tests.kit import START
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "the condition") -> Any:
@@ -90,8 +90,8 @@ class Sim:
 
 
 @pytest.fixture
-def sim() -> Iterator[Sim]:
+def sim(make_world) -> Iterator[Sim]:
     clock = SimClock.frozen(START)
-    world = build_world(seed=11, contacts=120, messages=60, profiles=1, clock=clock)
+    world = make_world(seed=11, contacts=120, messages=60, profiles=1, clock=clock)
     with running_server(world, SimulatorConfig(rate_limits=None)) as server:
         yield Sim(server, clock, world.profile_keys[world.profile_ids[0]])

@@ -39,7 +39,7 @@ def signed(body: bytes, event_id: str, *, secret: str = SECRET, ts: int | None =
 
 def client_for(tmp_path: Path, **options) -> httpx.Client:
     receiver = app(secret=SECRET, store=tmp_path, **options)
-    from tests.conftest import SyncASGITransport
+    from tests.kit import SyncASGITransport
 
     return httpx.Client(transport=SyncASGITransport(receiver), base_url="http://receiver")
 
