@@ -81,11 +81,18 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
         codes = (base[explained].assign(code=reason[explained])
                  .groupby([*names, "period", "code"], observed=True, dropna=False).size()
                  .unstack("code", fill_value=0).reindex(counts.index, fill_value=0))  # fmt: skip
-        for code in sorted(codes.columns):
-            per = counts[["n"]].assign(k=codes[code].to_numpy()).reset_index()
-            present = per.groupby(names, observed=True, dropna=False)["k"].transform("sum") > 0 if names else per["k"].sum() > 0
-            chart = _chart(per[present] if names else per, names, span, min_history, sigmas, both=False)
-            parts.append(chart.assign(kind="reason_code", reason_code=code))
+        if len(codes.columns):
+            # Every code's chart in one pass: the code is the outermost group key, so each code's
+            # rows stay together, in the rate's order (groups, then periods), codes sorted.
+            order = sorted(codes.columns)
+            per = pd.concat([counts[["n"]].assign(k=codes[code].to_numpy()).reset_index() for code in order],
+                            ignore_index=True)  # fmt: skip
+            per.insert(0, "_code", np.repeat(np.array(order, dtype=object), len(counts)))
+            if names:  # a group none of whose messages has the code has no chart for it
+                per = per[per.groupby(["_code", *names], observed=True, dropna=False, sort=False)["k"]
+                          .transform("sum").to_numpy() > 0]  # fmt: skip
+            chart = _chart(per, ["_code", *names], span, min_history, sigmas, both=False)
+            parts.append(chart.assign(kind="reason_code").rename(columns={"_code": "reason_code"}))
     out = pd.concat(parts, ignore_index=True)[[*names, *COLUMNS]]
     out["n"], out["k"] = out["n"].astype("int64"), out["k"].astype("int64")
     out.attrs.update(metric=metric, freq=freq, history=history, sigmas=float(sigmas))

@@ -210,14 +210,23 @@ class MessageLog:
 
         >>> log.frame().shape
         """
+        pending = self._pending()
+        if not pending:  # the warm case: the parts alone, combined in Arrow and converted once
+            tables = self._read_tables(self._parts())
+            return _table_frame(_newest_rows(tables)) if tables else empty_frame("messages")
         frames = self._read_parts(self._parts())
         parts = len(frames)
-        pending = self._pending()
-        if pending:
-            frames.append(self._pending_frame(pending))
-        if not frames:
-            return empty_frame("messages")
+        frames.append(self._pending_frame(pending))
         return _finish(_newest_fetch(frames, parts=parts))
+
+    def _read_tables(self, parts: list[Path]) -> list[Any]:
+        tables = []
+        for path in parts:
+            try:
+                tables.append(_read_table(path, None))
+            except FileNotFoundError:  # another process merged the parts meanwhile: read them again
+                return self._read_tables(self._parts())
+        return tables
 
     def _times(self) -> pd.DataFrame:
         """id, created_at and status of every stored message (its newest fetch): a cheap read."""
@@ -320,7 +329,12 @@ def write_part(frame: pd.DataFrame, path: Path) -> None:
 
 def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """Read one part file back as a typed messages frame (with ``_fetched_at``)."""
-    import orjson
+    frame = _table_frame(_read_table(path, columns), finish=False)
+    return conform("messages", frame) if columns is None else frame
+
+
+def _read_table(path: Path, columns: list[str] | None) -> Any:
+    """One part as an Arrow table, its text columns plain again (categories stay encoded)."""
     import pyarrow as pa
     import pyarrow.feather as feather
 
@@ -331,10 +345,24 @@ def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
                                                        or pa.types.is_string(spec.type.value_type))  # fmt: skip
         if text and kinds.get(spec.name) != "category":  # stored encoded, read as plain text
             table = table.set_column(i, spec.name, table.column(i).cast(spec.type.value_type))
+    return table
+
+
+def _table_frame(table: Any, *, finish: bool = True) -> pd.DataFrame:
+    """An Arrow table of parts as a messages frame: money as Float64, the list columns parsed;
+    ``finish``: without ``_fetched_at``, conformed (the table is each id once, newest first)."""
+    import orjson
+
     frame = table.to_pandas()
-    for column, kind in kinds.items():
-        if kind == "money" and column in frame.columns and str(frame[column].dtype) != "Float64":
-            frame[column] = frame[column].astype("Float64")
+    for i, spec in enumerate(table.schema):
+        chunks = table.column(i).chunks
+        if (len(chunks) > 1 and isinstance(frame[spec.name].dtype, pd.CategoricalDtype)
+                and any(not c.dictionary.equals(chunks[0].dictionary) for c in chunks[1:])):  # fmt: skip
+            # parts with other categories: sorted, as pandas orders the categories of a concat
+            frame[spec.name] = frame[spec.name].cat.reorder_categories(sorted(frame[spec.name].cat.categories))
+    for column in schema_columns("messages"):
+        if column.kind == "money" and column.name in frame.columns and str(frame[column.name].dtype) != "Float64":
+            frame[column.name] = frame[column.name].astype("Float64")
     for column in _LIST_COLUMNS:
         if column in frame.columns:
             text = frame[column].to_numpy(dtype=object, na_value=None)
@@ -342,7 +370,29 @@ def read_part(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
             # with equal content share the parsed list (treat these values as read-only)
             parsed = {v: orjson.loads(v) for v in set(text.tolist()) if v is not None}
             frame[column] = pd.Series([parsed.get(v) for v in text.tolist()], index=frame.index, dtype=object)
-    return conform("messages", frame) if columns is None else frame
+    if not finish:
+        return frame
+    return conform("messages", frame.drop(columns=[_FETCHED], errors="ignore"))
+
+
+def _newest_rows(tables: list[Any]) -> Any:
+    """The parts' tables as one, each id once (the row fetched last), newest first: the rows
+    ``_finish(_newest_fetch(frames))`` keeps, in its order, picked in Arrow with one take."""
+    import pyarrow as pa
+
+    tables = [t for t in tables if t.num_rows] or tables[:1]
+    if len(tables) == 1:
+        table = tables[0]  # a part holds each id once, newest first
+    else:
+        table = pa.concat_tables(tables, promote_options="permissive")
+        fetched = table.column(_FETCHED).to_numpy()
+        order = fetched.argsort(kind="stable")
+        ids = pd.Series(table.column("id").to_numpy(zero_copy_only=False)[order])
+        table = table.take(order[~ids.duplicated(keep="last").to_numpy()])
+    created = table.column("created_at").cast("int64").fill_null(np.iinfo(np.int64).min).to_numpy()
+    if len(created) > 1 and (np.diff(created) > 0).any():
+        table = table.take(created.argsort(kind="stable")[::-1])
+    return table
 
 
 def _created_ns(frame: pd.DataFrame) -> np.ndarray:

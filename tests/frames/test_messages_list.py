@@ -55,7 +55,7 @@ def test_the_whole_account_is_every_message_once_with_its_true_status_and_exact_
     assert frame.attrs["source"] == "list"
     assert len(frame) == len(truth) and set(frame["id"]) == set(truth.index)  # the organization's own too
     assert not frame["id"].duplicated().any()
-    joined = frame.set_index("id").join(truth, rsuffix="_true")
+    joined = frame.set_index("id").join(truth, suffixes=("", "_true"))
     assert (joined["status"].astype(str) == joined["status_true"].astype(str)).all()
     assert (joined["direction"].astype(str) == joined["direction_true"].astype(str)).all()
     assert (joined["profile_id"] == joined["profile_id_true"]).all()
@@ -102,7 +102,7 @@ def test_a_rerun_within_the_ttl_makes_no_request_and_later_reads_only_the_newest
     assert 0 < list_requests(app) < cold / 2
     truth = truth_now(world)
     assert set(frame["id"]) == set(truth.index)
-    joined = frame.set_index("id").join(truth, rsuffix="_true")
+    joined = frame.set_index("id").join(truth, suffixes=("", "_true"))
     assert (joined["status"].astype(str) == joined["status_true"].astype(str)).all()  # late statuses arrived
 
 
