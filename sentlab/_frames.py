@@ -26,7 +26,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
-from sentlab._schemas import Column, columns, frame_name
+from sentlab._phone import region_of
+from sentlab._schemas import FIELD_ALIASES, Column, columns, frame_name
+from sentlab._statuses import LIFECYCLE_RANK, RECEIVED, STATUS_TIME_COLUMNS
 
 try:  # private but long-stable; the fallback below is the same thing in Python
     from pandas._libs.lib import dicts_to_array as _dicts_to_array
@@ -38,28 +40,6 @@ __all__ = ["build_frame", "conform", "empty_frame", "merge_message_details", "me
 _EMPTY: Mapping[str, Any] = {}
 _STRING_KINDS = frozenset({"string", "empty"})
 
-# Status -> messages column holding the time it was reached. Other statuses are an open set:
-# they still count as the latest status, they just have no column of their own.
-STATUS_TIME_COLUMNS: dict[str, str] = {
-    "QUEUED": "queued_at",
-    "PROCESSED": "processed_at",
-    "ROUTED": "routed_at",
-    "SENT": "sent_at",
-    "DELIVERED": "delivered_at",
-    "READ": "read_at",
-    "FAILED": "failed_at",
-    "FILTERED": "filtered_at",
-    "BLOCKED": "blocked_at",
-    "CANCELLED": "cancelled_at",
-    "RECEIVED": "received_at",
-}
-# Order used to break ties between events with the same timestamp (later = more advanced): the
-# SDK's lifecycle order, the statuses that end one last (RECEIVED is inbound: it has no other).
-_STATUS_RANK: dict[str, int] = {
-    "QUEUED": 0, "ACCEPTED": 1, "SCHEDULED": 2, "PROCESSED": 3, "ROUTED": 4,
-    "SENT": 5, "DELIVERED": 6, "READ": 7, "FAILED": 8,
-    "FILTERED": 9, "BLOCKED": 9, "CANCELLED": 9, "RECEIVED": 9,
-}  # fmt: skip
 INBOUND_EVENT = "message.received"
 
 
@@ -340,7 +320,8 @@ def _mappings(values: list) -> list[Mapping[str, Any]]:
 
 def _plain(records: list[Mapping[str, Any]], cols: tuple[Column, ...],
            aliases: Mapping[str, str] | None = None) -> dict[str, list]:  # fmt: skip
-    """Column lists for every key present; ``aliases`` maps an old field name to its column."""
+    """Column lists for every key present; ``aliases`` maps another name of a field to its column
+    (``sentlab._schemas.FIELD_ALIASES``)."""
     present = _keys(records)
     values = _pluck(records, present)
     for old, new in (aliases or {}).items():
@@ -380,7 +361,7 @@ def _envelope(v: Any) -> Mapping[str, Any]:
 
 def _prepare_webhook_events(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
     # Old (data-models) shape: payload/status/response_status_code.
-    values = _plain(records, cols, {"status": "delivery_status", "response_status_code": "http_status_code"})
+    values = _plain(records, cols, FIELD_ALIASES["webhook_events"])
     raw = values.pop("event_data", None)
     old = values.pop("payload", None)
     if raw is None and old is None:
@@ -489,8 +470,8 @@ def _status_time_columns(rows: np.ndarray, timestamps: Any, statuses: Any, n: in
     stamps = _to_timestamp(timestamps).asi8
     valid = stamps != _NAT
     known = list(STATUS_TIME_COLUMNS)
-    # Each event's status as 0..4 (QUEUED..FAILED), 5 for any other value: only the exact status
-    # text matches (nulls, nested or odd values never do).
+    # Each event's status as its index in STATUS_TIME_COLUMNS, len(known) for any other value: only
+    # the exact status text matches (nulls, nested or odd values never do).
     if isinstance(statuses, pa.Array | pa.ChunkedArray):
         codes = pc.index_in(statuses, value_set=pa.array(known)).fill_null(len(known))
         codes = codes.to_numpy(zero_copy_only=False)[valid]
@@ -642,19 +623,6 @@ def _prepare_contact_summaries(records: list, cols: tuple[Column, ...]) -> dict[
     return _plain(rows, cols)
 
 
-# BrandCampaign's camelCase (the SDK's aliases) -> the SDK's snake_case attribute names
-_CAMPAIGN_ALIASES: dict[str, str] = {
-    "billedDate": "billed_date", "brandId": "brand_id", "createdAt": "created_at", "customerId": "customer_id",
-    "dcaElectionsComplete": "dca_elections_complete", "dcaElectionsCompletedAt": "dca_elections_completed_at",
-    "hasSubmissionTransaction": "has_submission_transaction", "helpKeywords": "help_keywords",
-    "helpMessage": "help_message", "messageFlow": "message_flow", "optinKeywords": "optin_keywords",
-    "optinMessage": "optin_message", "optoutKeywords": "optout_keywords", "optoutMessage": "optout_message",
-    "privacyPolicyLink": "privacy_policy_link", "submittedAt": "submitted_at", "submittedToTCR": "submitted_to_tcr",
-    "tcrCampaignId": "tcr_campaign_id", "tcrSyncError": "tcr_sync_error",
-    "termsAndConditionsLink": "terms_and_conditions_link", "updatedAt": "updated_at", "useCases": "use_cases",
-}  # fmt: skip
-
-
 def _use_case_columns(raw: Any) -> tuple[list, list, list]:
     """(first use case, every use case, every sample message) from ``useCases`` lists of
     ``{messagingUseCaseUs, sampleMessages...}`` (a list of names reads as the names)."""
@@ -683,7 +651,7 @@ def _use_case_columns(raw: Any) -> tuple[list, list, list]:
 
 
 def _prepare_campaigns(records: list, cols: tuple[Column, ...]) -> dict[str, list]:
-    values = _plain(records, cols, _CAMPAIGN_ALIASES)
+    values = _plain(records, cols, FIELD_ALIASES["campaigns"])
     if "use_cases" in values:
         first, names, samples = _use_case_columns(values.pop("use_cases"))
         _set_flat(values, "use_case", first)
@@ -832,6 +800,7 @@ _EVENT_ENVELOPE_TYPE = _text_struct("field", "event", "timestamp", "request_id",
 _EVENT_PAYLOAD_TYPE = _text_struct(*_PAYLOAD_FIELDS)
 _EVENT_TOP_KNOWN = frozenset({*_EVENT_TOP_TEXT, *_EVENT_TOP_NUMBERS, "event_data"})
 _EVENT_COLUMNS = frozenset(c.name for c in columns("webhook_events"))
+_OLD_EVENT_KEYS = frozenset({"payload", *FIELD_ALIASES["webhook_events"]})  # the older shape's names
 
 
 class _EventChunk(NamedTuple):
@@ -891,7 +860,7 @@ def _fast_webhook_events(records: list) -> dict[str, Any] | None:
     extras = top_keys - _EVENT_TOP_KNOWN
     # The old shape (aliases, top-level payload) and names that the flattening would overwrite
     # are left to the general path.
-    if any(type(k) is not str or k in _EVENT_COLUMNS or k in ("payload", "status", "response_status_code")
+    if any(type(k) is not str or k in _EVENT_COLUMNS or k in _OLD_EVENT_KEYS
            or k.startswith(("event_data_", "payload_")) for k in extras):  # fmt: skip
         return None
     top = _joined_fields([p.top for p in parts], _EVENT_TOP_TYPE)
@@ -1171,26 +1140,6 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- messages
 
 
-@lru_cache(maxsize=200_000)
-def region_of(number: str) -> str | None:
-    """ISO region of a phone number (``'+14155551234'`` -> ``'US'``), cached per number.
-
-    >>> from sentlab._frames import region_of
-    >>> region_of("+447700900123")
-    """
-    import phonenumbers  # deferred: a few ms at first use, never at import
-
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return None
-    # Numbers outside any allocated range (test and fiction ranges) still have a country code.
-    region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
-        parsed.country_code
-    )
-    return region if region not in (None, "ZZ", "001") else None
-
-
 def _regions(numbers: pd.Series) -> pd.Categorical:
     # Parse each distinct number once; the categorical maps them back to every row.
     codes, uniques = pd.factorize(numbers)
@@ -1199,7 +1148,7 @@ def _regions(numbers: pd.Series) -> pd.Categorical:
 
 
 def _status_rank(statuses: pd.Series) -> np.ndarray:
-    return statuses.astype(object).map(_STATUS_RANK).fillna(-1).to_numpy(dtype="float64")
+    return statuses.astype(object).map(LIFECYCLE_RANK).fillna(-1).to_numpy(dtype="float64")
 
 
 def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -1225,7 +1174,7 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
     when = ev["updated_at"].fillna(ev["received_at"]).fillna(ev["event_timestamp"]).fillna(ev["created_at"])
     status = ev["message_status"].astype(object).where(ev["message_status"].notna(),
                                                        _status_from_event_type(ev["event_type"]))
-    status = status.where(~inbound | status.notna(), "RECEIVED")
+    status = status.where(~inbound | status.notna(), RECEIVED)
     # An inbound payload's outbound_number is the account's own number: the contact's is inbound_number.
     phone = ev["outbound_number"].astype(object).where(~inbound, ev["inbound_number"].astype(object))
     work = pd.DataFrame({
