@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from . import _datasets, _metrics  # _metrics registers the ``frame.sent`` accessor
+from . import _datasets, _metrics, _time  # _metrics registers the ``frame.sent`` accessor
 from ._client import AsyncSentClient, SentClient, describe
 from ._config import (
     DEFAULT_BASE_URL,
@@ -199,8 +199,8 @@ class Lab:
         self,
         webhook_id: str | None = None,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
         source: str = "api",
@@ -214,7 +214,7 @@ class Lab:
         >>> ev.groupby("event_type").size()
         >>> lab.webhook_events(source="received")
         """
-        _datasets._check_window(since, until)  # before any request, /v3/me included
+        _time.check_window(since, until)  # before any request, /v3/me included
         if source not in ("api", "received"):
             raise ConfigurationError(f"source must be 'api' or 'received', not {source!r}")
         if source == "received":
@@ -227,8 +227,8 @@ class Lab:
         ids: Iterable[str] | None = None,
         *,
         details: str = "auto",
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
@@ -255,7 +255,7 @@ class Lab:
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
         >>> sentlab.costs(m, by="channel")           # exact: every message is priced
         """
-        _datasets._check_window(since, until)  # before any request, /v3/me included
+        _time.check_window(since, until)  # before any request, /v3/me included
         if ids is not None:
             _datasets._ids(ids)
         if source == "received":  # what a receiver stored: statuses and times, no prices, no request
@@ -274,8 +274,8 @@ class Lab:
         self,
         ids: Iterable[str] | None = None,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
@@ -284,7 +284,7 @@ class Lab:
 
         >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
         """
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         if ids is not None:
             _datasets._ids(ids)
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
@@ -293,8 +293,8 @@ class Lab:
     def report(
         self,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         prices: str = "sample",
         per_stratum: int = 2,
         webhook_id: str | None = None,
@@ -321,7 +321,7 @@ class Lab:
         """
         from ._report import FigureCache, build_report
 
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
         if details is None:
             raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
@@ -332,8 +332,8 @@ class Lab:
                 {"price": "Float64", "active_contact_price": "Float64"})
         window = None
         if since is not None or until is not None:
-            start = "the beginning" if since is None else f"{_datasets._utc(since):%Y-%m-%d %H:%M}"
-            end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
+            start = "the beginning" if since is None else f"{_time.utc(since):%Y-%m-%d %H:%M}"
+            end = "now" if until is None else f"{_time.utc(until, 'until'):%Y-%m-%d %H:%M}"
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
         calls, campaigns = self._report_extras(since, until, all_profiles, refresh, notes)
@@ -342,7 +342,7 @@ class Lab:
         return build_report(messages, account=self._account_label(), window=window, notes=notes, calls=calls,
                             campaigns=campaigns, figure_cache=figures, profiles=self._profile_names())  # fmt: skip
 
-    def _report_extras(self, since: _datasets.When, until: _datasets.When, all_profiles: bool | None,
+    def _report_extras(self, since: _time.When, until: _time.When, all_profiles: bool | None,
                        refresh: bool, notes: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:  # fmt: skip
         """The report's calls (started in its window) and campaigns, through the store; a server
         that cannot list them leaves their sections out, with a note."""
@@ -426,8 +426,8 @@ class Lab:
     def calls(
         self,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         direction: str | None = None,
         status: str | None = None,
         number: str | None = None,
@@ -449,7 +449,7 @@ class Lab:
         >>> calls = lab.calls(since="2026-11-01")
         >>> calls.groupby(["direction", "status"], observed=True).size()
         """
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
                                number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
