@@ -34,11 +34,11 @@ from sentlab._record_columns import (
 from sentlab._schemas import FIELD_ALIASES, columns
 from sentlab._statuses import STATUS_TIME_COLUMNS
 
-# --------------------------------------------------------------------------- Arrow fast paths
+# --------------------------------------------------------------------------- how they read
 # For the two frames with nested payloads (webhook events, message details), Arrow reads the
 # records: one ``pa.array(values, type=<struct>)`` call per nesting level walks the values in C
 # and gives every known field as a typed Arrow column, instead of a Python pass per field. It is
-# only a shortcut: it returns None (and the general preparers above run) whenever the batch does
+# only a shortcut: it returns None (and the general preparers of ``_record_columns`` run) whenever the batch does
 # not fit the layout it knows, so the frame is the same (tests/frames check it).
 #
 # Why it is laid out this way (both builds stay within 1.3-1.45x of ``pd.DataFrame.from_records``,

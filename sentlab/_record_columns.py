@@ -32,7 +32,6 @@ except ImportError:  # pragma: no cover
     _dicts_to_array = None
 
 
-
 def _keys(records: list[Mapping[str, Any]]) -> list[str]:
     """Every key seen in ``records``: the first record's order, then others as first seen."""
     first = list(records[0]) if records else []
