@@ -19,23 +19,25 @@ the store still lacks.
 from __future__ import annotations
 
 import math
-import numbers
-import os
-import sqlite3
-import sys
-import threading
-import time
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pandas as pd
 
 from sentlab._call_log import iso_micros, sync_calls
 from sentlab._config import check_call_filters, check_uuid
-from sentlab._errors import ConfigurationError, NotFoundError
+from sentlab._errors import APIConnectionError, APIError, ConfigurationError, NotFoundError
+from sentlab._event_sync import _sync_events
+from sentlab._fetching import (
+    Record,
+    RecordsClient,
+    _cached_by_id,
+    _cached_list,
+    _caller_stacklevel,
+    _report_failures,
+    _Saver,
+)
 from sentlab._frames import (
     build_frame,
     conform,
@@ -44,53 +46,14 @@ from sentlab._frames import (
     messages_from_events,
 )
 from sentlab._message_log import SETTLE_AFTER, MessageLog, sync
-from sentlab._store import NullStore, Store, _epoch, message_state
+from sentlab._store import NullStore, Store, message_state
+from sentlab._time import When, check_window, utc
 
 __all__ = [
     "activities", "calls", "campaigns", "contact_summaries", "contacts", "conversations", "lookup_numbers",
     "messages", "open_store", "profiles", "received_events", "received_messages", "templates", "users",
     "webhook_events", "webhooks", "with_details",
 ]  # fmt: skip
-
-Record = dict[str, Any]
-When = str | datetime | pd.Timestamp | None
-
-
-class FanOut(Protocol):
-    results: dict[str, Any]
-    failures: dict[str, Any]
-
-
-class EventPage(Protocol):  # sentlab._client.EventPage
-    number: int
-    events: list[Record]
-    total_count: int | None
-    has_more: bool
-
-    def positions(self) -> list[int] | None: ...
-
-
-OnResult = Callable[[str, Any], None]
-
-
-class RecordsClient(Protocol):
-    """The client methods this module uses (``SentClient`` has them all)."""
-
-    def me(self) -> Record: ...
-    def contacts(self, *, search: str | None = ..., channel: str | None = ..., phone: str | None = ...,
-                 all_profiles: bool = ...) -> list[Record]: ...  # fmt: skip
-    def templates(self, *, search: str | None = ..., status: str | None = ..., category: str | None = ...,
-                  all_profiles: bool = ...) -> list[Record]: ...  # fmt: skip
-    def webhooks(self, *, all_profiles: bool = ...) -> list[Record]: ...
-    def webhook_events(self, webhook_id: str | None = ...) -> list[Record]: ...
-    def webhook_events_pages(self, webhook_id: str, pages: Iterable[int], *, page_size: int = ...,
-                             on_page: Callable[[Any], None] | None = ...) -> list[Any]: ...  # fmt: skip
-    def messages_details(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
-    def activities_many(self, message_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
-    def lookup_numbers(self, phone_numbers: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
-    def message_summaries(self, contact_ids: Iterable[str], *, on_result: OnResult | None = ...) -> FanOut: ...
-    def profiles(self) -> list[Record]: ...
-    def users(self) -> list[Record]: ...
 
 
 def open_store(client: Any, directory: Any = None, *, enabled: bool = True, **settings: Any) -> Store:
@@ -115,149 +78,16 @@ def open_store(client: Any, directory: Any = None, *, enabled: bool = True, **se
 # --------------------------------------------------------------------------- helpers
 
 
-def _cached_list(store: Store, kind: str, params: Mapping[str, Any], fetch: Callable[[], list],
-                 refresh: bool) -> list[Record]:  # fmt: skip
-    records = None if refresh else store.get_list(kind, params)
-    if records is None:
-        records = fetch()
-        store.put_list(kind, records, params)
-    return records
-
-
-def _cached_by_id(store: Store, kind: str, keys: list[str], fetch: Callable[..., FanOut],
-                  refresh: bool, state: Callable[[Any], Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
-    """(records by key, failures by key): the store's fresh records, the rest fetched and stored.
-
-    Each answer is stored as it arrives (``_Saver``), so a pull cut short by an error, Ctrl-C or
-    a killed process is resumed by the next call with only the keys still missing.
-    """
-    keys = list(dict.fromkeys(keys))
-    found = {} if refresh else store.get_records(kind, keys)
-    missing = [k for k in keys if k not in found]
-    failures: dict[str, Any] = {}
-    if missing:
-        saver = _Saver(store, kind, state)
-        try:
-            out = fetch(missing, on_result=saver)
-        finally:
-            saver.flush()  # what arrived is kept, also when the pull raised or was interrupted
-        found.update(out.results)
-        failures = dict(out.failures)
-    return {k: found[k] for k in keys if k in found}, failures
-
-
-_SAVE_EVERY = 32  # answers per write transaction at most...
-_SAVE_SECONDS = 0.25  # ...and at most this long between writes while answers arrive
-
-
-class _Saver:
-    """Stores the answers of a fan-out as they arrive, a few per short transaction.
-
-    Called on the client's event loop with each (key, record); ``flush()`` stores the rest from
-    the caller's thread. A kill loses at most the answers of the last ``_SAVE_SECONDS`` (and
-    never more than ``_SAVE_EVERY``) plus the requests in flight. A store that cannot be written
-    (a full disk, a read-only file) is warned about once and then left alone: the pull goes on.
-
-    >>> saver = _Saver(store, "message", message_state)
-    >>> client.messages_details(ids, on_result=saver); saver.flush()
-    """
-
-    def __init__(self, store: Store, kind: str, state: Callable[[Any], Any] | None,
-                 every: int = _SAVE_EVERY, seconds: float = _SAVE_SECONDS) -> None:  # fmt: skip
-        self.store, self.kind, self.state = store, kind, state
-        self.every, self.seconds = every, seconds
-        self.waiting: dict[str, Any] = {}
-        self.since = time.monotonic()
-        self.saved = 0
-        self.broken: Exception | None = None
-        self._lock = threading.Lock()  # the loop thread saves, the caller flushes
-
-    def __call__(self, key: str, record: Any) -> None:
-        with self._lock:
-            self.waiting[key] = record
-            if len(self.waiting) >= self.every or time.monotonic() - self.since >= self.seconds:
-                self._write()
-
-    def flush(self) -> None:
-        with self._lock:
-            self._write()
-
-    def _write(self) -> None:
-        batch, self.waiting, self.since = self.waiting, {}, time.monotonic()
-        if not batch or self.broken is not None:
-            return
-        try:
-            self.store.put_records(self.kind, batch, state=self.state)
-        except sqlite3.Error as error:
-            self.broken = error
-            warnings.warn(f"sentlab: the local store could not be written ({error}); what is fetched "
-                          "now is not kept for the next run", stacklevel=2)  # fmt: skip
-        else:
-            self.saved += len(batch)
-
-
-def _report_failures(frame: pd.DataFrame, failures: Mapping[str, Any], what: str) -> pd.DataFrame:
-    # A partial answer beats none: keep what was fetched, say what was not, keep the errors.
-    if failures:
-        frame.attrs["failures"] = {k: str(v) for k, v in failures.items()}
-        warnings.warn(f"{len(failures)} {what} could not be fetched (see frame.attrs['failures'])",
-                      stacklevel=_caller_stacklevel())
-    return frame
-
-
-def _caller_stacklevel() -> int:
-    # Point a warning at the user's line, however many sentlab frames lie in between.
-    package = os.path.dirname(__file__)
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(package):
-        frame, level = frame.f_back, level + 1
-    return level
-
-
 def _window(frame: pd.DataFrame, column: str, since: When, until: When) -> pd.DataFrame:
     if since is None and until is None:
         return frame
     times = frame[column]
     keep = pd.Series(True, index=frame.index)
     if since is not None:
-        keep &= times >= _utc(since, "since")
+        keep &= times >= utc(since, "since")
     if until is not None:
-        keep &= times < _utc(until, "until")
+        keep &= times < utc(until, "until")
     return frame[keep.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
-
-
-def _utc(when: When, name: str = "since") -> pd.Timestamp:
-    """``when`` as a UTC timestamp (naive means UTC); a clear error for what is not a date.
-
-    A number is refused: pandas would read ``1700000000`` as nanoseconds after 1970, a window
-    that filters nothing.
-
-    >>> _utc("2026-11-01")
-    Timestamp('2026-11-01 00:00:00+0000', tz='UTC')
-    """
-    if isinstance(when, numbers.Number):
-        raise ConfigurationError(
-            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' (or a datetime), "
-            f"not the number {when!r}; for a Unix time in seconds pass pd.Timestamp({when!r}, unit='s')"
-        )
-    try:
-        stamp = pd.Timestamp(when)
-    except (ValueError, TypeError) as error:
-        raise ConfigurationError(
-            f"{name} must be a date or time such as '2026-11-01' or '2026-11-01T12:00Z' "
-            f"(or a datetime), not {when!r}"
-        ) from error
-    if stamp is pd.NaT:
-        raise ConfigurationError(f"{name} must be a date or time, not {when!r}")
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-
-
-def _check_window(since: When, until: When) -> None:
-    # Caught before any request is made.
-    start = _utc(since, "since") if since is not None else None
-    end = _utc(until, "until") if until is not None else None
-    if start is not None and end is not None and end <= start:
-        raise ConfigurationError(f"until ({end}) must be later than since ({start})")
 
 
 def _ids(values: Iterable[str] | str, what: str = "ids") -> list[str]:
@@ -373,210 +203,6 @@ def users(client: RecordsClient, store: Store, *, all_profiles: bool = False, re
 # --------------------------------------------------------------------------- webhook events
 
 
-def _sync_events(client: RecordsClient, store: Store, webhook_id: str, refresh: bool) -> list[Record] | None:
-    """Bring the store's events of one webhook up to date; returns the records when not storing."""
-    if not store.enabled:
-        return client.webhook_events(webhook_id)
-    if not refresh and store.synced_recently(webhook_id):
-        return None
-    if getattr(client, "webhook_events_pages", None) is None:  # a client that reads whole lists only
-        records = client.webhook_events(webhook_id)
-        store.add_events(webhook_id, [{**r, "webhook_id": r.get("webhook_id") or webhook_id} for r in records])
-        store.finish_sync(webhook_id)
-        return None
-    _EventSync(client, store, webhook_id, refresh).run()
-    return None
-
-
-_SYNC_ROUNDS = 3  # passes over what is still missing, when events keep arriving during a sync
-_PAGES_PER_WRITE = 10  # event pages per write transaction at most (and _SAVE_SECONDS apart at most)
-_MAX_PAGES = 100_000  # a server that ignores ``page`` would otherwise be paged forever
-
-
-class _EventSync:
-    """One sync of a webhook's events into the store, each page stored as it arrives.
-
-    The API gives the list's ``total_count``, which places every event counted from the oldest
-    (``EventPage.positions``; new events only join the top). The store knows the positions it
-    holds, so a sync reads page 1 (the newest events, and the total), the pages holding the
-    positions the store lacks (every page the first time; after an interrupted sync, only the
-    rest), and the pages holding events whose delivery was still pending when stored and that
-    are younger than ``store.pending_event_age``. ``refresh`` reads every page.
-
-    Positions are checked against the stored ones on every page read. Before anything is
-    stored, the newest stored event is looked for where its position says: if the list moved
-    (the server dropped old events, say) the stored positions are shifted when one amount
-    explains it (seen twice), or forgotten (the whole list is read again). A page that
-    disagrees later is stored without positions and read again in the next round.
-
-    Without a total (another server), pages are read newest first until one holds an event a
-    complete sync stored and the reader is past the oldest young pending event.
-    """
-
-    def __init__(self, client: RecordsClient, store: Store, webhook_id: str, refresh: bool,
-                 page_size: int = 100) -> None:  # fmt: skip
-        self.client, self.store, self.webhook_id, self.refresh = client, store, webhook_id, refresh
-        self.page_size = page_size
-        self.total: int | None = None  # the largest total_count a page said
-        self.disagreed = 0  # pages whose places disagreed with the stored ones
-        self._waiting: list[tuple[list[Record], list[int | None]]] = []  # pages read, not yet written
-        self._since = time.monotonic()
-        self._lock = threading.Lock()  # pages are saved on the client's loop, flushed from here
-
-    def run(self) -> None:
-        [first] = self._fetch([1], save=False)  # checked before anything is stored
-        self.page_size = getattr(first, "page_size", None) or self.page_size  # pages as the server cuts them
-        if first.positions() is None:
-            self._save(first, positioned=False)
-            self._flush()
-            self._newest_first(first)
-            return
-        read = self._align(first)
-        self._fill(first.total_count or 0, read)
-
-    # -- reading pages ------------------------------------------------------------------------
-
-    def _fetch(self, pages: list[int], save: bool = True) -> list[EventPage]:
-        try:
-            return self.client.webhook_events_pages(self.webhook_id, pages, page_size=self.page_size,
-                                                    on_page=self._save if save else None)  # fmt: skip
-        finally:
-            self._flush()  # the pages that arrived are stored, also after an error or Ctrl-C
-
-    def _save(self, page: EventPage, positioned: bool = True) -> None:
-        """Keep a page for the store: a few pages per write, a kill loses at most the last few."""
-        positions = page.positions() if positioned else None
-        if positions is not None and not self._agrees(page, positions):
-            self.disagreed += 1
-            positions = None  # stored, but its positions stay missing: read again
-        if positions is not None and page.total_count is not None:
-            self.total = max(self.total or 0, page.total_count)
-        with self._lock:
-            self._waiting.append((page.events, positions if positions is not None else [None] * len(page.events)))
-            if len(self._waiting) >= _PAGES_PER_WRITE or time.monotonic() - self._since >= _SAVE_SECONDS:
-                self._write()
-
-    def _flush(self) -> None:
-        with self._lock:
-            self._write()
-
-    def _write(self) -> None:
-        batch, self._waiting, self._since = self._waiting, [], time.monotonic()
-        if batch:
-            self.store.put_events(self.webhook_id, [e for events, _ in batch for e in events],
-                                  [p for _, places in batch for p in places])  # fmt: skip
-
-    def _agrees(self, page: EventPage, positions: list[int]) -> bool:
-        """Whether a page's places agree with the store: none of its events stored elsewhere, and
-        none of its places held by another event (a total counted at another moment than the list)."""
-        if set(self._shifts([page])) - {0}:
-            return False
-        held = self.store.events_at(self.webhook_id, positions)
-        return all(held.get(p, i) == i for i, p in zip(_event_ids(page.events), positions, strict=False))
-
-    def _shifts(self, pages: list[EventPage]) -> Counter[int]:
-        """How far the already-stored events on ``pages`` are from their stored positions: shift -> events."""
-        shifts: Counter[int] = Counter()
-        for page in pages:
-            ids = _event_ids(page.events)
-            stored = self.store.event_positions(self.webhook_id, [i for i in ids if i is not None])
-            shifts.update(p - stored[i] for i, p in zip(ids, page.positions() or [], strict=False) if i in stored)
-        return shifts
-
-    def _page_of(self, position: int, total: int) -> int:
-        return (total - 1 - position) // self.page_size + 1
-
-    def _all_pages(self, total: int) -> set[int]:
-        return set(range(1, -(-total // self.page_size) + 1))
-
-    # -- with positions -----------------------------------------------------------------------
-
-    def _align(self, first: EventPage) -> set[int]:
-        """Check the stored positions against the list as it is now, then store the pages read.
-
-        The newest stored event must be where its position says: on page 1, or on the page its
-        position falls on now. Returns the page numbers read (and stored).
-        """
-        probes = [first]
-        coverage = self.store.event_coverage(self.webhook_id)
-        total = first.total_count or 0
-        if coverage:
-            newest = coverage[-1][1]
-            if not self._shifts([first]) and newest < total and self._page_of(newest, total) != 1:
-                probes += self._fetch([self._page_of(newest, total)], save=False)
-            shifts = self._shifts(probes)
-            [(shift, seen)] = shifts.most_common(1) if len(shifts) == 1 else [(None, 0)]
-            if shift:  # believed when every stored event read (two at least) shows it, on two reads
-                again = self._fetch([p.number for p in probes], save=False) if seen >= 2 else []
-                if again and self._shifts(again) == shifts:
-                    self.store.shift_event_positions(self.webhook_id, shift)
-                    probes = again
-                else:
-                    shift = None
-            if shift is None:  # nothing explains where the stored events are: place them all anew
-                self.store.forget_event_positions(self.webhook_id)
-        for page in probes:
-            self._save(page)
-        self._flush()
-        return {p.number for p in probes if p.total_count == total}
-
-    def _missing_pages(self, total: int) -> set[int]:
-        """The pages (at ``total``) holding positions the store lacks."""
-        pages: set[int] = set()
-        lowest = 0
-        for first, last in [*self.store.event_coverage(self.webhook_id), (total, total)]:
-            hi = min(first, total) - 1
-            if hi >= lowest:  # positions lowest..hi are not stored
-                pages.update(range(self._page_of(hi, total), self._page_of(lowest, total) + 1))
-            lowest = max(lowest, last + 1)
-        return pages
-
-    def _pending_pages(self, total: int) -> set[int]:
-        return {self._page_of(p, total) for p, _ in self.store.pending_events(self.webhook_id)
-                if p is not None and 0 <= p < total}  # fmt: skip
-
-    def _fill(self, total: int, read: set[int]) -> None:
-        wanted = self._missing_pages(total) | self._pending_pages(total)
-        if self.refresh:
-            wanted |= self._all_pages(total)
-        wanted -= read
-        for _ in range(_SYNC_ROUNDS):
-            if wanted:
-                self._fetch(sorted(wanted))
-            total = self.total or total
-            wanted = self._missing_pages(total)
-            if not wanted:
-                self.store.finish_sync(self.webhook_id)
-                return
-        if self.disagreed:  # pages kept disagreeing with the stored positions: the list moved
-            self.store.forget_event_positions(self.webhook_id)
-            self.disagreed = 0
-            self._fetch(sorted(self._all_pages(self.total or total)))
-            if not self._missing_pages(self.total or total):
-                self.store.finish_sync(self.webhook_id)
-        # otherwise events arrived faster than they were read: the next sync goes on from here
-
-    # -- without positions --------------------------------------------------------------------
-
-    def _newest_first(self, page: EventPage) -> None:
-        known = self.store.event_ids(self.webhook_id)  # stored by a sync that completed
-        pending = [t for _, t in self.store.pending_events(self.webhook_id) if t is not None]
-        oldest_pending = min(pending, default=None)
-        while page.events and page.has_more and page.number < _MAX_PAGES:
-            times = [t for t in (_epoch(e.get("created_at")) for e in page.events if isinstance(e, dict))
-                     if t is not None]  # fmt: skip
-            reached = any(i in known for i in _event_ids(page.events))
-            past_pending = oldest_pending is None or (bool(times) and min(times) < oldest_pending)
-            if reached and past_pending and not self.refresh:
-                break
-            [page] = self._fetch([page.number + 1])
-        self.store.finish_sync(self.webhook_id)
-
-
-def _event_ids(events: list[Any]) -> list[str | None]:
-    return [str(e["id"]) if isinstance(e, dict) and e.get("id") is not None else None for e in events]
-
-
 def _event_records(client: RecordsClient, store: Store, webhook_id: str | None, refresh: bool,
                    all_profiles: bool = False) -> list[Record]:  # fmt: skip
     if webhook_id is None and not store.enabled:
@@ -605,7 +231,7 @@ def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None =
     >>> ev = webhook_events(lab.api, store, since="2026-04-01")
     >>> ev.groupby("message_status", observed=True).size()
     """
-    _check_window(since, until)
+    check_window(since, until)
     frame = build_frame("webhook_events", _event_records(client, store, webhook_id, refresh, all_profiles))
     return _window(frame, "created_at", since, until)
 
@@ -621,7 +247,7 @@ def received_events(directory: Any = None, webhook_id: str | None = None, *, sin
     """
     from sentlab.webhooks._inbox import Inbox  # deferred: the receiver's side of the store
 
-    _check_window(since, until)
+    check_window(since, until)
     inbox = Inbox(directory)
     try:
         frame = build_frame("webhook_events", inbox.records(webhook_id))
@@ -678,7 +304,7 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
         raise ConfigurationError(f"details must be 'auto', 'all' or 'none', not {details!r}")
     if source not in ("auto", "list", "events"):
         raise ConfigurationError(f"source must be 'auto', 'list' or 'events', not {source!r}")
-    _check_window(since, until)
+    check_window(since, until)
     base_url = str(getattr(getattr(client, "aio", client), "base_url", ""))
     if source == "auto" and (webhook_id is not None or base_url in _NO_LIST):
         source = "events"
@@ -710,7 +336,7 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
 def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles: bool, refresh: bool,
                         settle_after: float, progress: bool | None) -> pd.DataFrame:  # fmt: skip
     frames = []
-    down_to = _utc(since, "since").timestamp() if since is not None else None
+    down_to = utc(since, "since").timestamp() if since is not None else None
     for scoped, part, profile_id in _account_scopes(client, store, all_profiles, refresh, tag_own=True):
         if store.enabled:
             log = MessageLog(store, part, clock=store.clock)
@@ -746,7 +372,9 @@ def _messages_from_events(client: RecordsClient, store: Store, ids: Iterable[str
     events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
     try:
         template_frame = templates(client, store, all_profiles=all_profiles)  # fills template_category: one cached list call
-    except Exception:  # a key without template access still gets its messages
+    except (APIError, APIConnectionError):
+        # A key without template access (403), a server without the list (404), one that keeps
+        # failing or cannot be reached: the messages come all the same, template_category null.
         template_frame = None
     # The window applies before any per-message request: details are fetched only for what is kept.
     frame = _window(messages_from_events(events, template_frame), "created_at", since, until)
@@ -803,7 +431,7 @@ def activities(client: RecordsClient, store: Store, ids: Iterable[str] | None = 
     >>> acts = activities(lab.api, store, ids=msgs.id[:100])
     >>> acts.groupby("status", observed=True).size()
     """
-    _check_window(since, until)
+    check_window(since, until)
     if ids is None:
         events = webhook_events(client, store, webhook_id, all_profiles=all_profiles, refresh=refresh)
         wanted = list(dict.fromkeys(events["message_id"].dropna()))
@@ -855,7 +483,7 @@ def _tag(records: list[Record], profile_id: str | None) -> list[Record]:
 
 
 def _micros(when: When, name: str) -> int | None:
-    return None if when is None else _utc(when, name).value // 1000  # ns -> µs, floored
+    return None if when is None else utc(when, name).value // 1000  # ns -> µs, floored
 
 
 def _newest_first(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -879,7 +507,7 @@ def calls(client: Any, store: Store, *, since: When = None, until: When = None, 
 
     >>> calls(lab.api, store, since="2026-11-01", direction="inbound").status.value_counts()
     """
-    _check_window(since, until)
+    check_window(since, until)
     query = check_call_filters(direction=direction, status=status, number=number)
     filters = {"direction": query["direction"], "status": query["status"], "number": query["number"]}
     since_us, until_us = _micros(since, "since"), _micros(until, "until")

@@ -38,6 +38,7 @@ import pandas as pd
 
 from sentlab._frames import build_frame, conform, empty_frame
 from sentlab._schemas import columns as schema_columns
+from sentlab._statuses import PENDING
 from sentlab._store import Store
 
 __all__ = ["MessageLog", "SyncReport", "sync"]
@@ -54,7 +55,6 @@ PENDING_HORIZON = 31 * 86400.0
 FOLD_EVERY = 100
 #: Merge the parts into one when there are more than this many.
 MAX_PARTS = 8
-_PENDING = ("QUEUED", "ACCEPTED", "SCHEDULED", "PROCESSED", "ROUTED")
 _FETCHED = "_fetched_at"
 
 _SCHEMA = """
@@ -286,7 +286,7 @@ class MessageLog:
         stored = self._times()
         if len(stored):
             created = stored["created_at"].astype("int64") / 1e9
-            pending = stored["status"].astype("string").isin(_PENDING).fillna(False).to_numpy(dtype=bool)
+            pending = stored["status"].astype("string").isin(PENDING).fillna(False).to_numpy(dtype=bool)
             recent = (created >= now - PENDING_HORIZON).to_numpy(dtype=bool)
             held = created[pending & recent]
             if len(held):

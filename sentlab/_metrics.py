@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sentlab import _statuses
 from sentlab._errors import ConfigurationError
 from sentlab._special import betainc
 
@@ -48,21 +49,20 @@ __all__ = [
     "price_sample", "reply_rates", "wilson_interval",
 ]  # fmt: skip
 
-#: Outbound status classes (DESIGN.md); statuses are compared upper-cased.
-PENDING = ("QUEUED", "ACCEPTED", "PROCESSED", "ROUTED", "SCHEDULED")
-LEFT_QUEUE = ("SENT", "DELIVERED", "READ", "FAILED")
-STOPPED = ("BLOCKED", "FILTERED")  # stopped by the platform: an account precondition, or a filter
-CALLED_OFF = ("CANCELLED",)  # a scheduled send called off
-INBOUND = ("RECEIVED",)  # a contact's message to the account: never in an outbound rate
-KNOWN_STATUSES = (*PENDING, *LEFT_QUEUE, *STOPPED, *CALLED_OFF, *INBOUND)
-#: Never billed: price and markup are 0 (inbound messages too, whatever their status).
-NEVER_BILLED = (*STOPPED, *CALLED_OFF, *INBOUND)
+#: Outbound status classes of the contract (statuses are compared upper-cased); their home is
+#: ``sentlab._statuses``, which says what each holds.
+PENDING = _statuses.PENDING
+LEFT_QUEUE = _statuses.LEFT_QUEUE
+STOPPED = _statuses.STOPPED
+CALLED_OFF = _statuses.CALLED_OFF
+INBOUND = _statuses.INBOUND
+KNOWN_STATUSES = _statuses.KNOWN
+NEVER_BILLED = _statuses.NEVER_BILLED
+NOT_YET_BILLED = _statuses.NOT_YET_BILLED
 #: Channels that report no reads (no read receipts): never in a ``read_rate``. WhatsApp and RCS
 #: report reads; SMS and MMS cannot (the carriers return delivery receipts at most), as the
 #: simulator's lifecycle models it (``simulator._params``) and docs/metrics.md states.
 NO_READ_RECEIPTS = ("sms", "mms")
-#: Not billed yet: the price is null until the message is processed.
-NOT_YET_BILLED = ("QUEUED", "ACCEPTED", "SCHEDULED")
 
 #: ``delivery_rates`` counts, in their column order.
 RATE_COUNTS = ("messages", "inbound", "outbound", "pending", "cancelled", "blocked", "filtered", "unknown", "n",

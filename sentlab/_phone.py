@@ -1,7 +1,13 @@
-"""Phone numbers typed into a form, checked locally with ``phonenumbers`` before any request.
+"""Phone numbers read with ``phonenumbers``: the one place sentlab parses a number.
+
+Numbers typed into a form are checked here before any request (:func:`check_numbers`), frames
+take a contact's region from here (:func:`region_of`), and the simulator reads the numbers it is
+sent with the same functions. ``phonenumbers`` is imported at first use, never at import.
 
 >>> checked = check_numbers("+14155550123, 020 7946 0958", region="GB")
 >>> checked.numbers, checked.problems
+>>> region_of("+447700900123")
+'GB'
 """
 
 from __future__ import annotations
@@ -9,14 +15,67 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from ._errors import ConfigurationError
 
-__all__ = ["CheckedNumbers", "InvalidNumberError", "check_numbers", "check_region", "split_numbers"]
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
+
+__all__ = ["CheckedNumbers", "InvalidNumberError", "check_numbers", "check_region", "is_valid_number",
+           "region_of", "region_of_parsed", "split_numbers"]  # fmt: skip
 
 _SEPARATORS = re.compile(r"[,;\n\r\t]+")
 _E164_HINT = "write it in E.164: '+', the country code, then the number, e.g. +14155551234"
+
+
+@lru_cache(maxsize=200_000)
+def region_of(number: str) -> str | None:
+    """ISO region of a phone number (``'+14155551234'`` -> ``'US'``), cached per number; None when
+    it cannot be read or belongs to no region.
+
+    >>> region_of("+447700900123")
+    'GB'
+    """
+    import phonenumbers  # deferred: a few ms at first use, never at import
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return region_of_parsed(parsed)
+
+
+def region_of_parsed(parsed: PhoneNumber) -> str | None:
+    """ISO region of a parsed number: its range's, else its calling code's (numbers outside any
+    allocated range, as test and fiction ranges are, still have a country code); None for a
+    non-geographic or unknown one.
+
+    >>> import phonenumbers
+    >>> region_of_parsed(phonenumbers.parse("+15555550100"))
+    'US'
+    """
+    import phonenumbers
+
+    region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
+        parsed.country_code
+    )
+    return region if region not in (None, "ZZ", "001") else None
+
+
+def is_valid_number(number: str) -> bool:
+    """Whether ``number`` (E.164) is in a range some operator was given; False when it cannot be read.
+
+    >>> is_valid_number("+14155550123"), is_valid_number("+1555"), is_valid_number("not a number")
+    (True, False, False)
+    """
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, None))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 class InvalidNumberError(ConfigurationError):

@@ -317,14 +317,32 @@ SCHEMAS.update({
     ),
 })  # fmt: skip
 
-# Friendly alternative names (the CLI says "events").
-ALIASES: dict[str, str] = {"events": "webhook_events", "lookups": "number_lookups", "numbers": "number_lookups",
-                           "summaries": "contact_summaries", "conversations": "messages"}
+# Friendly alternative names of frames (the CLI says "events").
+FRAME_ALIASES: dict[str, str] = {"events": "webhook_events", "lookups": "number_lookups", "numbers": "number_lookups",
+                                 "summaries": "contact_summaries", "conversations": "messages"}  # fmt: skip
+
+#: Other names the API gives a column's field, per frame: record field -> column. Where a batch
+#: holds both, the column's own name wins.
+FIELD_ALIASES: dict[str, dict[str, str]] = {
+    # the older webhook-event shape
+    "webhook_events": {"status": "delivery_status", "response_status_code": "http_status_code"},
+    # BrandCampaign's camelCase (the SDK's aliases) -> the SDK's snake_case attribute names
+    "campaigns": {
+        "billedDate": "billed_date", "brandId": "brand_id", "createdAt": "created_at", "customerId": "customer_id",
+        "dcaElectionsComplete": "dca_elections_complete", "dcaElectionsCompletedAt": "dca_elections_completed_at",
+        "hasSubmissionTransaction": "has_submission_transaction", "helpKeywords": "help_keywords",
+        "helpMessage": "help_message", "messageFlow": "message_flow", "optinKeywords": "optin_keywords",
+        "optinMessage": "optin_message", "optoutKeywords": "optout_keywords", "optoutMessage": "optout_message",
+        "privacyPolicyLink": "privacy_policy_link", "submittedAt": "submitted_at",
+        "submittedToTCR": "submitted_to_tcr", "tcrCampaignId": "tcr_campaign_id", "tcrSyncError": "tcr_sync_error",
+        "termsAndConditionsLink": "terms_and_conditions_link", "updatedAt": "updated_at", "useCases": "use_cases",
+    },
+}  # fmt: skip
 
 
 def frame_name(name: str) -> str:
     """The canonical frame name for ``name`` (aliases allowed); ValueError listing the choices."""
-    canonical = ALIASES.get(name, name)
+    canonical = FRAME_ALIASES.get(name, name)
     if canonical not in SCHEMAS:
         raise ValueError(f"unknown frame {name!r}; choose one of: {', '.join(SCHEMAS)}")
     return canonical

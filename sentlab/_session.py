@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from . import _datasets, _metrics  # _metrics registers the ``frame.sent`` accessor
+from . import _datasets, _metrics, _time  # _metrics registers the ``frame.sent`` accessor
 from ._blocking_client import SentClient
 from ._client import AsyncSentClient, describe
 from ._config import (
@@ -34,14 +34,9 @@ from ._config import (
     resolve_api_key,
     resolve_base_url,
 )
+from ._demo import DEMO_KEY, DEMO_NOTICE, SIMULATOR_BASE_URL, _DemoAccount, _DemoTransport
 from ._errors import ConfigurationError, Secret
 from ._progress import one_display_per_call
-
-SIMULATOR_BASE_URL = "http://simulator.sentlab.invalid"
-DEMO_NOTICE = (
-    "sentlab: no API key or base URL — using the built-in simulator (demo account, offline, "
-    "no rate limit)"
-)
 
 
 class Lab:
@@ -200,8 +195,8 @@ class Lab:
         self,
         webhook_id: str | None = None,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
         source: str = "api",
@@ -215,7 +210,7 @@ class Lab:
         >>> ev.groupby("event_type").size()
         >>> lab.webhook_events(source="received")
         """
-        _datasets._check_window(since, until)  # before any request, /v3/me included
+        _time.check_window(since, until)  # before any request, /v3/me included
         if source not in ("api", "received"):
             raise ConfigurationError(f"source must be 'api' or 'received', not {source!r}")
         if source == "received":
@@ -228,8 +223,8 @@ class Lab:
         ids: Iterable[str] | None = None,
         *,
         details: str = "auto",
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
@@ -256,7 +251,7 @@ class Lab:
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
         >>> sentlab.costs(m, by="channel")           # exact: every message is priced
         """
-        _datasets._check_window(since, until)  # before any request, /v3/me included
+        _time.check_window(since, until)  # before any request, /v3/me included
         if ids is not None:
             _datasets._ids(ids)
         if source == "received":  # what a receiver stored: statuses and times, no prices, no request
@@ -275,8 +270,8 @@ class Lab:
         self,
         ids: Iterable[str] | None = None,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         webhook_id: str | None = None,
         all_profiles: bool | None = None,
         refresh: bool = False,
@@ -285,7 +280,7 @@ class Lab:
 
         >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
         """
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         if ids is not None:
             _datasets._ids(ids)
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
@@ -294,8 +289,8 @@ class Lab:
     def report(
         self,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         prices: str = "sample",
         per_stratum: int = 2,
         webhook_id: str | None = None,
@@ -322,7 +317,7 @@ class Lab:
         """
         from ._report import FigureCache, build_report
 
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         details = {"sample": "sample", "all": "all", "none": "auto"}.get(prices)
         if details is None:
             raise ConfigurationError(f"prices must be 'sample', 'all' or 'none', not {prices!r}")
@@ -333,8 +328,8 @@ class Lab:
                 {"price": "Float64", "active_contact_price": "Float64"})
         window = None
         if since is not None or until is not None:
-            start = "the beginning" if since is None else f"{_datasets._utc(since):%Y-%m-%d %H:%M}"
-            end = "now" if until is None else f"{_datasets._utc(until, 'until'):%Y-%m-%d %H:%M}"
+            start = "the beginning" if since is None else f"{_time.utc(since):%Y-%m-%d %H:%M}"
+            end = "now" if until is None else f"{_time.utc(until, 'until'):%Y-%m-%d %H:%M}"
             window = f"{start} to {end} (UTC)"
         notes = ["Built-in simulator: a synthetic demo account, not real traffic."] if self.simulated else []
         calls, campaigns = self._report_extras(since, until, all_profiles, refresh, notes)
@@ -343,7 +338,7 @@ class Lab:
         return build_report(messages, account=self._account_label(), window=window, notes=notes, calls=calls,
                             campaigns=campaigns, figure_cache=figures, profiles=self._profile_names())  # fmt: skip
 
-    def _report_extras(self, since: _datasets.When, until: _datasets.When, all_profiles: bool | None,
+    def _report_extras(self, since: _time.When, until: _time.When, all_profiles: bool | None,
                        refresh: bool, notes: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:  # fmt: skip
         """The report's calls (started in its window) and campaigns, through the store; a server
         that cannot list them leaves their sections out, with a note."""
@@ -427,8 +422,8 @@ class Lab:
     def calls(
         self,
         *,
-        since: _datasets.When = None,
-        until: _datasets.When = None,
+        since: _time.When = None,
+        until: _time.When = None,
         direction: str | None = None,
         status: str | None = None,
         number: str | None = None,
@@ -450,7 +445,7 @@ class Lab:
         >>> calls = lab.calls(since="2026-11-01")
         >>> calls.groupby(["direction", "status"], observed=True).size()
         """
-        _datasets._check_window(since, until)
+        _time.check_window(since, until)
         return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
                                number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
@@ -538,92 +533,6 @@ class AsyncLab:
 
     def __dir__(self) -> list[str]:
         return list(FRAME_METHODS)
-
-
-#: The demo client's key: a placeholder the in-process transport replaces with the world's own
-#: organization key, so that connecting needs no world (a warm demo report builds none).
-DEMO_KEY = "sk_test_" + "0" * 32
-
-
-class _DemoTransport(httpx.AsyncBaseTransport):
-    """The built-in demo account, in-process: the simulator's world is built on the first request.
-
-    Requests carrying ``DEMO_KEY`` go to the world as its organization (the demo keys are not
-    secrets: ``sentlab simulate`` prints them); any other key is passed as it is.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._app: httpx.AsyncBaseTransport | None = None
-
-    @property
-    def world(self) -> Any:
-        from .simulator import demo_world
-
-        with self._lock:  # built once per process (demo_world is cached), whichever thread asks first
-            return demo_world()
-
-    def _transport(self) -> httpx.AsyncBaseTransport:
-        if self._app is None:
-            from .simulator import SimulatorConfig, create_app, in_process_transport
-
-            world = self.world
-            with self._lock:
-                if self._app is None:
-                    self._app = in_process_transport(create_app(world, SimulatorConfig(rate_limits=None)))
-        return self._app
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        transport = self._transport()
-        if request.headers.get("x-api-key") == DEMO_KEY:
-            request.headers["x-api-key"] = self.world.org_key
-        return await transport.handle_async_request(request)
-
-
-class _DemoAccount:
-    """Today's /v3/me answer of the demo account, kept beside the store (it holds no key).
-
-    The demo world is the same all day for one version of sentlab's code (its history ends at
-    today's midnight UTC), so its account is too; a new day, or changed simulator code, asks again.
-    """
-
-    def __init__(self, cache_dir: str | Path | None) -> None:
-        from ._store import default_store_dir
-
-        self.path = (Path(cache_dir) if cache_dir is not None else default_store_dir()) / "demo-account.json"
-
-    @staticmethod
-    def _fingerprint() -> str:
-        import datetime
-        import hashlib
-
-        from . import __version__, simulator
-
-        code = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in Path(simulator.__file__).parent.glob("*.py"))
-        day = datetime.datetime.now(datetime.UTC).date().isoformat()
-        return hashlib.sha256(repr((__version__, day, code)).encode()).hexdigest()
-
-    def read(self) -> dict[str, Any] | None:
-        import json
-
-        try:
-            memo = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        ok = isinstance(memo, dict) and memo.get("fingerprint") == self._fingerprint() and isinstance(memo.get("me"), dict)
-        return memo["me"] if ok else None
-
-    def write(self, me: dict[str, Any]) -> None:
-        import json
-        import os
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.part")
-            tmp.write_text(json.dumps({"fingerprint": self._fingerprint(), "me": me}), encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            pass  # only the next connect's speed depends on it
 
 
 def connect(

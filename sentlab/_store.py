@@ -39,12 +39,14 @@ from typing import Any
 
 import pandas as pd
 
+from sentlab._statuses import DELIVERED, DELIVERY_SETTLED, DELIVERY_UNDER_WAY, FINAL
+
 __all__ = ["FINAL_STATUSES", "EventsStored", "NullStore", "Store", "default_store_dir", "event_pending",
            "message_state"]  # fmt: skip
 
-# Statuses nothing follows (the SDK's terminal statuses; RECEIVED is an inbound message's only one).
-# DELIVERED is final only after a while (it may turn READ).
-FINAL_STATUSES = frozenset({"READ", "FAILED", "FILTERED", "BLOCKED", "CANCELLED", "RECEIVED"})
+# Statuses nothing follows (RECEIVED is an inbound message's only one). DELIVERED is final only
+# after a while (it may turn READ): see ``delivered_final_after``.
+FINAL_STATUSES = FINAL
 _CHUNK = 1000  # rows per write transaction: keeps the write lock short under contention
 
 _SCHEMA = """
@@ -89,11 +91,6 @@ def _upgrade_events(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX IF NOT EXISTS events_position ON events (scope, webhook_id, position)")
 
 
-# Delivery statuses (``delivery_status``, or the old shape's ``status``) of a delivery still under
-# way, and of one that has its outcome. The API documents no list: the simulator's are pending,
-# delivered and failed; the others are the usual words for the same states.
-_DELIVERY_UNDER_WAY = frozenset({"pending", "processing", "queued", "retrying", "in_progress", "scheduled"})
-_DELIVERY_SETTLED = frozenset({"delivered", "failed", "success", "succeeded"})
 
 
 def event_pending(record: Any) -> bool:
@@ -108,9 +105,9 @@ def event_pending(record: Any) -> bool:
         return False
     status = record.get("delivery_status") or record.get("status")
     status = status.lower() if isinstance(status, str) else None
-    if status in _DELIVERY_UNDER_WAY:
+    if status in DELIVERY_UNDER_WAY:
         return True
-    if status in _DELIVERY_SETTLED:
+    if status in DELIVERY_SETTLED:
         return False
     # another status, or none: under way while the endpoint shape says processing has not completed
     return "processing_completed_at" in record and record["processing_completed_at"] is None
@@ -330,7 +327,7 @@ class Store:
     def _fresh(self, fetched_at: float, status: str | None, status_at: float | None, now: float) -> bool:
         if status in FINAL_STATUSES:
             return True
-        if status == "DELIVERED" and status_at is not None and now - status_at >= self.delivered_final_after:
+        if status == DELIVERED and status_at is not None and now - status_at >= self.delivered_final_after:
             return True
         return now - fetched_at < self.record_ttl
 

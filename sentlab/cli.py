@@ -125,9 +125,9 @@ def check_window(since: str | None, until: str | None) -> None:
     Traceback (most recent call last):
     ConfigurationError: until (2026-10-01 00:00:00+00:00) must be later than since ...
     """
-    from sentlab._datasets import _check_window
+    from sentlab._time import check_window
 
-    _check_window(since, until)
+    check_window(since, until)
 
 
 def check_free_port(host: str, number: int) -> None:

@@ -32,6 +32,8 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, carrier
 from phonenumbers.phonemetadata import PhoneMetadata
 
+from sentlab._phone import region_of_parsed
+
 __all__ = [
     "CARRIERS",
     "FIXED_LINE_OPERATORS",
@@ -503,10 +505,7 @@ def lookup(phone: str) -> dict[str, Any]:
     """
     num = _parse_lookup_input(phone)
     e164 = phonenumbers.format_number(num, PhoneNumberFormat.E164)
-    region = phonenumbers.region_code_for_number(num)
-    if region in (None, "ZZ"):
-        region = phonenumbers.region_code_for_country_code(num.country_code)
-    region = None if region in (None, "ZZ", "001") else region
+    region = region_of_parsed(num)
     result: dict[str, Any] = {
         "phone_number": e164,
         "is_valid": False,

@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import numpy as np
-import phonenumbers
 from starlette.responses import Response
+
+from sentlab._phone import is_valid_number
 
 from . import _numbers
 from . import _validation as v
@@ -383,7 +384,7 @@ def _new_us_number(c: Call, area_code: str | None) -> str:
         else:
             line = f"{voice.prng.randint(2, 9)}{voice.prng.randrange(100):02d}{voice.prng.randrange(10_000):04d}"
             candidate = f"+1{area_code}{line}"
-            if not phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            if not is_valid_number(candidate):
                 continue
         if candidate not in held:
             return candidate

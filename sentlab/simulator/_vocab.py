@@ -12,6 +12,8 @@ import math
 import re
 from typing import Any
 
+from sentlab import _statuses as statuses
+
 from . import _pricing
 
 __all__ = [
@@ -29,9 +31,11 @@ __all__ = [
 
 #: A message's lifecycle steps, in the order it can pass them; each has one timestamp column.
 #: A message's status at a time is the wire status of the latest step it reached by then.
-#: RESCHEDULED is the second ``SCHEDULED`` of a send that quiet hours moved at release.
-STEPS = ("QUEUED", "SCHEDULED", "RESCHEDULED", "PROCESSED", "ROUTED", "SENT", "DELIVERED", "READ",
-         "FAILED", "FILTERED", "BLOCKED", "CANCELLED", "RECEIVED")  # fmt: skip
+#: The steps are the statuses' lifecycle (``sentlab._statuses``) but ACCEPTED, which the simulator
+#: never shows, and with RESCHEDULED: the second ``SCHEDULED`` of a send that quiet hours moved at
+#: release.
+STEPS = tuple(step for status in statuses.LIFECYCLE if status != statuses.ACCEPTED
+              for step in ((status, "RESCHEDULED") if status == statuses.SCHEDULED else (status,)))  # fmt: skip
 (QUEUED, SCHEDULED, RESCHEDULED, PROCESSED, ROUTED, SENT, DELIVERED, READ,
  FAILED, FILTERED, BLOCKED, CANCELLED, RECEIVED) = range(len(STEPS))  # fmt: skip
 #: The status each step shows on the wire.

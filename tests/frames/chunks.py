@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from sentlab import _frames
+from sentlab import _arrow_paths
 
 
 @contextmanager
@@ -15,6 +15,6 @@ def chunk_size(chunk: int | None) -> Iterator[None]:
     """Within the block, the fast paths read ``chunk`` records at a time (None: the default)."""
     with pytest.MonkeyPatch.context() as patch:
         if chunk is not None:
-            patch.setattr(_frames, "_CHUNK", chunk)
-            patch.setattr(_frames, "_MESSAGE_CHUNK", chunk)
+            patch.setattr(_arrow_paths, "_CHUNK", chunk)
+            patch.setattr(_arrow_paths, "_MESSAGE_CHUNK", chunk)
         yield

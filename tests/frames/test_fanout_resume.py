@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import sentlab
-from sentlab import _datasets as ds
+from sentlab import _fetching
 from sentlab.simulator._server import ServerHandle
 
 from ..kit import HISTORY_END, Recorder, simulator
@@ -24,7 +24,7 @@ from .fanout_worker import pull
 ROOT = Path(__file__).resolve().parents[2]
 N = 600  # keys pulled
 IN_FLIGHT = 8  # Limits.concurrency: requests a kill can catch on the way
-BATCH = ds._SAVE_EVERY  # answers a kill can catch not yet written
+BATCH = _fetching._SAVE_EVERY  # answers a kill can catch not yet written
 #: kind -> what marks one of its requests (a path ending, or a path start)
 MARKS = {"activities": ("/activities", "end"), "lookups": ("/v3/numbers/lookup/", "start"),
          "summaries": ("/message-summary", "end")}  # fmt: skip

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 from pandas.api.types import infer_dtype
 
-from sentlab._frames import (
+from sentlab._converters import (
     _BOOLS,
     _numbers,
     _to_bool,
@@ -19,8 +19,8 @@ from sentlab._frames import (
     _to_list,
     _to_str,
     _to_timestamp,
-    build_frame,
 )
+from sentlab._frames import build_frame
 
 STAMPS = [
     "2026-04-08T15:54:52.1546567+00:00", "2026-04-08T15:54:52Z", "2026-04-08T17:54:52.1+02:00",

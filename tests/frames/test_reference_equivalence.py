@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentlab import _frames
+from sentlab import _record_columns
 from sentlab._frames import _build_slow, build_frame
 
 from ..kit import RECORDS
@@ -43,7 +43,7 @@ NAMES = ("messages", "webhook_events", "activities")
 
 def plain_body_columns(bodies: list) -> tuple[Any, Any, Any, Any, Any, Any]:
     """``message_body`` read the plain way, one value at a time: the reference."""
-    mbs = _frames._mappings(bodies)
+    mbs = _record_columns._mappings(bodies)
     content = [mb["content"] if "content" in mb else mb.get("body") for mb in mbs]
     header = [h.get("content") if isinstance(h, dict) else h for h in [mb.get("header") for mb in mbs]]
     footer = [f.get("content") if isinstance(f, dict) else f for f in [mb.get("footer") for mb in mbs]]
@@ -54,8 +54,8 @@ def plain_body_columns(bodies: list) -> tuple[Any, Any, Any, Any, Any, Any]:
 @contextmanager
 def general_paths() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_frames, "_body_columns", plain_body_columns)
-        patch.setattr(_frames, "_ARROW_STATUS_TIMES", False)
+        patch.setattr(_record_columns, "_body_columns", plain_body_columns)
+        patch.setattr(_record_columns, "_ARROW_STATUS_TIMES", False)
         yield
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import sentlab
-from sentlab import Retries
+from sentlab import Retries, _event_sync, _fetching
 from sentlab import _datasets as ds
 from sentlab._frames import empty_frame
 from sentlab.simulator import Faults
@@ -28,7 +28,7 @@ from ..kit import HISTORY_END, Recorder, simulator
 ROOT = Path(__file__).resolve().parents[2]
 N = 1000  # message ids pulled
 IN_FLIGHT = 8  # Limits.concurrency: requests a kill or an interrupt can catch on the way
-BATCH = ds._SAVE_EVERY  # answers a kill can catch not yet written
+BATCH = _fetching._SAVE_EVERY  # answers a kill can catch not yet written
 
 
 def is_detail(path: str) -> bool:
@@ -202,4 +202,4 @@ def test_a_killed_event_sync_resumes_with_the_pages_it_lacks(tmp_path):
     # the pages lacking, each webhook's page 1 and a look where its newest stored event is (rounding:
     # one more per webhook), at most _PAGES_PER_WRITE pages not yet written and IN_FLIGHT on the way
     assert second <= -(-(len(truth) - stored) // 100) + 3 * webhooks
-    assert second <= full - first + ds._PAGES_PER_WRITE + IN_FLIGHT + 3 * webhooks
+    assert second <= full - first + _event_sync._PAGES_PER_WRITE + IN_FLIGHT + 3 * webhooks
