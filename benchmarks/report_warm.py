@@ -45,6 +45,9 @@ def main() -> None:
         env = {**os.environ, "SENTLAB_CACHE_DIR": cache, "SENTLAB_PROGRESS": "0"}
         for name in ("SENT_DM_API_KEY", "SENT_API_KEY", "SENT_BASE_URL"):
             env.pop(name, None)
+        # As a user runs it: Python keeps its compiled modules. With PYTHONDONTWRITEBYTECODE set
+        # (some sandboxes set it) every run would compile sentlab's modules again.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         report = [sys.executable, "-m", "sentlab", "report", "--out", str(Path(cache) / "report.html")]
         interpreter = timed([sys.executable, "-c", "pass"], env)
         pandas = timed([sys.executable, "-c", "import pandas"], env)

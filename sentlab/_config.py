@@ -270,7 +270,7 @@ def check_uuid(value: object, what: str) -> str:
 def check_phone(value: object) -> str:
     """``value`` as an E.164 number, or ConfigurationError. Possible-but-unassigned numbers pass:
     whether a number is *valid* is the lookup endpoint's question, not a local one."""
-    import phonenumbers
+    from sentlab._phone import possible_e164  # deferred: phonenumbers loads on first use
 
     text = str(value).strip() if value is not None else ""
     hint = "use E.164 with the country code, e.g. '+14155551234'"
@@ -282,13 +282,12 @@ def check_phone(value: object) -> str:
         text = "+" + text[2:]
     if not text.startswith(("+", "tel:")):
         raise ConfigurationError(f"{text!r} has no country code: {hint}")
-    try:
-        parsed = phonenumbers.parse(text.removeprefix("tel:"), None)
-    except phonenumbers.NumberParseException:
-        raise ConfigurationError(f"{text!r} is not a phone number: {hint}") from None
-    if not phonenumbers.is_possible_number(parsed):
+    e164, why = possible_e164(text.removeprefix("tel:"))
+    if why == "unreadable":
+        raise ConfigurationError(f"{text!r} is not a phone number: {hint}")
+    if e164 is None:
         raise ConfigurationError(f"{text!r} has the wrong length for its country: {hint}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def check_page_size(page_size: object) -> int:

@@ -735,7 +735,8 @@ def _cost_frame(keys: pd.DataFrame, values: pd.DataFrame, names: list[str], est:
         out = out[[*names, *COST_COLUMNS[:1], *CALL_COST_COLUMNS[:2], *COST_COLUMNS[1:11], CALL_COST_COLUMNS[2],
                    *COST_COLUMNS[11:-1], *CALL_COST_COLUMNS[3:], COST_COLUMNS[-1]]]  # fmt: skip
     # No money figure at all: unknown, not zero.
-    out.loc[~some, money] = np.nan
+    if not some.all():
+        out.loc[~some, money] = np.nan
     return out
 
 

@@ -64,6 +64,25 @@ def region_of_parsed(parsed: PhoneNumber) -> str | None:
     return region if region not in (None, "ZZ", "001") else None
 
 
+def possible_e164(number: str) -> tuple[str | None, str | None]:
+    """``number`` (with its country code) in E.164 when it is a *possible* number: ``(e164, None)``,
+    else ``(None, why)`` with ``why`` ``"unreadable"`` or ``"length"``. Whether it is assigned is
+    the lookup endpoint's question, not a local one.
+
+    >>> possible_e164("+44 7700 900123"), possible_e164("+1 555"), possible_e164("hello")
+    (('+447700900123', None), (None, 'length'), (None, 'unreadable'))
+    """
+    import phonenumbers
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return None, "unreadable"
+    if not phonenumbers.is_possible_number(parsed):
+        return None, "length"
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), None
+
+
 def is_valid_number(number: str) -> bool:
     """Whether ``number`` (E.164) is in a range some operator was given; False when it cannot be read.
 

@@ -42,10 +42,11 @@ STEPS = tuple(step for status in statuses.LIFECYCLE if status != statuses.ACCEPT
 STEP_STATUS = tuple("SCHEDULED" if s == "RESCHEDULED" else s for s in STEPS)
 #: Every status the API reports (outbound and inbound), in lifecycle order.
 STATUSES = tuple(dict.fromkeys(STEP_STATUS))
-#: Steps that end a lifecycle (nothing follows them).
-TERMINAL = frozenset({DELIVERED, READ, FAILED, FILTERED, BLOCKED, CANCELLED, RECEIVED})
+#: Steps after which a message is finished (a resend may follow): the final statuses, and
+#: DELIVERED (a READ may still come, but the send itself is over).
+TERMINAL = frozenset(STEPS.index(s) for s in (*statuses.FINAL, statuses.DELIVERED))
 #: Steps at which a message is never billed: price and active_contact_price are 0.
-UNBILLED = frozenset({FILTERED, BLOCKED, CANCELLED, RECEIVED})
+UNBILLED = frozenset(STEPS.index(s) for s in statuses.NEVER_BILLED)
 #: From these steps on, a message shows its price (before them, price is null).
 PRICED = frozenset({PROCESSED, ROUTED, SENT, DELIVERED, READ, FAILED} | UNBILLED)
 
