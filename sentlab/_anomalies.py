@@ -21,6 +21,7 @@ import pandas as pd
 
 from sentlab import _compare as compare
 from sentlab import _metrics as metrics
+from sentlab import _statuses
 from sentlab._errors import ConfigurationError
 from sentlab._special import binomial_cdf, binomial_sf
 
@@ -29,7 +30,7 @@ __all__ = ["anomalies"]
 FREQS = {"D": "day", "W": "week", "h": "hour"}
 _LENGTH = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1), "h": pd.Timedelta(hours=1)}
 #: The rate each metric's reason codes explain: the statuses they come with.
-_REASON_STATUSES = {"failure_rate": ("FAILED",), "delivery_rate": ("FAILED",), "blocked_rate": metrics.STOPPED,
+_REASON_STATUSES = {"failure_rate": (_statuses.FAILED,), "delivery_rate": (_statuses.FAILED,), "blocked_rate": metrics.STOPPED,
                     "dashboard_deliverability": metrics.STOPPED}  # fmt: skip
 COLUMNS = ("kind", "reason_code", "period", "n", "k", "rate", "centre", "lower", "upper", "z", "flag")
 

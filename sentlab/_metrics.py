@@ -257,10 +257,11 @@ def _outcomes(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     inbound = _inbound(frame, status)
     out = ~inbound
     classes = {"inbound": inbound, "outbound": out}
-    for name, statuses in (("pending", PENDING), ("cancelled", CALLED_OFF), ("blocked", ("BLOCKED",)),
-                           ("filtered", ("FILTERED",)), ("n", LEFT_QUEUE), ("sent", ("SENT",)),
-                           ("delivered", ("DELIVERED", "READ")), ("read", ("READ",)),
-                           ("failed", ("FAILED",))):  # fmt: skip
+    s = _statuses
+    for name, statuses in (("pending", PENDING), ("cancelled", CALLED_OFF), ("blocked", (s.BLOCKED,)),
+                           ("filtered", (s.FILTERED,)), ("n", LEFT_QUEUE), ("sent", (s.SENT,)),
+                           ("delivered", (s.DELIVERED, s.READ)), ("read", (s.READ,)),
+                           ("failed", (s.FAILED,))):  # fmt: skip
         classes[name] = out & status.isin(statuses)
     classes["unknown"] = out & ~status.isin(KNOWN_STATUSES)  # a status the contract does not know, or none
     classes["not_yet_billed"] = out & status.isin(NOT_YET_BILLED)

@@ -28,6 +28,7 @@ import pandas as pd
 from sentlab import _metrics as metrics
 from sentlab import _plots as plots
 from sentlab import _report_analysis as analysis
+from sentlab import _statuses
 from sentlab._html import table as _table
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
         **{f"by_{name}": frame for name, frame in rates.items()},
         **{f"cost_by_{name}": frame for name, frame in cost.items()},
         "latency_by_channel": lat,
-        "failure_reasons": _reasons(messages, ("FAILED",), ["channel"]),
+        "failure_reasons": _reasons(messages, (_statuses.FAILED,), ["channel"]),
         "stopped_reasons": _reasons(messages, metrics.STOPPED, []),
         "stopped_by_profile": _named(_reasons(messages, metrics.STOPPED, ["profile_id"]), names),
         **parts,

@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 
 from sentlab import _metrics as metrics
+from sentlab import _statuses
 from sentlab._errors import ConfigurationError
 
 __all__ = ["STAGES", "survival_curve", "time_to"]
 
 STAGES = tuple(metrics.LATENCY_STAGES)
 #: Statuses that end a message: one that has not reached a stage by then never will.
-_ENDED = ("FAILED", *metrics.STOPPED, *metrics.CALLED_OFF)
+_ENDED = (_statuses.FAILED, *_statuses.STOPPED, *_statuses.CALLED_OFF)
 _CURVE_COLUMNS = ("seconds", "at_risk", "events", "censored", "survival", "survival_low", "survival_high")
 
 
@@ -164,7 +165,7 @@ def _durations(messages: pd.DataFrame, stage: str, by: metrics.By, at: object,
     reached_at = pd.to_datetime(messages[column], utc=True)
     status = metrics._Values(messages["status"])
     event = reached_at.notna().to_numpy()
-    can = ~metrics._inbound(messages) & (event | ~status.isin(_ENDED)) & ~status.isin(("SCHEDULED",))
+    can = ~metrics._inbound(messages) & (event | ~status.isin(_ENDED)) & ~status.isin((_statuses.SCHEDULED,))
     if stage == "read" and "channel" in messages.columns:
         # A channel with no read in the frame reports none (SMS, MMS): its messages never "arrive".
         readers = messages["channel"][reached_at.notna()].astype(str).unique()
