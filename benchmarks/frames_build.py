@@ -140,6 +140,7 @@ class MessageBody(Model):
     content: str | None = None
     footer: str | None = None
     buttons: list[dict] | None = None
+    media: list | None = None
 
 
 class MessageEvent(Model):
@@ -179,7 +180,7 @@ class Message(Model):
     def flatten(row: dict) -> dict:
         body = row.pop("message_body", None) or {}
         row.update(body=body.get("content"), body_header=body.get("header"), body_footer=body.get("footer"),
-                   body_buttons=body.get("buttons"))  # fmt: skip
+                   body_buttons=body.get("buttons"), body_media=body.get("media"))  # fmt: skip
         events = row.pop("events", None)
         if events is not None:
             stamped = [(e["timestamp"], e["status"]) for e in events if e["timestamp"] is not None]
@@ -256,6 +257,8 @@ def pydantic_build(name: str, model: type[Model], records: list[dict]) -> pd.Dat
             frame[column.name] = pd.to_datetime(frame[column.name], utc=True).dt.as_unit("ns")
         elif column.kind in _ASTYPE:
             frame[column.name] = frame[column.name].astype(_ASTYPE[column.kind])
+        elif column.kind == "list":  # JSON lists, or None: objects even where every row has none
+            frame[column.name] = frame[column.name].astype(object)
     return frame
 
 
