@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:
     # This checkout's sentlab, whichever checkout the venv was installed from.
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
@@ -30,4 +33,6 @@ def test_the_import_contracts_are_kept():
 
 def test_ruff_is_clean():
     result = _run(sys.executable, "-m", "ruff", "check", "sentlab", "tests", "benchmarks")
-    assert result.returncode == 0, f"`ruff check sentlab tests benchmarks` fails:\n{result.stdout}{result.stderr}"
+    assert result.returncode == 0, (
+        f"`ruff check sentlab tests benchmarks` fails:\n{result.stdout}{result.stderr}"
+    )

@@ -19,7 +19,9 @@ def test_the_frames_doc_tables_match_the_schemas():
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         status = Cog().main(["cog", "--check", "--diff", str(FRAMES_DOC)])
-    assert status == 0, f"docs/frames.md differs from sentlab/_schemas.py: run `{REGENERATE}`\n{out.getvalue()}"
+    assert status == 0, (
+        f"docs/frames.md differs from sentlab/_schemas.py: run `{REGENERATE}`\n{out.getvalue()}"
+    )
 
 
 def test_the_frames_doc_has_a_table_for_every_frame():
