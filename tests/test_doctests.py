@@ -59,7 +59,15 @@ NOT_YET: frozenset[str] = frozenset({
 })
 
 #: Examples that cannot run here, by doctest name, with the reason.
-SKIPS: dict[str, str] = {}
+SKIPS: dict[str, str] = {
+    "sentlab.cli": "starts `sentlab simulate`, which serves until Ctrl-C",
+    "sentlab.cli.main": "starts `sentlab simulate`, which serves until Ctrl-C",
+    "sentlab._serving.wait_started": "a fragment of a server's start-up (its thread and handle are not defined)",
+    # With an organization key, a child profile's webhook id is read in the organization's scope
+    # and the API answers 404 (the simulated account's webhooks all belong to profiles).
+    "sentlab.webhooks._reconcile.reconcile": "reconcile(lab, id) 404s for a child profile's webhook "
+    "with an organization key",
+}
 
 
 def _module_names() -> list[str]:
