@@ -86,7 +86,8 @@ def _module_names() -> list[str]:
 
 
 def _not_yet(name: str) -> bool:
-    return any(name == m or name.startswith(m + ".") for m in NOT_YET)
+    # "sentlab" itself: its own docstring only, not the whole package
+    return any(name == m or (m != "sentlab" and name.startswith(m + ".")) for m in NOT_YET)
 
 
 def _doctests() -> Iterator[doctest.DocTest]:
@@ -135,7 +136,13 @@ def _delivery(webhook_id: str, account_id: str) -> tuple[bytes, dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    from sentlab.simulator import SimClock, SimulatorConfig, build_world, create_app, in_process_transport
+    from sentlab.simulator import (
+        SimClock,
+        SimulatorConfig,
+        build_world,
+        create_app,
+        in_process_transport,
+    )
 
     world = build_world(seed=7, contacts=200, messages=600, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
     app = create_app(world, SimulatorConfig(rate_limits=None))
