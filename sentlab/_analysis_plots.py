@@ -3,9 +3,13 @@
 As in ``_plots``: each function takes the frame its analysis function returns and gives back a
 ``matplotlib.figure.Figure`` built without pyplot; pass ``ax=`` to draw into your own axes.
 
+>>> m = lab.messages()
 >>> sentlab.plot_comparisons(sentlab.compare(m, by="template_name"))
+<NotebookFigure size ... with 1 Axes>
 >>> sentlab.plot_time_to(sentlab.survival_curve(m, "delivered", by="channel"))
+<NotebookFigure size ... with 1 Axes>
 >>> sentlab.plot_anomalies(sentlab.anomalies(m, "failure_rate", by="channel"))
+<NotebookFigure size ... with 1 Axes>
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ def plot_comparisons(comparisons: pd.DataFrame, *, ax: Axes | None = None, title
     """Each comparison's difference with its interval, against 0; the significant ones (adjusted) in colour.
 
     >>> sentlab.plot_comparisons(sentlab.compare(lab.messages(), by="channel", metric="failure_rate"))
+    <NotebookFigure size ... with 1 Axes>
     """
     _need(comparisons, {"baseline", "diff", "diff_low", "diff_high", "significant", "metric"}, "compare")
     group = comparisons.columns[0]
@@ -65,6 +70,7 @@ def plot_time_to(curve: pd.DataFrame, *, ax: Axes | None = None, title: str | No
     """Share of messages not yet at the stage over time (Kaplan-Meier, with its band), a line per group.
 
     >>> sentlab.plot_time_to(sentlab.survival_curve(lab.messages(), "delivered", by="channel"))
+    <NotebookFigure size ... with 1 Axes>
     """
     _need(curve, {"seconds", "survival", "survival_low", "survival_high"}, "survival_curve")
     keys = [c for c in curve.columns if c not in {"seconds", "at_risk", "events", "censored", "survival",
@@ -102,6 +108,7 @@ def plot_anomalies(anomalies: pd.DataFrame, *, ax: Axes | None = None, title: st
     """The p-chart of each group's rate: the rate per period, the centre line and limits, flagged periods marked.
 
     >>> sentlab.plot_anomalies(sentlab.anomalies(lab.messages(), "failure_rate", by="channel"))
+    <NotebookFigure size ... with 1 Axes>
     """
     _need(anomalies, {"kind", "period", "rate", "centre", "lower", "upper", "flag"}, "anomalies")
     rates = anomalies[anomalies["kind"] == "rate"]

@@ -8,7 +8,9 @@ gets no limits (nothing to compare with). A period is flagged when its count is 
 limits' tail by the exact binomial (the normal limits mislead for rare events). Reason codes are charted the same way: each code's
 share of the rate's denominator, flagged only when it jumps up. Pure functions, no I/O.
 
->>> sentlab.anomalies(lab.messages(), metric="failure_rate", by="channel")
+>>> a = sentlab.anomalies(lab.messages(), metric="failure_rate", by="channel")
+>>> a.columns.tolist()
+['channel', 'kind', 'reason_code', 'period', 'n', 'k', 'rate', 'centre', 'lower', 'upper', 'z', 'flag']
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
     codes: ``"high"`` only), else ``""``.
 
     >>> a = sentlab.anomalies(lab.messages(), metric="blocked_rate", by="profile_id")
-    >>> a[a["flag"] != ""]
+    >>> a[a["flag"] != ""][["profile_id", "kind", "reason_code", "period", "rate", "upper", "flag"]]
+    Empty DataFrame
+    Columns: [profile_id, kind, reason_code, period, rate, upper, flag]
+    Index: []
     """
     if metric not in compare.RATE_METRICS:
         raise ConfigurationError(f"metric must be one of {', '.join(compare.RATE_METRICS)}, not {metric!r}")

@@ -16,8 +16,16 @@ message:
   and its always-valid p-value (a mixture SPRT over daily looks at the cumulative data), whose
   error rate holds however often the comparison is repeated as data arrive (docs/metrics.md).
 
->>> sentlab.compare(lab.messages(), by="template_name", metric="delivery_rate")
->>> sentlab.compare(m, by="channel", metric="cost_per_message", baseline="sms")
+>>> m = lab.messages()
+>>> sentlab.compare(m, by="template_name", metric="delivery_rate")[["template_name", "diff", "significant"]]
+         template_name      diff  significant
+0   order_confirmation  ...
+...
+>>> sentlab.compare(m, by="channel", metric="cost_per_message", baseline="sms")[["channel", "significant"]]
+    channel  significant
+0  whatsapp         True
+1       rcs         True
+2       mms         True
 """
 
 from __future__ import annotations
@@ -69,7 +77,11 @@ def compare(messages: pd.DataFrame, by: str = "template_name", metric: str = "de
     over daily looks (tightest near ``plan_n`` messages a group).
 
     >>> c = sentlab.compare(lab.messages(), by="channel", metric="failure_rate", baseline="sms")
-    >>> c[["channel", "baseline", "diff", "diff_low", "diff_high", "p_adjusted"]]
+    >>> c[["channel", "baseline", "diff", "diff_low", "diff_high", "p_adjusted"]].round(3)
+        channel baseline   diff  diff_low  diff_high  p_adjusted
+    0  whatsapp      sms -0.019    -0.058      0.029       0.785
+    1       rcs      sms -0.047    -0.081      0.023       0.674
+    2       mms      sms -0.062    -0.094      0.293       1.000
     """
     if not isinstance(by, str):
         raise ConfigurationError(f"compare groups by one column (e.g. by='template_name'), not {by!r}")

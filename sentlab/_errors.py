@@ -3,7 +3,8 @@
 >>> try:
 ...     lab.api.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
 ... except sentlab.NotFoundError as exc:
-...     print(exc.code, exc.request_id)
+...     print(exc.status, exc.code)
+404 RESOURCE_001
 
 ``SentError``
 ├── ``ConfigurationError``   bad local input, raised before any request (also a ``ValueError``)
@@ -43,7 +44,7 @@ class ConfigurationError(SentError, ValueError):
 
     >>> sentlab.connect(api_key="")
     Traceback (most recent call last):
-    ConfigurationError: the API key is empty ...
+    ConfigurationError: the API key is empty: pass connect(api_key=...) or set SENT_DM_API_KEY ...
     """
 
 
@@ -97,8 +98,11 @@ class APIError(SentError):
     Carries ``status``, ``code``, ``message``, ``details``, ``doc_url``, ``request_id``,
     ``method`` and ``url``; never the API key.
 
-    >>> exc.status, exc.code, exc.details
-    (400, 'VALIDATION_001', {'page_size': ['must be between 1 and 100']})
+    >>> try:
+    ...     lab.api.template("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+    ... except sentlab.APIError as exc:
+    ...     print(exc.status, exc.code, exc.method, exc.url)
+    404 ...
     """
 
     def __init__(

@@ -33,7 +33,9 @@ def export_frame(frame: pd.DataFrame, path: str | Path, format: str = "parquet")
     """Write ``frame`` to ``path`` as Parquet (dtypes kept) or CSV (lists joined, ISO times).
 
     >>> export_frame(lab.messages(), "messages.parquet")
+    PosixPath('messages.parquet')
     >>> export_frame(lab.contacts(), "contacts.csv", format="csv")
+    PosixPath('contacts.csv')
     """
     _check_format(format)
     path = Path(path)
@@ -125,7 +127,7 @@ def export_target(resource: str, fmt: str | None, out: str | Path) -> tuple[Path
     (PosixPath('c.csv'), 'csv')
     >>> export_target("contacts", "parquet", "c.csv")
     Traceback (most recent call last):
-    ConfigurationError: --format parquet does not match the extension of c.csv (a CSV file) ...
+    ConfigurationError: --format parquet does not match the extension of c.csv (a CSV file): ...
     """
     if resource not in EXPORTABLE:
         raise ConfigurationError(f"cannot export {resource!r}; choose one of: {', '.join(EXPORTABLE)}")

@@ -24,8 +24,16 @@ Every function groups by any columns of the frame (``channel``, ``region_code``,
 ``"week"`` (starting Monday) and ``"month"`` of ``created_at`` (UTC).
 
 >>> m = lab.messages()
->>> sentlab.delivery_rates(m, by="channel")[["channel", "n", "delivery_rate", "blocked_rate"]]
->>> m.sent.costs(by=["channel", "day"])          # the same functions, as a DataFrame accessor
+>>> sentlab.delivery_rates(m, by="channel")[["channel", "n", "delivery_rate", "blocked_rate"]].round(3)
+    channel    n  delivery_rate  blocked_rate
+0       mms    7          0.857         0.364
+1       rcs   65          0.938         0.030
+2       sms  322          0.851         0.093
+3  whatsapp  162          0.926         0.000
+>>> m.sent.costs(by=["channel", "day"])[["channel", "day", "total"]].head(2)   # the same, as an accessor
+  channel                       day  total
+0     mms 2026-10-25 00:00:00+00:00  0.000
+1     mms 2026-10-31 00:00:00+00:00  0.035
 """
 
 from __future__ import annotations
@@ -94,9 +102,10 @@ class DuplicateMessagesError(ConfigurationError):
     Every metric counts each message once, so it refuses such a frame rather than count a
     message twice. ``duplicates`` is the number of rows whose id repeats an earlier row's.
 
+    >>> m = lab.messages()
     >>> sentlab.delivery_rates(pd.concat([m, m]))
     Traceback (most recent call last):
-    DuplicateMessagesError: 900 rows repeat the id of another row ...
+    DuplicateMessagesError: 633 rows repeat the id of another row ...
     """
 
     def __init__(self, message: str, duplicates: int) -> None:
@@ -286,7 +295,12 @@ def delivery_rates(messages: pd.DataFrame, by: By = None, *, confidence: float =
     with WhatsApp reads the WhatsApp share alone.
 
     >>> r = sentlab.delivery_rates(lab.messages(), by="channel")
-    >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high", "blocked_rate"]]
+    >>> r[["channel", "n", "delivery_rate", "delivery_rate_low", "delivery_rate_high"]].round(3)
+        channel    n  delivery_rate  delivery_rate_low  delivery_rate_high
+    0       mms    7          0.857              0.487               0.974
+    1       rcs   65          0.938              0.852               0.976
+    2       sms  322          0.851              0.808               0.886
+    3  whatsapp  162          0.926              0.875               0.957
     """
     _z(confidence)  # checked before any work
     keys, names = _keyed(messages, by, ["status"])
@@ -535,7 +549,18 @@ def costs(messages: pd.DataFrame | None = None, by: By = None, *, calls: pd.Data
 
     >>> c = sentlab.costs(lab.messages(details="sample"), by="channel")
     >>> c[["channel", "total", "total_low", "total_high", "unpriced_share", "method"]]
-    >>> sentlab.costs(lab.messages(), calls=lab.calls(), by="channel")   # a "voice" row too
+        channel    total  total_low  total_high  unpriced_share method
+    0       mms   0.2200     0.2200      0.2200             0.0  exact
+    1       rcs   1.5330     1.5330      1.5330             0.0  exact
+    2       sms  29.0902    29.0902     29.0902             0.0  exact
+    3  whatsapp   4.3713     4.3713      4.3713             0.0  exact
+    >>> sentlab.costs(lab.messages(), calls=lab.calls(), by="channel")[["channel", "messages", "calls"]]
+        channel  messages  calls
+    0       mms        12      0
+    1       rcs        72      0
+    2       sms       366      0
+    3  whatsapp       183      0
+    4     voice         0     60
     """
     _z(confidence)  # checked before any work
     if calls is None and messages is not None and _is_calls(messages):
@@ -840,7 +865,11 @@ def latency(messages: pd.DataFrame, by: By = None, *, percentiles: Sequence[floa
     reached the stage: 0, with NaN percentiles, where none did) and a ``p50``/``p90``/``p99``
     column per percentile, in seconds. Inbound messages have no such stages and are left out.
 
-    >>> sentlab.latency(lab.messages(), by="channel")
+    >>> sentlab.latency(lab.messages(), by="channel").head(3).round(1)
+      channel      stage  n   p50   p90   p99
+    0     mms       sent  7   6.6  13.2  18.0
+    1     mms  delivered  6  28.9  46.2  49.9
+    2     mms       read  0   NaN   NaN   NaN
     """
     try:
         qs = [float(p) for p in percentiles]
@@ -893,6 +922,10 @@ def call_stats(calls: pd.DataFrame, by: By = None, *, confidence: float = 0.95) 
     ``profile_id``, ``number``...) and by ``day``/``week``/``month`` of ``started_at``.
 
     >>> sentlab.call_stats(lab.calls(), by="region_code")[["region_code", "calls", "answer_rate", "cost_per_minute"]]
+       region_code  calls  answer_rate  cost_per_minute
+    0           AE      1     1.000000         0.211055
+    ...
+    22         NaN      7     1.000000         0.005749
     """
     _z(confidence)
     if not _is_calls(calls):
@@ -966,6 +999,7 @@ def reply_flags(messages: pd.DataFrame, *, window: object = DEFAULT_REPLY_WINDOW
 
     >>> flags = sentlab._metrics.reply_flags(lab.messages(), window="24h")
     >>> int(flags["replied"].sum()), int(flags["eligible"].sum())
+    (29, 475)
     """
     span = _duration(window)
     _keyed(messages, None, ["status", "contact_id", "created_at"])
@@ -1026,8 +1060,16 @@ def reply_rates(messages: pd.DataFrame, by: By = None, *, window: object = DEFAU
     Groups by the outbound message's keys (``channel``, ``template_name``, ``region_code``,
     ``day``...); ``reply_rate`` carries its Wilson interval, numerator and denominator.
 
-    >>> sentlab.reply_rates(lab.messages(), by="channel")[["channel", "n", "reply_rate", "reply_rate_low"]]
-    >>> sentlab.reply_rates(lab.messages(), by="template_name", window="2h")
+    >>> sentlab.reply_rates(lab.messages(), by="channel")[["channel", "n", "reply_rate", "reply_rate_low"]].round(3)
+        channel    n  reply_rate  reply_rate_low
+    0       mms    5       0.000           0.000
+    1       rcs   60       0.067           0.026
+    2       sms  266       0.023           0.010
+    3  whatsapp  144       0.132           0.086
+    >>> sentlab.reply_rates(lab.messages(), by="template_name", window="2h")[["template_name", "n"]].head(2)
+              template_name   n
+    0  appointment_reminder  ...
+    1         back_in_stock  ...
     """
     _z(confidence)
     keys, names = _keyed(messages, by, ["status", "contact_id", "created_at"])
@@ -1079,7 +1121,10 @@ class SentAccessor:
 
     Registered when sentlab's metrics are first used (``sentlab.connect()`` does it).
 
-    >>> lab.messages().sent.delivery_rates(by=["channel", "day"])
+    >>> lab.messages().sent.delivery_rates(by=["channel", "day"])[["channel", "day", "n"]].head(2)
+      channel                       day  n
+    0     mms 2026-10-25 00:00:00+00:00  0
+    1     mms 2026-10-31 00:00:00+00:00  1
     """
 
     def __init__(self, frame: pd.DataFrame) -> None:

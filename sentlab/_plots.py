@@ -187,8 +187,11 @@ def plot_rates(rates: pd.DataFrame, metric: str = "delivery_rate", *, ax: Axes |
     ``dashboard_deliverability``; bars are labelled with their n (the rate's denominator), the
     largest 25 groups by n are shown.
 
+    >>> m = lab.messages()
     >>> sentlab.plot_rates(sentlab.delivery_rates(m, by="channel"))
+    <NotebookFigure size ... with 1 Axes>
     >>> sentlab.plot_rates(sentlab.delivery_rates(m, by=["day", "channel"]), "failure_rate")
+    <NotebookFigure size ... with 1 Axes>
     """
     if metric not in RATES:
         raise ConfigurationError(f"metric must be one of {', '.join(RATES)}, not {metric!r}")
@@ -245,6 +248,7 @@ def plot_costs(costs: pd.DataFrame, *, ax: Axes | None = None, title: str | None
     """Stacked bars of channel cost and markup per group, with the interval of estimated totals.
 
     >>> sentlab.plot_costs(sentlab.costs(lab.messages(details="sample"), by="channel"))
+    <NotebookFigure size ... with 1 Axes>
     """
     keys = _keys(costs, _COST_VALUES, "costs")
     time, others = _split_time(keys)
@@ -307,6 +311,7 @@ def plot_latency(latency: pd.DataFrame, *, ax: Axes | None = None, title: str | 
     """Percentiles of the time to SENT, DELIVERED and READ, per group, on a log scale.
 
     >>> sentlab.plot_latency(sentlab.latency(lab.messages(), by="channel"))
+    <NotebookFigure size ... with 1 Axes>
     """
     if "stage" not in latency.columns:
         raise ConfigurationError("this plot takes the frame of sentlab.latency()")
@@ -340,6 +345,7 @@ def plot_volume(rates: pd.DataFrame, *, ax: Axes | None = None, title: str | Non
     BLOCKED and FILTERED, ``other`` CANCELLED and unknown statuses; inbound messages are not drawn.
 
     >>> sentlab.plot_volume(sentlab.delivery_rates(lab.messages(), by="day"))
+    <NotebookFigure size ... with 1 Axes>
     """
     keys = _keys(rates, _RATE_VALUES, "delivery_rates")
     time, others = _split_time(keys)

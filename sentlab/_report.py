@@ -6,8 +6,9 @@ PNG), holds no API key, and escapes every value taken from the data. Figures are
 use; given a ``FigureCache`` (``lab.report()`` keeps one in the store's directory) a figure whose
 data has not changed is not drawn again, so a warm report needs no matplotlib at all.
 
->>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
+>>> report = lab.report()                # or sentlab.build_report(messages, account="Acme")
 >>> report.save("report.html")
+PosixPath('report.html')
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ class Report:
     the metric frames (unformatted, for further analysis), ``figures`` matplotlib Figures.
 
     >>> report = lab.report()
-    >>> report.headline["delivery_rate"], report.tables["by_channel"]
+    >>> round(report.headline["delivery_rate"], 3), report.tables["by_channel"].channel.tolist()
+    (0.883, ['mms', 'rcs', 'sms', 'whatsapp'])
     """
 
     title: str
@@ -67,7 +69,9 @@ class Report:
     def to_html(self) -> str:
         """The whole report as one self-contained HTML page (figures inlined).
 
-        >>> Path("report.html").write_text(report.to_html())
+        >>> page = report.to_html()
+        >>> page[:15], "sk_" in page      # no API key on the page
+        ('<!doctype html>', False)
         """
         return _page(self)
 
@@ -77,7 +81,8 @@ class Report:
     def save(self, path: str | Path) -> Path:
         """Write the HTML page to ``path`` (parent directories created) and return the path.
 
-        >>> lab.report().save("out/report.html")
+        >>> report.save("out/report.html")
+        PosixPath('out/report.html')
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +94,12 @@ class Report:
     def summary(self) -> str:
         """The headline numbers as a few lines of text (what ``sentlab report`` prints).
 
-        >>> print(lab.report().summary())
+        >>> print(report.summary())
+        Delivery & cost report — Acme Corporation (organization)
+          window            2026-10-20 to 2026-11-19 (UTC)
+          messages          633 (600 outbound, 0 still pending; 33 inbound)
+          delivery rate     88.3% (85.4%–90.7%, n=556)
+        ...
         """
         h = self.headline
         lines = [f"{self.title} — {self.account}", f"  window            {self.window}"]
@@ -137,7 +147,8 @@ def build_report(messages: pd.DataFrame, *, account: str = "", title: str = "Del
     account's billing currency (the API names none).
 
     >>> report = sentlab.build_report(lab.messages(details="sample"), account="Acme")
-    >>> report.headline["delivery_rate"]
+    >>> report.account, round(report.headline["delivery_rate"], 3)
+    ('Acme', 0.883)
     """
     when = generated_at if generated_at is not None else pd.Timestamp.now(tz="UTC")
     created = pd.to_datetime(messages["created_at"], utc=True) if len(messages) else pd.Series(dtype="datetime64[ns, UTC]")
@@ -326,8 +337,10 @@ class FigureCache:
     cached picture is the very one drawing would give. ``lab.report()`` uses one under the store's
     directory; a process may share it with others (each file is written whole, then renamed).
 
-    >>> report = sentlab.build_report(m, figure_cache=FigureCache("/tmp/figures"))
-    >>> report.save("report.html")      # the second save of the same data draws nothing
+    >>> figures = FigureCache(lab.cache.directory / "figures")   # the one lab.report() keeps
+    >>> report = sentlab.build_report(lab.messages(), figure_cache=figures)
+    >>> report.save("report.html")      # a figure already drawn for the same data is not drawn again
+    PosixPath('report.html')
     """
 
     def __init__(self, directory: str | os.PathLike[str], keep: int = 200) -> None:

@@ -5,7 +5,7 @@ render them as sections of the report's page.
 
 >>> tables = analysis_tables(lab.messages())
 >>> comparison_sentence(tables["compare_templates"].iloc[0], "template_name")
-'back_in_stock delivers 4.6 points more than login_code (95% CI -1.1 to 8.4; adjusted p = 0.31)'
+'order_confirmation delivers 2.8 points more than spring_sale (95% CI -7.2 to 11.9; adjusted p = 1.00)'
 """
 
 from __future__ import annotations

@@ -12,8 +12,12 @@ censoring such messages would stretch the tail without end. Inbound
 messages have no such stages. Times run from QUEUED (else ``created_at``), as in ``latency``.
 
 >>> m = lab.messages()
->>> sentlab.time_to(m, "delivered", by="channel")      # KM percentiles beside the plain ones
+>>> sentlab.time_to(m, "delivered", by="channel")[["channel", "n", "p50", "observed_p50"]].round(1)
+    channel    n   p50  observed_p50
+0       mms    6  ...
+...
 >>> sentlab.plot_time_to(sentlab.survival_curve(m, "delivered", by="channel"))
+<NotebookFigure size ... with 1 Axes>
 """
 
 from __future__ import annotations
@@ -48,7 +52,12 @@ def time_to(messages: pd.DataFrame, stage: str = "delivered", by: metrics.By = N
     only, as ``latency`` gives). A percentile the data cannot reach yet (too many still in
     flight) is NaN, and its upper bound too: not known yet, rather than a guess.
 
-    >>> sentlab.time_to(lab.messages(), "delivered", by="channel")[["channel", "n", "in_flight", "p90", "observed_p90"]]
+    >>> sentlab.time_to(lab.messages(), "delivered", by="channel")[["channel", "n", "in_flight", "p90", "observed_p90"]].round(1)
+        channel    n  in_flight    p90  observed_p90
+    0       mms    6          0   50.3          46.2
+    1       rcs   61          0   15.3          15.3
+    2       sms  276          2   37.5          34.8
+    3  whatsapp  150          0  755.0         979.1
     """
     qs = _percentiles(percentiles)
     z = metrics._z(confidence)

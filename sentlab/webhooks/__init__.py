@@ -2,9 +2,11 @@
 
 >>> envelope = sentlab.webhooks.verify(body, headers, secret)          # or WebhookVerificationError
 >>> receiver = sentlab.webhooks.app(secret_env="SENT_WEBHOOK_SECRET")  # ASGI: mount it, or `sentlab listen`
->>> lab.webhook_events(source="received")                             # what it stored: no API request
->>> sentlab.webhooks.read_log("deliveries.jsonl", secret=secret)      # a log of deliveries, as a frame
->>> sentlab.webhooks.reconcile(lab, webhook_id)                       # the API's view vs what was stored
+>>> received = lab.webhook_events(source="received")                  # what it stored: no API request
+>>> sentlab.webhooks.read_log("deliveries.jsonl", secret=secret)[["id", "message_status"]]  # a log replayed
+              id message_status
+0  evt_doctest_1      DELIVERED
+>>> gaps = sentlab.webhooks.reconcile(lab, webhook_id)                # doctest: +SKIP
 
 The scheme, the log format and the receiver are described in docs/webhooks.md.
 """

@@ -108,7 +108,9 @@ class Inbox:
 
     >>> inbox = Inbox()                       # the default store directory, like sentlab.connect()
     >>> inbox.add(headers, body)              # True when new, False for a retry already stored
+    True
     >>> inbox.rows()[0]["event_id"]
+    'evt_doctest_1'
     """
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:

@@ -52,7 +52,8 @@ def read_log(path: str | os.PathLike[str], secret: str | list[str] | None = None
     retries) and ``source`` (``"log"``).
 
     >>> ev = sentlab.webhooks.read_log("deliveries.jsonl", secret=os.environ["SENT_WEBHOOK_SECRET"])
-    >>> ev.attrs["bad_line_count"], ev.message_status.value_counts()
+    >>> ev.attrs["bad_line_count"], ev.message_status.tolist()
+    (0, ['DELIVERED'])
     """
     if secret is not None:
         for s in [secret] if isinstance(secret, str) else secret:

@@ -124,7 +124,8 @@ class Receiver:
     """A receiver app served by uvicorn in a background thread on ``host:port`` (0: a free port).
 
     >>> with Receiver(sentlab.webhooks.app(secret=secret), port=0) as receiver:
-    ...     receiver.url                                # 'http://127.0.0.1:54321/'
+    ...     receiver.url
+    'http://127.0.0.1:.../'
     """
 
     def __init__(self, asgi_app: Any, host: str = "127.0.0.1", port: int = 8080) -> None:

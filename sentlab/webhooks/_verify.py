@@ -37,9 +37,10 @@ class WebhookVerificationError(SentError):
     ``no_signature_matched``, ``bad_body``.
 
     >>> try:
-    ...     sentlab.webhooks.verify(body, headers, secret)
+    ...     sentlab.webhooks.verify(body + b" ", headers, secret)      # a body altered on the way
     ... except sentlab.WebhookVerificationError as exc:
     ...     print(exc.check)
+    no_signature_matched
     """
 
     def __init__(self, check: str, message: str) -> None:
@@ -101,7 +102,8 @@ def verify(body: bytes | str, headers: Mapping[str, Any] | Iterable[tuple[Any, A
     ``tolerance=None`` skips that check (replaying an old log). Raises
     :class:`WebhookVerificationError` naming the check that failed.
 
-    >>> envelope = sentlab.webhooks.verify(request_body, request.headers, os.environ["SENT_WEBHOOK_SECRET"])
+    >>> import os
+    >>> envelope = sentlab.webhooks.verify(body, headers, os.environ["SENT_WEBHOOK_SECRET"])
     >>> envelope["event"], envelope["payload"]["message_status"]
     ('message.delivered', 'DELIVERED')
     """

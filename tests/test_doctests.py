@@ -1,0 +1,185 @@
+"""The ``>>>`` examples in sentlab's docstrings, run as doctests, so that they keep working.
+
+Every module of the package is collected; each docstring with examples is one test. The
+examples take as given what the docs take as given, built once here on the in-process simulator
+(a small account on a frozen clock, so outputs are the same on every run):
+
+- ``sentlab`` and ``lab``, the lab of that account (``sentlab.connect()`` itself, with no key,
+  connects to the built-in demo account, offline);
+- ``m``, its messages (``lab.messages()``), and ``report``, its report (``lab.report()``);
+- a webhook delivery as Sent POSTs it: ``body`` (bytes), ``headers``, ``secret`` (also in
+  ``SENT_WEBHOOK_SECRET``), ``webhook_id``; ``deliveries.jsonl`` holds it, as ``sentlab listen
+  --log`` would have written it.
+
+They run in a scratch directory (files they write land there), with ELLIPSIS and
+NORMALIZE_WHITESPACE; an exception is named as a notebook shows it (``ConfigurationError``, not
+``sentlab._errors.ConfigurationError``). What cannot run offline is skipped by name below, with
+the reason. ``SENTLAB_DOCTEST_ALL=1`` runs the "not yet" modules too.
+"""
+
+from __future__ import annotations
+
+import base64
+import doctest
+import hashlib
+import hmac
+import importlib
+import json
+import os
+import pkgutil
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import sentlab
+
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+#: Modules being restructured by other work in progress: their examples are collected but not run
+#: yet (``SENTLAB_DOCTEST_ALL=1`` runs them). Enable one by taking it out of this set.
+NOT_YET: frozenset[str] = frozenset({
+    "sentlab._client",
+    "sentlab._config",
+    "sentlab._forms",
+    "sentlab._widgets",
+    "sentlab._sync",
+    "sentlab._frames",
+    "sentlab._datasets",
+    "sentlab._store",
+    "sentlab._phone",
+    "sentlab._schemas",
+    "sentlab._session",
+    "sentlab._message_log",
+    "sentlab.simulator",  # and its submodules
+    # Not restructured, but their examples fail today (undefined names, `await` at top level,
+    # outputs not shown): to fix with their modules.
+    "sentlab",
+    "sentlab._call_log",
+    "sentlab._display",
+    "sentlab._http",
+    "sentlab._progress.one_display",
+    "sentlab._progress.one_display_per_call",
+    "sentlab._ratelimit",
+})
+
+#: Examples that cannot run here, by doctest name, with the reason.
+SKIPS: dict[str, str] = {
+    "sentlab.cli": "starts `sentlab simulate`, which serves until Ctrl-C",
+    "sentlab.cli.main": "starts `sentlab simulate`, which serves until Ctrl-C",
+    "sentlab._serving.wait_started": "a fragment of a server's start-up (its thread and handle are not defined)",
+    # With an organization key, a child profile's webhook id is read in the organization's scope
+    # and the API answers 404 (the simulated account's webhooks all belong to profiles).
+    "sentlab.webhooks._reconcile.reconcile": "reconcile(lab, id) 404s for a child profile's webhook "
+    "with an organization key",
+}
+
+
+def _module_names() -> list[str]:
+    names = ["sentlab"]
+    names += [info.name for info in pkgutil.walk_packages(sentlab.__path__, "sentlab.")]
+    return sorted(n for n in names if n != "sentlab.__main__")
+
+
+def _not_yet(name: str) -> bool:
+    # "sentlab" itself: its own docstring only, not the whole package
+    return any(name == m or (m != "sentlab" and name.startswith(m + ".")) for m in NOT_YET)
+
+
+def _doctests() -> Iterator[doctest.DocTest]:
+    finder = doctest.DocTestFinder(exclude_empty=True)
+    for module_name in _module_names():
+        module = importlib.import_module(module_name)
+        # A name re-exported from another module is that module's test, not this one's.
+        for test in finder.find(module, module_name):
+            if test.examples:
+                yield test
+
+
+DOCTESTS = sorted(_doctests(), key=lambda t: t.name)
+
+
+class _Checker(doctest.OutputChecker):
+    """Exceptions named as a notebook shows them: ``ConfigurationError: ...``, module path left off."""
+
+    _QUALIFIED = re.compile(r"^sentlab(?:\.\w+)*\.(?=\w+: )")
+
+    def check_output(self, want: str, got: str, optionflags: int) -> bool:
+        return super().check_output(want, self._QUALIFIED.sub("", got), optionflags)
+
+
+NOW = pd.Timestamp("2026-11-20T12:00:00Z")
+
+
+#: The endpoint's signing secret of the delivery below (made up: a receiver checks only this).
+SECRET = "whsec_" + base64.b64encode(b"doctest endpoint key 24b").decode()
+
+
+def _delivery(webhook_id: str, account_id: str) -> tuple[bytes, dict[str, str]]:
+    """One message event as Sent POSTs it to an endpoint, signed as docs/webhooks.md describes."""
+    body = json.dumps({"field": "message", "event": "message.delivered", "timestamp": "2026-11-20T11:59:58+00:00",
+                       "request_id": "req_doctest", "payload": {
+                           "message_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "message_status": "DELIVERED",
+                           "channel": "sms", "outbound_number": "+14155550100",
+                           "updated_at": "2026-11-20T11:59:57+00:00", "account_id": account_id}}).encode()  # fmt: skip
+    timestamp = str(int(time.time()))
+    key = base64.b64decode(SECRET.removeprefix("whsec_"))
+    mac = hmac.new(key, f"{webhook_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
+    headers = {"Content-Type": "application/json", "X-Webhook-ID": webhook_id, "X-Webhook-Event-ID": "evt_doctest_1",
+               "X-Webhook-Timestamp": timestamp, "X-Webhook-Signature": "v1," + base64.b64encode(mac).decode()}  # fmt: skip
+    return body, headers
+
+
+@pytest.fixture(scope="module")
+def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    from sentlab.simulator import (
+        SimClock,
+        SimulatorConfig,
+        build_world,
+        create_app,
+        in_process_transport,
+    )
+
+    world = build_world(seed=7, contacts=200, messages=600, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
+    app = create_app(world, SimulatorConfig(rate_limits=None))
+    workdir = tmp_path_factory.mktemp("doctest-cwd")
+    with sentlab.connect(world.org_key, base_url="http://sim", transport=in_process_transport(app), pacing=None,
+                         progress=False, cache_dir=tmp_path_factory.mktemp("doctest-store")) as lab:  # fmt: skip
+        m = lab.messages()
+        webhook_id = str(lab.webhooks().id.iloc[0])
+        body, headers = _delivery(webhook_id, world.organization_id)
+        log_line = {"headers": headers, "body": body.decode(), "received_at": time.time()}
+        (workdir / "deliveries.jsonl").write_text(json.dumps(log_line) + "\n", encoding="utf-8")
+        yield {"sentlab": sentlab, "lab": lab, "m": m, "report": lab.report(), "workdir": workdir,
+               "secret": SECRET, "webhook_id": webhook_id, "body": body, "headers": headers}  # fmt: skip
+
+
+@pytest.mark.parametrize("test", DOCTESTS, ids=lambda t: t.name)
+def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any],
+                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    if test.name in SKIPS:
+        pytest.skip(SKIPS[test.name])
+    if _not_yet(test.name) and not os.environ.get("SENTLAB_DOCTEST_ALL"):
+        pytest.skip("not yet: the module is being restructured (see NOT_YET)")
+    for name in ("SENT_DM_API_KEY", "SENT_API_KEY", "SENT_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)  # sentlab.connect() with no key: the demo account
+    monkeypatch.setenv("SENT_WEBHOOK_SECRET", SECRET)
+    monkeypatch.chdir(context["workdir"])
+    test.globs = {**test.globs, **{k: v for k, v in context.items() if k != "workdir"}}
+    runner = doctest.DocTestRunner(checker=_Checker(), optionflags=FLAGS)
+    report: list[str] = []
+    result = runner.run(test, out=report.append, clear_globs=False)
+    assert result.failed == 0, f"{test.name} ({Path(test.filename or '?').name}:{test.lineno}):\n" + "".join(report)
+
+
+def test_every_module_is_collected() -> None:
+    collected = {t.name.split(".")[0] for t in DOCTESTS}
+    assert collected == {"sentlab"}
+    modules = {name for name in _module_names()}
+    assert {"sentlab._metrics", "sentlab._report", "sentlab.webhooks._verify", "sentlab.simulator._world"} <= modules
+    unknown = sorted(name for name in SKIPS if name not in {t.name for t in DOCTESTS})
+    assert not unknown, f"SKIPS names examples that no longer exist: {unknown}"
