@@ -70,7 +70,7 @@ def betainc(a: ArrayLike, b: ArrayLike, x: ArrayLike, lbeta: ArrayLike | None = 
 def binomial_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
     """``P(X >= k)`` for ``X ~ Binomial(n, p)``, element-wise (whole k and n; 1 where k <= 0, 0 where k > n).
 
-    >>> binomial_sf([0, 1, 2], 2, 0.5).tolist()
+    >>> binomial_sf([0, 1, 2], 2, 0.5).round(12).tolist()
     [1.0, 0.75, 0.25]
     """
     k, n, p = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)) for v in (k, n, p)))
@@ -85,7 +85,7 @@ def binomial_sf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
 def binomial_cdf(k: ArrayLike, n: ArrayLike, p: ArrayLike) -> np.ndarray:
     """``P(X <= k)`` for ``X ~ Binomial(n, p)``, element-wise (whole k and n; 0 where k < 0, 1 where k >= n).
 
-    >>> binomial_cdf([0, 1, 2], 2, 0.5).tolist()
+    >>> binomial_cdf([0, 1, 2], 2, 0.5).round(12).tolist()
     [0.25, 0.75, 1.0]
     """
     k, n, p = np.broadcast_arrays(*(np.atleast_1d(np.asarray(v, dtype=float)) for v in (k, n, p)))
