@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from sentlab import _compare as compare
+from sentlab import _metric_core as core
 from sentlab import _metrics as metrics
 from sentlab import _statuses
 from sentlab._errors import ConfigurationError
@@ -70,7 +71,7 @@ def anomalies(messages: pd.DataFrame, metric: str = "failure_rate", by: metrics.
         raise ConfigurationError(f"sigmas must be a positive number (3 is the usual p-chart), not {sigmas!r}")
     keys, names = metrics._keyed(messages, by, ["status", "created_at"])
     created = pd.to_datetime(messages["created_at"], utc=True)
-    period = created.dt.floor("h") if freq == "h" else metrics._bucket(created, FREQS[freq])
+    period = created.dt.floor("h") if freq == "h" else core._bucket(created, FREQS[freq])
     classes = metrics._outcomes(messages)
     ks, ns = compare.RATE_METRICS[metric]
     eligible = np.logical_or.reduce([classes[c] for c in ns])

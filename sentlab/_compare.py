@@ -37,6 +37,8 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
+from sentlab import _costs as costs_
+from sentlab import _metric_core as core
 from sentlab import _metrics as metrics
 from sentlab._errors import ConfigurationError
 
@@ -158,7 +160,7 @@ def _per_message(messages: pd.DataFrame, by: str, metric: str,
     keys, _ = metrics._keyed(messages, [by], needs)
     classes = metrics._outcomes(messages)
     if metric == "cost_per_message":
-        bill = metrics._billing(messages)
+        bill = costs_._billing(messages)
         price = messages["price"].astype("Float64").astype(float).to_numpy()
         markup = messages["active_contact_price"].astype("Float64").astype(float).to_numpy()
         price = np.where(bill["never_billed"] & np.isnan(price), 0.0, price)
@@ -322,7 +324,7 @@ def _sequential(out: pd.DataFrame, messages: pd.DataFrame, by: str, group: pd.Se
     """Replace each comparison's interval and p-value by always-valid ones over daily looks."""
     if "created_at" not in messages.columns:
         raise ConfigurationError("sequential=True looks day by day: the frame needs created_at")
-    day = metrics._bucket(pd.to_datetime(messages["created_at"], utc=True), "day").reset_index(drop=True)
+    day = core._bucket(pd.to_datetime(messages["created_at"], utc=True), "day").reset_index(drop=True)
     labels = _labels(group)
     v = np.zeros(len(labels)) if values is None else np.where(eligible, values, 0.0)
     frame = pd.DataFrame({"g": labels, "day": day, "n": eligible.astype("int64"), "k": success.astype("int64"),

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sentlab
-from sentlab._metrics import _t_quantile
+from sentlab._costs import _t_quantile
 
 from .build import messages, priced_world, with_prices
 

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from sentlab._metrics import _t, _t_quantile
+from sentlab._costs import _t, _t_quantile
 
 
 @pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.99, 0.999])
