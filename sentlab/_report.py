@@ -14,14 +14,11 @@ PosixPath('report.html')
 from __future__ import annotations
 
 import base64
-import hashlib
 import html
-import io
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -31,16 +28,26 @@ from sentlab import _plots as plots
 from sentlab import _report_analysis as analysis
 from sentlab import _statuses
 from sentlab._html import table as _table
+from sentlab._report_figures import FigureCache, _Figures, _Plot, _png
+from sentlab._report_parts import (
+    _TOP_ROWS,
+    _account_section,
+    _campaign_part,
+    _extra_summary,
+    _keys_text,
+    _pct,
+    _rate,
+    _replies_part,
+    _replies_section,
+    _tile,
+    _voice_part,
+    _voice_section,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = ["FigureCache", "Report", "build_report"]
-
-#: How figures are rendered into the page; part of each figure's cache key.
-_PNG_DPI = 110
-
-_TOP_ROWS = 25
 
 
 @dataclass
@@ -257,118 +264,6 @@ def _named(frame: pd.DataFrame, names: Mapping[str, str]) -> pd.DataFrame:
 # -- figures: drawn on first use, rendered once per content ------------------------------------
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_PNG_DPI)
-    return buffer.getvalue()
-
-
-class _Plot:
-    """A figure not drawn yet: a plot function, the metric frame it plots and its options."""
-
-    def __init__(self, function: Callable[..., Figure], frame: pd.DataFrame, *args: Any, **options: Any) -> None:
-        self.function, self.frame, self.args, self.options = function, frame, args, options
-
-    def draw(self) -> Figure:
-        return self.function(self.frame, *self.args, **self.options)
-
-    def key(self) -> str:
-        """A hash of everything the picture depends on: the data, the call, the plotting code, matplotlib."""
-        digest = hashlib.sha256(_render_version())
-        digest.update(repr((self.function.__name__, self.args, sorted(self.options.items()))).encode())
-        digest.update(repr([(str(c), str(t)) for c, t in self.frame.dtypes.items()]).encode())
-        digest.update(pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes())
-        return digest.hexdigest()[:32]
-
-
-def _render_version() -> bytes:
-    global _RENDER_VERSION
-    if _RENDER_VERSION is None:
-        from importlib.metadata import version
-
-        code = Path(plots.__file__).read_bytes()
-        _RENDER_VERSION = f"png dpi={_PNG_DPI} matplotlib={version('matplotlib')} ".encode() + hashlib.sha256(code).digest()
-    return _RENDER_VERSION
-
-
-_RENDER_VERSION: bytes | None = None
-
-
-class _Figures(Mapping[str, "Figure"]):
-    """The report's figures by name, each a matplotlib Figure drawn the first time it is asked for."""
-
-    def __init__(self, items: Mapping[str, _Plot | Figure] | None = None) -> None:
-        self._items: dict[str, _Plot | Figure] = dict(items or {})
-
-    def __getitem__(self, name: str) -> Figure:
-        item = self._items[name]
-        if isinstance(item, _Plot):
-            item = self._items[name] = item.draw()
-        return item
-
-    def __setitem__(self, name: str, figure: _Plot | Figure) -> None:
-        self._items[name] = figure
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return f"<figures {', '.join(self._items) or '(none)'}>"
-
-    def png(self, name: str, cache: FigureCache | None = None) -> bytes:
-        """The figure as PNG bytes: from ``cache`` when it holds this very picture, else drawn (and cached)."""
-        item = self._items[name]
-        key = item.key() if isinstance(item, _Plot) and cache is not None else None
-        if key is not None and (found := cache.get(key)) is not None:
-            return found
-        data = _png(self[name])
-        if key is not None:
-            cache.put(key, data)
-        return data
-
-
-class FigureCache:
-    """Rendered report figures (PNG) in a directory, by a hash of what they plot; the newest ``keep`` kept.
-
-    A figure's key covers its data, its plot call, the plotting code and matplotlib's version, so a
-    cached picture is the very one drawing would give. ``lab.report()`` uses one under the store's
-    directory; a process may share it with others (each file is written whole, then renamed).
-
-    >>> figures = FigureCache(lab.cache.directory / "figures")   # the one lab.report() keeps
-    >>> report = sentlab.build_report(lab.messages(), figure_cache=figures)
-    >>> report.save("report.html")      # a figure already drawn for the same data is not drawn again
-    PosixPath('report.html')
-    """
-
-    def __init__(self, directory: str | os.PathLike[str], keep: int = 200) -> None:
-        self.directory = Path(directory)
-        self.keep = keep
-
-    def get(self, key: str) -> bytes | None:
-        path = self.directory / f"{key}.png"
-        try:
-            data = path.read_bytes()
-            os.utime(path)  # recently used: kept by the pruning below
-        except OSError:
-            return None
-        return data if data.startswith(b"\x89PNG") else None
-
-    def put(self, key: str, data: bytes) -> None:
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = self.directory / f"{key}.{os.getpid()}.part"
-            tmp.write_bytes(data)
-            tmp.replace(self.directory / f"{key}.png")
-            files = sorted(self.directory.glob("*.png"), key=lambda p: p.stat().st_mtime)
-            for old in files[: max(len(files) - self.keep, 0)]:
-                old.unlink(missing_ok=True)
-        except OSError:
-            pass  # a cache that cannot be written only costs the next report its drawing
-
-
 _GROUPINGS: Mapping[str, list[str]] = {
     "channel": ["channel"],
     "day": ["day"],
@@ -437,212 +332,8 @@ def _cost_notes(overall: Mapping[str, object]) -> list[str]:
 
 # -- replies, voice, campaigns (issue 10) ---------------------------------------------------------
 
-_REPLY_GROUPINGS: Mapping[str, list[str]] = {
-    "channel": ["channel"],
-    "template": ["template_name", "channel"],
-    "region": ["region_code"],
-}
-_VOICE_GROUPINGS: Mapping[str, list[str]] = {"region": ["region_code"], "direction": ["direction"]}
-#: Channels whose US traffic needs an ACTIVE 10DLC campaign (carriers block unregistered A2P SMS).
-_TEN_DLC_CHANNELS = ("sms", "mms")
-
-
-def _replies_part(messages: pd.DataFrame) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
-    """The headline reply rate and the reply-rate tables by channel, template and region."""
-    overall = metrics.reply_rates(messages).to_dict("records")[0]
-    headline = {k: overall[k] for k in ("reply_rate", "reply_rate_low", "reply_rate_high", "reply_rate_numerator",
-                                        "reply_rate_denominator")}  # fmt: skip
-    headline["reply_censored"] = overall["censored"]
-    headline["replies"] = overall["replies"]
-    tables = {f"replies_by_{name}": metrics.reply_rates(messages, by) for name, by in _REPLY_GROUPINGS.items()}
-    return headline, tables
-
-
-def _voice_part(calls: pd.DataFrame | None) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
-    """The headline voice figures and the voice tables; only ``calls`` 0 without calls."""
-    if calls is None or not len(calls):
-        return {"calls": 0}, {}
-    overall = metrics.call_stats(calls).to_dict("records")[0]
-    headline = {"calls": overall["calls"], "calls_inbound": overall["inbound"], "calls_outbound": overall["outbound"],
-                "calls_live": overall["live"], "call_minutes": overall["minutes"], "call_cost": overall["cost"],
-                "call_cost_per_minute": overall["cost_per_minute"], "call_cost_method": overall["method"],
-                "calls_unpriced": overall["unpriced"],
-                **{k: overall[k] for k in ("answer_rate", "answer_rate_low", "answer_rate_high",
-                                           "answer_rate_numerator", "answer_rate_denominator")}}  # fmt: skip
-    tables = {f"voice_by_{name}": metrics.call_stats(calls, by) for name, by in _VOICE_GROUPINGS.items()}
-    return headline, tables
-
-
-def _campaign_part(messages: pd.DataFrame, campaigns: pd.DataFrame | None) -> tuple[dict[str, object], dict[str, pd.DataFrame]]:
-    """Campaign counts and, per scope with US SMS traffic, whether an ACTIVE 10DLC campaign covers it.
-
-    A scope (``profile_id``; the whole frame when it has none) is covered by an ACTIVE campaign it
-    owns or lists (``profile_ids``: an inherited organization campaign). ``None``: not fetched.
-    ``campaigns.attrs["listed"]``, when set, names the profiles whose campaigns were listed: the
-    API lists campaigns per profile, so the organization's own are seen only where a profile
-    inherits them. Another scope's coverage is unknown (``None``), and said to be missing only
-    when its sends were BLOCKED for it (BUSINESS_030).
-    """
-    if campaigns is None:
-        return {"campaigns": None, "campaigns_active": None, "us_sms_uncovered": []}, {}
-    status = campaigns["status"].astype("string").str.upper()
-    active = campaigns[status.eq("ACTIVE").to_numpy(dtype=bool, na_value=False)]
-    covered: set[object] = set()
-    for owner, users in zip(active.get("profile_id", pd.Series(dtype=object)),
-                            active.get("profile_ids", pd.Series(dtype=object)), strict=False):  # fmt: skip
-        covered.add(owner)
-        covered.update(users if isinstance(users, list | tuple | np.ndarray) else [])
-    outbound = metrics._outcomes(messages)["outbound"] if len(messages) else np.zeros(0, dtype=bool)
-    channel = messages["channel"].astype("string").str.lower() if len(messages) else pd.Series(dtype="string")
-    region = messages["region_code"].astype("string").str.upper() if len(messages) else pd.Series(dtype="string")
-    us = outbound & channel.isin(_TEN_DLC_CHANNELS).to_numpy(dtype=bool, na_value=False) & region.eq("US").to_numpy(
-        dtype=bool, na_value=False)
-    picked = messages[us]
-    scoped = "profile_id" in picked.columns and picked["profile_id"].notna().any()
-    scope = picked["profile_id"].astype(object) if scoped else pd.Series("(this scope)", index=picked.index)
-    no_campaign = picked["reason_code"].astype("string").eq("BUSINESS_030").to_numpy(dtype=bool, na_value=False) \
-        if "reason_code" in picked.columns else np.zeros(len(picked), dtype=bool)
-    table = (pd.DataFrame({"profile_id": scope.to_numpy(), "us_sms": 1, "blocked_no_campaign": no_campaign.astype(int)})
-             .groupby("profile_id", sort=True, dropna=False).sum().reset_index())  # fmt: skip
-    listed = campaigns.attrs.get("listed")
-    table["active_campaign"] = pd.array([
-        True if (p in covered if scoped else len(active)) else
-        False if listed is None or not scoped or p in listed or blocked else None
-        for p, blocked in zip(table["profile_id"], table["blocked_no_campaign"], strict=True)], dtype="boolean")
-    uncovered = table.loc[table["active_campaign"].eq(False).to_numpy(dtype=bool, na_value=False), "profile_id"].tolist()
-    headline = {"campaigns": len(campaigns), "campaigns_active": len(active), "us_sms_uncovered": uncovered,
-                "us_sms": int(us.sum())}  # fmt: skip
-    shown = [c for c in ("id", "name", "status", "use_case", "profile_id", "profile_ids", "billed_date", "updated_at")
-             if c in campaigns.columns]  # fmt: skip
-    return headline, {"campaigns": campaigns[shown].reset_index(drop=True), "us_sms_campaigns": table}
-
-
-def _campaign_notes(headline: Mapping[str, object], tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    table = tables.get("us_sms_campaigns")
-    if table is None or not len(headline.get("us_sms_uncovered") or []):
-        return []
-    notes = []
-    for _, row in table[table["active_campaign"].eq(False).to_numpy(dtype=bool, na_value=False)].iterrows():
-        blocked = int(row["blocked_no_campaign"])
-        notes.append(f"Warning: {plots.key_text(row.get('profile', row['profile_id']))} sent {int(row['us_sms']):,} US SMS/MMS messages "
-                     "with no ACTIVE 10DLC campaign: carriers block unregistered US traffic"
-                     + (f" ({blocked:,} BLOCKED for it, BUSINESS_030)." if blocked else "."))  # fmt: skip
-    return notes
-
-
-def _extra_summary(report: Report) -> list[str]:
-    """The summary lines of the reply rate, voice and campaigns."""
-    h = report.headline
-    lines = [f"  reply rate        {_rate(h, 'reply_rate')}  (answered within 24 h of delivery)"]
-    if h.get("calls"):
-        lines += [f"  calls             {h['calls']:,} ({h['calls_inbound']:,} inbound, {h['calls_outbound']:,} outbound), "
-                  f"answer rate {_rate(h, 'answer_rate')}",
-                  f"  voice             {h['call_minutes']:,.0f} min, cost {plots.money_text(h['call_cost'])} "
-                  f"({plots.unit_price_text(h['call_cost_per_minute'])} / min)"]  # fmt: skip
-    if h.get("campaigns") is not None:
-        uncovered = h.get("us_sms_uncovered") or []
-        lines.append(f"  10DLC campaigns   {h['campaigns_active']:,} active of {h['campaigns']:,}"
-                     + (f"; WARNING: US SMS with no active campaign "
-                        f"({', '.join(map(str, h.get('us_sms_uncovered_names') or uncovered))})"
-                        if uncovered else ""))  # fmt: skip
-    return lines
-
-
-def _reply_table(frame: pd.DataFrame, keys: list[str]) -> str:
-    shown = frame.sort_values("n", ascending=False, kind="stable").head(_TOP_ROWS)
-    rows = [[*_keys_text(r, keys), f"{r['delivered']:,}", f"{r['censored']:,}", f"{r['replied']:,}",
-             _rate(r, "reply_rate")] for _, r in shown.iterrows()]  # fmt: skip
-    return _table([*keys, "delivered", "window open", "replied", "reply rate"], rows, more=len(frame) - len(shown))
-
-
-def _voice_table(frame: pd.DataFrame, keys: list[str]) -> str:
-    shown = frame.sort_values("cost", ascending=False, kind="stable", na_position="last").head(_TOP_ROWS)
-    rows = [[*_keys_text(r, keys), f"{r['calls']:,}", _rate(r, "answer_rate"), f"{r['minutes']:,.1f}",
-             plots.money_text(r["cost"]), plots.unit_price_text(r["cost_per_minute"]), plots.unit_price_text(r["cost_per_call"])]
-            for _, r in shown.iterrows()]  # fmt: skip
-    return _table([*keys, "calls", "answer rate", "minutes", "cost", "cost / minute", "cost / call"], rows,
-                  more=len(frame) - len(shown))  # fmt: skip
-
-
-_WARN = "color:#8a1c00;background:#fff1ec;border:1px solid #f3b9a6;border-radius:6px;padding:6px 10px"
-
-
-def _account_section(report: Report) -> str:
-    """Campaigns, and a visible warning for US SMS traffic no ACTIVE campaign covers."""
-    h, t = report.headline, report.tables
-    if h.get("campaigns") is None:
-        return ""
-    warnings = "".join(f'<p class=warn style="{_WARN}">{html.escape(n)}</p>' for n in _campaign_notes(h, t))
-    campaigns = t["campaigns"]
-    rows = [[str(r.get("name") or "–"), plots.key_text(r.get("status")), plots.key_text(r.get("use_case")),
-             str(r.get("profiles") or "–"), plots.key_text(r.get("billed_date"))]
-            for _, r in campaigns.iterrows()]  # fmt: skip
-    us = t["us_sms_campaigns"]
-    us_rows = [[plots.key_text(r.get("profile", r["profile_id"])), f"{r['us_sms']:,}", f"{r['blocked_no_campaign']:,}",
-                "not listed" if pd.isna(r["active_campaign"]) else "yes" if r["active_campaign"] else "NO"]
-               for _, r in us.iterrows()]  # fmt: skip
-    return "".join([
-        "<h2>Account</h2>", warnings,
-        f"<p class=defs>10DLC campaigns: {h['campaigns_active']:,} ACTIVE of {h['campaigns']:,}. US SMS and MMS "
-        "need an ACTIVE campaign of the sending profile (its own, or the organization's it inherits).</p>",
-        _table(["campaign", "status", "use case", "profiles", "active since"], rows),
-        "<h3>US SMS and MMS by profile</h3>" if us_rows else "",
-        _table(["profile", "US SMS/MMS", "blocked: no campaign", "active campaign"], us_rows) if us_rows else "",
-    ])  # fmt: skip
-
-
-def _replies_section(report: Report) -> str:
-    h, t = report.headline, report.tables
-    return "".join([
-        "<h2>Replies</h2>",
-        f"<p class=defs>Reply rate {html.escape(_rate(h, 'reply_rate'))}: delivered outbound messages the contact "
-        "answered within 24 h (an inbound message answers the latest delivered message to its contact before it). "
-        f"{h['reply_censored']:,} delivered less than 24 h before the data ends are left out: their window is "
-        "still open.</p>",
-        _reply_table(t["replies_by_channel"], ["channel"]),
-        "<h3>By template</h3>", _reply_table(t["replies_by_template"], ["template_name", "channel"]),
-        "<h3>By region</h3>", _reply_table(t["replies_by_region"], ["region_code"]),
-    ])  # fmt: skip
-
-
-def _voice_section(report: Report) -> str:
-    h, t = report.headline, report.tables
-    if not h.get("calls"):
-        return ""
-    priced = ("" if h["call_cost_method"] == "exact"
-              else f"; {h['calls_unpriced']:,} calls without a price are left out of the cost")  # fmt: skip
-    tiles = "".join([
-        _tile("calls", f"{h['calls']:,}", f"{h['calls_inbound']:,} inbound, {h['calls_outbound']:,} outbound, "
-              f"{h['calls_live']:,} live"),
-        _tile("answer rate", _pct(h["answer_rate"]), f"of {h['answer_rate_denominator']:,} ended calls; "
-              f"95% CI {_pct(h['answer_rate_low'])}–{_pct(h['answer_rate_high'])}"),
-        _tile("minutes", f"{h['call_minutes']:,.0f}", "billable minutes of priced calls"),
-        _tile("voice cost", plots.money_text(h["call_cost"]),
-              f"{plots.unit_price_text(h['call_cost_per_minute'])} per minute{priced}"),
-    ])  # fmt: skip
-    return "".join([
-        "<h2>Voice</h2>", f"<div class=tiles>{tiles}</div>",
-        "<p class=defs>Answer rate = calls that connected / calls that ended (live calls are in no "
-        "denominator). A call costs its price (no markup); one that never connected costs 0. Cost per minute = "
-        "cost / billable minutes.</p>",
-        "<h3>By market</h3>", _voice_table(t["voice_by_region"], ["region_code"]),
-        "<h3>By direction</h3>", _voice_table(t["voice_by_direction"], ["direction"]),
-    ])  # fmt: skip
-
 
 # -- rendering -----------------------------------------------------------------------------------
-
-
-def _pct(value: object) -> str:
-    return "–" if value is None or pd.isna(value) else f"{float(value):.1%}"
-
-
-def _rate(row: Mapping[str, object] | pd.Series, name: str) -> str:
-    value = row[name]
-    if value is None or pd.isna(value):
-        return "–"
-    n = row[f"{name}_denominator"]
-    return f"{_pct(value)} ({_pct(row[f'{name}_low'])}–{_pct(row[f'{name}_high'])}, n={int(n):,})"
 
 
 def _money(row: Mapping[str, object] | pd.Series, name: str = "total") -> str:
@@ -709,10 +400,6 @@ def _figure_html(report: Report, name: str) -> str:
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
-def _keys_text(row: pd.Series, keys: list[str]) -> list[str]:
-    return [plots.key_text(row[k]) for k in keys]
-
-
 def _rates_table(frame: pd.DataFrame, keys: list[str], sort: str = "n") -> str:
     shown = frame.sort_values(sort, ascending=False, kind="stable") if sort else frame
     head = [*keys, "outbound", "pending", "delivery rate", "failure rate", "read rate", "blocked rate"]
@@ -748,11 +435,6 @@ def _reasons_table(frame: pd.DataFrame, of: str = "failures") -> str:
     keys = [c for c in frame.columns if c not in ("messages", "share") and not (c == "profile_id" and "profile" in frame)]
     rows = [[*_keys_text(r, keys), f"{r['messages']:,}", _pct(r["share"])] for _, r in frame.iterrows()]
     return _table([*keys, "messages", f"share of {of}"], rows, top=_TOP_ROWS)
-
-
-def _tile(label: str, value: str, detail: str = "") -> str:
-    return (f'<div class=tile><div class=label>{html.escape(label)}</div><div class=value>{html.escape(value)}</div>'
-            f'<div class=detail>{html.escape(detail)}</div></div>')  # fmt: skip
 
 
 def _body(report: Report) -> str:

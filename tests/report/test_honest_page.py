@@ -9,7 +9,7 @@ import pytest
 
 import sentlab
 from sentlab import _plots as plots
-from sentlab import _report
+from sentlab import _report, _report_figures
 from sentlab._report import FigureCache
 
 
@@ -112,7 +112,7 @@ def test_a_warm_report_draws_no_figure(messages, tmp_path, monkeypatch):
     def no_drawing(*_):
         raise AssertionError("a figure was drawn")
 
-    monkeypatch.setattr(_report, "_png", no_drawing)
+    monkeypatch.setattr(_report_figures, "_png", no_drawing)
     again = sentlab.build_report(messages, figure_cache=cache)
     assert again.to_html() == first.replace(re.search(r"generated [^<]*", first).group(0),
                                             re.search(r"generated [^<]*", again.to_html()).group(0))

@@ -120,7 +120,7 @@ def test_no_warning_when_an_active_campaign_covers_every_us_sender(lab):
     none, tables = part(frame, campaigns.assign(status="EXPIRED"))
     assert none["campaigns_active"] == 0
     assert none["us_sms_uncovered"] == sorted(set(frame.loc[us, "profile_id"]) & listed)
-    assert len(sentlab._report._campaign_notes(none, tables)) == len(none["us_sms_uncovered"])
+    assert len(sentlab._report_parts._campaign_notes(none, tables)) == len(none["us_sms_uncovered"])
     unlisted = campaigns.assign(status="EXPIRED")
     unlisted.attrs = {}
     everyone, _ = part(frame, unlisted)  # no list of the profiles read: every sender is taken as listed
