@@ -46,6 +46,7 @@ from sentlab._frames import (
     messages_from_events,
 )
 from sentlab._message_log import SETTLE_AFTER, MessageLog, sync
+from sentlab._progress import Bar, wants_progress
 from sentlab._store import NullStore, Store, message_state
 from sentlab._time import When, check_window, utc
 
@@ -340,7 +341,8 @@ def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles:
     for scoped, part, profile_id in _account_scopes(client, store, all_profiles, refresh, tag_own=True):
         if store.enabled:
             log = MessageLog(store, part, clock=store.clock)
-            with scoped.aio._bar("messages", progress, unit="page") as bar:
+            shown = wants_progress(progress if progress is not None else scoped.aio.progress)
+            with Bar("messages", enabled=shown, unit="page") as bar:
                 sync(scoped, log, since=down_to, refresh=refresh, settle_after=settle_after,
                      max_age=store.list_ttl, bar=bar)  # fmt: skip
             frame = log.frame()
