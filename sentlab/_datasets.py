@@ -63,6 +63,7 @@ def open_store(client: Any, directory: Any = None, *, enabled: bool = True, **se
 
     >>> store = open_store(lab.api)
     >>> contacts(lab.api, store).shape
+    (10, 16)
     """
     if not enabled:
         return NullStore(**settings)

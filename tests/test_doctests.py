@@ -10,6 +10,7 @@ examples take as given what the docs take as given, built once here on the in-pr
 - a webhook delivery as Sent POSTs it: ``body`` (bytes), ``headers``, ``secret`` (also in
   ``SENT_WEBHOOK_SECRET``), ``webhook_id``; ``deliveries.jsonl`` holds it, as ``sentlab listen
   --log`` would have written it.
+- ``store``, a raw store (``sentlab._store.Store``) holding two events of that webhook.
 
 They run in a scratch directory (files they write land there), with ELLIPSIS and
 NORMALIZE_WHITESPACE; an exception is named as a notebook shows it (``ConfigurationError``, not
@@ -58,7 +59,6 @@ NOT_YET: frozenset[str] = frozenset({
     "sentlab._fetching",
     "sentlab._event_sync",
     "sentlab._demo",
-    "sentlab._store",
     "sentlab._session",
     "sentlab._message_log",
     "sentlab.simulator",  # and its submodules
@@ -144,6 +144,18 @@ def _delivery(webhook_id: str, account_id: str) -> tuple[bytes, dict[str, str]]:
     return body, headers
 
 
+def _raw_store(directory: Path, webhook_id: str) -> Any:
+    """``store``: a raw store (``sentlab._store.Store``) on the frozen clock, holding two events of
+    ``webhook_id``: ``e1`` at position 0, delivered, and ``e2`` at position 1, still pending."""
+    from sentlab._store import Store
+
+    store = Store(directory, base_url="https://api.sent.dm", account_id="acct-1", clock=NOW.timestamp)
+    store.put_events(webhook_id, [
+        {"id": "e1", "created_at": "2026-11-20T11:00:00+00:00", "delivery_status": "delivered"},
+        {"id": "e2", "created_at": "2026-11-20T11:30:00+00:00", "delivery_status": "pending"}], [0, 1])  # fmt: skip
+    return store
+
+
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from sentlab.simulator import (
@@ -165,7 +177,8 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         log_line = {"headers": headers, "body": body.decode(), "received_at": time.time()}
         (workdir / "deliveries.jsonl").write_text(json.dumps(log_line) + "\n", encoding="utf-8")
         yield {"sentlab": sentlab, "lab": lab, "m": m, "report": lab.report(), "workdir": workdir,
-               "secret": SECRET, "webhook_id": webhook_id, "body": body, "headers": headers}  # fmt: skip
+               "secret": SECRET, "webhook_id": webhook_id, "body": body, "headers": headers,
+               "store": _raw_store(tmp_path_factory.mktemp("doctest-raw-store"), webhook_id)}  # fmt: skip
 
 
 @pytest.mark.parametrize("test", DOCTESTS, ids=lambda t: t.name)
