@@ -51,11 +51,9 @@ NOT_YET: frozenset[str] = frozenset({
     "sentlab._submissions",
     "sentlab._widgets",
     "sentlab._loop_thread",
-    "sentlab._datasets",
     "sentlab._fetching",
     "sentlab._event_sync",
     "sentlab._demo",
-    "sentlab._message_log",
     "sentlab.simulator",  # and its submodules
     # Not restructured, but their examples fail today (undefined names, `await` at top level,
     # outputs not shown): to fix with their modules.
