@@ -51,8 +51,6 @@ NOT_YET: frozenset[str] = frozenset({
     "sentlab._submissions",
     "sentlab._widgets",
     "sentlab._loop_thread",
-    "sentlab._fetching",
-    "sentlab._event_sync",
     "sentlab._demo",
     "sentlab.simulator",  # and its submodules
     # Not restructured, but their examples fail today (undefined names, `await` at top level,
