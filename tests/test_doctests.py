@@ -10,6 +10,7 @@ examples take as given what the docs take as given, built once here on the in-pr
 - a webhook delivery as Sent POSTs it: ``body`` (bytes), ``headers``, ``secret`` (also in
   ``SENT_WEBHOOK_SECRET``), ``webhook_id``; ``deliveries.jsonl`` holds it, as ``sentlab listen
   --log`` would have written it.
+- ``lookups``, a new lookup form (``LookupController(lab)``) for each docstring.
 - ``store``, a raw store (``sentlab._store.Store``) holding two events of that webhook.
 
 They run in a scratch directory (files they write land there), with ELLIPSIS and
@@ -47,7 +48,6 @@ NOT_YET: frozenset[str] = frozenset({
     "sentlab._client",
     "sentlab._blocking_client",
     "sentlab._controllers",
-    "sentlab._lookup_controller",
     "sentlab._submissions",
     "sentlab._widgets",
     "sentlab._loop_thread",
@@ -185,7 +185,10 @@ def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any],
         monkeypatch.delenv(name, raising=False)  # sentlab.connect() with no key: the demo account
     monkeypatch.setenv("SENT_WEBHOOK_SECRET", SECRET)
     monkeypatch.chdir(context["workdir"])
-    test.globs = {**test.globs, **{k: v for k, v in context.items() if k != "workdir"}}
+    from sentlab._lookup_controller import LookupController
+
+    fresh = {"lookups": LookupController(context["lab"])}  # a form's state: new for each docstring
+    test.globs = {**test.globs, **{k: v for k, v in context.items() if k != "workdir"}, **fresh}
     runner = doctest.DocTestRunner(checker=_Checker(), optionflags=FLAGS)
     report: list[str] = []
     result = runner.run(test, out=report.append, clear_globs=False)
