@@ -10,6 +10,7 @@ examples take as given what the docs take as given, built once here on the in-pr
 - a webhook delivery as Sent POSTs it: ``body`` (bytes), ``headers``, ``secret`` (also in
   ``SENT_WEBHOOK_SECRET``), ``webhook_id``; ``deliveries.jsonl`` holds it, as ``sentlab listen
   --log`` would have written it.
+- ``form``, a new sandbox send form (``SendController``) filled in for one recipient, and
 - ``lookups``, a new lookup form (``LookupController(lab)``) for each docstring.
 - ``store``, a raw store (``sentlab._store.Store``) holding two events of that webhook.
 
@@ -48,7 +49,6 @@ NOT_YET: frozenset[str] = frozenset({
     "sentlab._client",
     "sentlab._blocking_client",
     "sentlab._controllers",
-    "sentlab._submissions",
     "sentlab._widgets",
     "sentlab._loop_thread",
     "sentlab._demo",
@@ -149,6 +149,16 @@ def _raw_store(directory: Path, webhook_id: str) -> Any:
     return store
 
 
+def _send_form(lab: Any) -> Any:
+    """``form``: a sandbox send form, filled in (template, its variables, one recipient)."""
+    from sentlab._controllers import SendController
+
+    form = SendController(lab, template="order_confirmation")
+    form.set_parameters(name="Ada", order_id="A-1001")
+    form.set_recipients("+14155550123")
+    return form
+
+
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from sentlab.simulator import (
@@ -187,7 +197,9 @@ def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any],
     monkeypatch.chdir(context["workdir"])
     from sentlab._lookup_controller import LookupController
 
-    fresh = {"lookups": LookupController(context["lab"])}  # a form's state: new for each docstring
+    fresh: dict[str, Any] = {"lookups": LookupController(context["lab"])}  # a form's state: new for each docstring
+    if any("form." in example.source for example in test.examples):
+        fresh["form"] = _send_form(context["lab"])
     test.globs = {**test.globs, **{k: v for k, v in context.items() if k != "workdir"}, **fresh}
     runner = doctest.DocTestRunner(checker=_Checker(), optionflags=FLAGS)
     report: list[str] = []
