@@ -55,8 +55,6 @@ NOT_YET: frozenset[str] = frozenset({
     # outputs not shown): to fix with their modules.
     "sentlab._call_log",
     "sentlab._http",
-    "sentlab._progress.one_display",
-    "sentlab._progress.one_display_per_call",
     "sentlab._ratelimit",
 })
 
