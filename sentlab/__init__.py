@@ -3,6 +3,9 @@
 >>> import sentlab
 >>> lab = sentlab.connect()          # no key and no base URL: the built-in simulator's demo account
 >>> lab.contacts().head()
+   id  ...  profile_id
+0  ...
+[5 rows x 16 columns]
 
 Names are imported lazily, so ``import sentlab`` is fast and has no side effects.
 """

@@ -22,7 +22,10 @@ it started is not looked at again unless ``refresh=True``. The records and the s
 rows of the store's ``lists`` table (``calls`` and ``calls.sync``), written in that order, so a
 process killed between the two leaves a state that claims no more than the records hold.
 
->>> records = sync_calls(fetch, store, {"status": "completed"}, since_us=None, until_us=None)
+>>> fetch = lambda lo, hi: lab.api.calls(status="COMPLETED", since=iso_micros(lo), until=iso_micros(hi))
+>>> records = sync_calls(fetch, lab.cache, {"status": "COMPLETED"}, since_us=None, until_us=None)
+>>> {call["status"] for call in records}
+{'COMPLETED'}
 """
 
 from __future__ import annotations
@@ -141,8 +144,10 @@ def sync_calls(fetch: Fetch, store: Store, params: Mapping[str, Any], *, since_u
     ``fetch(from_us, to_us)`` lists the calls started in ``[from_us, to_us]`` (None: unbounded)
     for the log's scope and filters; ``params`` names the log.
 
-    >>> calls = sync_calls(lambda lo, hi: client.calls(since=iso_micros(lo), until=iso_micros(hi)),
-    ...                    store, {"part": ""}, since_us=None, until_us=None)
+    >>> calls = sync_calls(lambda lo, hi: lab.api.calls(since=iso_micros(lo), until=iso_micros(hi)),
+    ...                    lab.cache, {"part": ""}, since_us=None, until_us=None)
+    >>> len(calls) == len(lab.api.calls())
+    True
     """
     now = store.clock()
     now_us = int(now * 1_000_000)

@@ -48,7 +48,8 @@ def _check_settings(settings: object, rules: dict[str, tuple[str, float, float |
 class Retries:
     """How hard to retry a failed request.
 
-    >>> SentClient(api_key, retries=Retries(attempts=3, total_seconds=20))
+    >>> sentlab.connect(retries=sentlab.Retries(attempts=3, total_seconds=20))  # the demo: pass your key
+    <Lab ... · simulator>
     """
 
     attempts: int = 5  # tries in all, the first included
@@ -72,8 +73,10 @@ class Pacing:
 
     ``learn=True`` lets X-RateLimit-* response headers correct the rate and the remaining budget.
 
-    >>> SentClient(api_key, pacing=Pacing(per_minute=600, burst=50))
-    >>> SentClient(api_key, pacing=None)          # no client-side limit at all
+    >>> sentlab.connect(pacing=sentlab.Pacing(per_minute=600, burst=50))  # the demo: pass your key
+    <Lab ... · simulator>
+    >>> sentlab.connect(pacing=None)          # no client-side limit at all
+    <Lab ... · simulator>
     """
 
     per_minute: float = 200.0
@@ -98,7 +101,8 @@ class Pacing:
 class Limits:
     """Concurrency and timeouts of one client.
 
-    >>> SentClient(api_key, limits=Limits(concurrency=4, timeout_seconds=60))
+    >>> sentlab.connect(limits=sentlab.Limits(concurrency=4, timeout_seconds=60))  # the demo: pass your key
+    <Lab ... · simulator>
     """
 
     concurrency: int = 8  # requests in flight at once for pagination and fan-out

@@ -8,10 +8,13 @@ built with ``live=True``, and then only after ``confirm()``. What a send is and 
 ``sentlab._widgets`` are thin views over these objects.
 
 >>> form = SendController(lab)                                   # sandbox only
->>> form.select_template("order_confirmation")
+>>> form.select_template("order_confirmation")["name"]
+'order_confirmation'
 >>> form.set_parameters(name="Ada", order_id="A-1001")
->>> form.set_recipients("+14155550123, +447911123456")
+>>> form.set_recipients("+14155550123, +447911123456").numbers
+('+14155550123', '+447911123456')
 >>> form.submit().message_ids
+['...', '...']
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ class _Observable:
     def observe(self, listener: Callable[[str], None]) -> Callable[[], None]:
         """Call ``listener(what)`` after each change (``what`` is ``"form"`` or ``"submission"``); returns an unsubscribe.
 
-        >>> stop = form.observe(print); form.set_recipients("+14155550123")
+        >>> stop = form.observe(print); _ = form.set_recipients("+14155550123")
         form
         """
         self._listeners.append(listener)
@@ -77,7 +80,8 @@ def _as_text(numbers: str | list[str]) -> str:
 def safe_text(source: Any, text: str) -> str:
     """``text`` with the API key of ``source`` (a Lab or a client) replaced by ``***``, for display.
 
-    >>> safe_text(lab, str(error))
+    >>> safe_text(lab, "403 AUTH_004: this key may not do this")   # a message that names no key: unchanged
+    '403 AUTH_004: this key may not do this'
     """
     redact = getattr(getattr(source, "api", source), "redact", None)  # SentClient.redact, AsyncSentClient.redact
     return redact(text) if callable(redact) else text
@@ -105,9 +109,11 @@ class SendController(_Observable):
     the widgets use it to show what code sets.
 
     >>> form = SendController(lab)
-    >>> form.select_template("order_confirmation")
+    >>> form.select_template("order_confirmation")["name"]
+    'order_confirmation'
     >>> form.set_parameters(name="Ada", order_id="A-1001")
-    >>> form.set_recipients("+14155550123")
+    >>> form.set_recipients("+14155550123").numbers
+    ('+14155550123',)
     >>> form.submit().state
     'validated'
     """
@@ -158,6 +164,10 @@ class SendController(_Observable):
         """(Re)load the templates this form can send (one request per page of 100).
 
         >>> form.refresh_templates()[["name", "status", "variables"]]
+                         name    status               variables
+        0      summer_preview   PENDING            [name, link]
+        ...
+        7         spring_sale  APPROVED  [name, discount, link]
         """
         from ._frames import build_frame
 
@@ -178,7 +188,7 @@ class SendController(_Observable):
         """(label, template id) of every APPROVED template, by name: the form's dropdown.
 
         >>> form.template_options[:2]
-        [('order_confirmation', '3266aa3b-...'), ('password_reset', '...')]
+        [('login_code', '...'), ('order_confirmation', '...')]
         """
         sendable = self._sendable()
         if sendable.empty:
@@ -221,7 +231,7 @@ class SendController(_Observable):
         """The chosen template: id, name, category, language, channels, variables.
 
         >>> form.template["channels"]
-        ['sms', 'whatsapp']
+        ['sms', 'whatsapp', 'rcs']
         """
         if self._template_id is None or self.templates.empty:
             return None
@@ -253,7 +263,7 @@ class SendController(_Observable):
         """Channels the chosen template can go on.
 
         >>> form.channel_options
-        ['sms', 'whatsapp']
+        ['sms', 'whatsapp', 'rcs']
         """
         template = self.template
         return template["channels"] if template else []
@@ -285,6 +295,7 @@ class SendController(_Observable):
     def parameters(self) -> dict[str, str]:
         """The chosen template's variables with the values filled so far ("" when empty).
 
+        >>> form.set_parameter("order_id", "")
         >>> form.parameters
         {'name': 'Ada', 'order_id': ''}
         """
@@ -304,7 +315,7 @@ class SendController(_Observable):
     def recipients_text(self) -> str:
         """The numbers as given (a list one per line): what the form's "To" box shows.
 
-        >>> form.set_recipients(["+14155550123", "+447911123456"]); form.recipients_text
+        >>> _ = form.set_recipients(["+14155550123", "+447911123456"]); form.recipients_text
         '+14155550123\\n+447911123456'
         """
         return _as_text(self._numbers)
@@ -314,7 +325,7 @@ class SendController(_Observable):
         """The numbers given so far, checked locally (never raises: see ``.problems``).
 
         >>> form.recipients.describe()
-        '2 numbers ready'
+        '1 number ready'
         """
         return check_numbers(self._numbers, region=self.region, strict=self.strict)
 
@@ -382,6 +393,7 @@ class SendController(_Observable):
         variable value or recipient raises ``ConfigurationError``.
 
         >>> form.preview().describe()
+        "sandbox: validate 'order_confirmation' to 1 number (+14155550123) ..."
         """
         template = self.template
         if template is None:
@@ -454,7 +466,9 @@ class SendController(_Observable):
     def current(self) -> Submission | None:
         """The latest submission (awaiting confirmation, in flight, or finished), if any.
 
+        >>> _ = form.submit()
         >>> form.current.state, form.current.idempotency_key
+        ('validated', 'sentlab-send-...')
         """
         return self._current
 
@@ -462,7 +476,8 @@ class SendController(_Observable):
     def pending(self) -> Submission | None:
         """The live send waiting for ``confirm()``, if any.
 
-        >>> form.submit(); form.pending.request.describe()
+        >>> _ = form.submit(); form.pending is None       # a sandbox send needs no confirmation
+        True
         """
         current = self._current
         return current if current is not None and current.state == "awaiting_confirmation" else None
@@ -507,7 +522,8 @@ class SendController(_Observable):
     def new_send(self) -> None:
         """Start afresh: the next submit gets a new Idempotency-Key, even with the same form.
 
-        >>> form.new_send(); form.submit()     # the same send, on purpose, once more
+        >>> form.new_send(); form.submit().state     # the same send, on purpose, once more
+        'validated'
         """
         with self._lock:
             if self._current is not None and self._current.state == "in_flight":
@@ -599,7 +615,12 @@ class SendController(_Observable):
         parameters, outcome (validated, sent, rejected, unknown), status, message_ids, error,
         idempotency_key, attempt.
 
+        >>> _ = form.submit()
         >>> form.history[["submitted_at", "sandbox", "outcome", "message_ids"]]
+                              submitted_at  ...                             message_ids
+        0 ...  ...  [...]
+        <BLANKLINE>
+        [1 rows x 4 columns]
         """
         frame = pd.DataFrame(self._history, columns=_HISTORY_COLUMNS)
         frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
@@ -618,9 +639,12 @@ class SendController(_Observable):
         alike differ in their parameters or key. Recipients and messages list their first 3, then
         how many more. ``history`` has every value in full.
 
+        >>> _ = form.submit()
         >>> form.history_table()
-                             when     mode            template                 parameters    recipients ...
-          2026-12-02 00:55:32 UTC  sandbox  order_confirmation  name=Ada, order_id=A-1001  +14155550123 ...
+                              when     mode  ...       key error
+        0  ... UTC  sandbox  ...
+        <BLANKLINE>
+        [1 rows x 10 columns]
         """
         rows = [{
             "when": row["submitted_at"].strftime("%Y-%m-%d %H:%M:%S UTC"),
@@ -643,7 +667,10 @@ class SendController(_Observable):
         Live message ids feed ``lab.messages(ids)`` to follow their delivery.
 
         >>> sent = form.messages[~form.messages.sandbox]
-        >>> lab.messages(sent.message_id)
+        >>> lab.messages(sent.message_id)     # none here: a sandbox form only validates
+        Empty DataFrame
+        Columns: [id, customer_id, contact_id, ...]
+        Index: []
         """
         frame = pd.DataFrame(self._messages, columns=_MESSAGE_COLUMNS)
         frame = frame.drop_duplicates("message_id", ignore_index=True)

@@ -62,8 +62,9 @@ def open_store(client: Any, directory: Any = None, *, enabled: bool = True, **se
 
     The account id comes from ``/v3/me`` (asked once); the key is never used or stored.
 
-    >>> store = open_store(lab.api)
+    >>> store = open_store(lab.api, "scratch-store")
     >>> contacts(lab.api, store).shape
+    (10, 16)
     """
     if not enabled:
         return NullStore(**settings)
@@ -120,8 +121,12 @@ def contacts(client: RecordsClient, store: Store, *, search: str | None = None, 
              phone: str | None = None, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
     """Contacts as a frame (API filters: search, channel, phone), through the store.
 
-    >>> df = contacts(lab.api, store, channel="whatsapp")
+    >>> df = contacts(lab.api, lab.cache, channel="whatsapp")
     >>> df.region_code.value_counts()
+    region_code
+    BR    3
+    ...
+    Name: count, dtype: int64
     """
     params = {"search": search, "channel": channel, "phone": phone, "all_profiles": all_profiles or None}
     fetch = lambda: client.contacts(search=search, channel=channel, phone=phone, all_profiles=all_profiles)  # noqa: E731
@@ -150,8 +155,13 @@ def templates(client: RecordsClient, store: Store, *, search: str | None = None,
               category: str | None = None, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:  # fmt: skip
     """Templates as a frame (API filters: search, status, category), through the store.
 
-    >>> df = templates(lab.api, store, status="APPROVED")
+    >>> df = templates(lab.api, lab.cache, status="APPROVED")
     >>> df[["name", "category"]]
+                     name        category
+    0          login_code  AUTHENTICATION
+    1     payment_receipt         UTILITY
+    2  order_confirmation         UTILITY
+    3         spring_sale       MARKETING
     """
     params = {"search": search, "status": status, "category": category, "all_profiles": all_profiles or None}
     fetch = lambda: client.templates(search=search, status=status, category=category, all_profiles=all_profiles)  # noqa: E731
@@ -161,8 +171,10 @@ def templates(client: RecordsClient, store: Store, *, search: str | None = None,
 def webhooks(client: RecordsClient, store: Store, *, all_profiles: bool = False, refresh: bool = False) -> pd.DataFrame:
     """Webhooks as a frame (signing secrets are never kept), through the store.
 
-    >>> df = webhooks(lab.api, store)
+    >>> df = webhooks(lab.api, lab.cache)
     >>> df[["display_name", "is_active"]]
+         display_name  is_active
+    0  Failure alerts       True
     """
     return build_frame("webhooks", _webhook_records(client, store, all_profiles, refresh))
 
@@ -182,7 +194,10 @@ def _without_secrets(records: list[Record]) -> list[Record]:
 def profiles(client: RecordsClient, store: Store, *, refresh: bool = False) -> pd.DataFrame:
     """Child profiles of the organization as a frame, through the store.
 
-    >>> profiles(lab.api, store)[["name", "status"]]
+    >>> profiles(lab.api, lab.cache)[["name", "status"]]
+            name    status
+    0  Marketing  approved
+    1    Support  approved
     """
     return build_frame("profiles", _cached_list(store, "profiles", {}, client.profiles, refresh))
 
@@ -193,7 +208,11 @@ def users(client: RecordsClient, store: Store, *, all_profiles: bool = False, re
     ``all_profiles=True`` (organization keys): the organization's own users and every child
     profile's, ``profile_id`` saying whose (the organization's id for its own).
 
-    >>> users(lab.api, store)[["email", "role"]]
+    >>> users(lab.api, lab.cache)[["email", "role"]]
+                            email       role
+    0      ana.admin@acme.example      admin
+    1  ben.developer@acme.example  developer
+    2  chloe.billing@acme.example    billing
     """
     if not all_profiles:
         return build_frame("users", _cached_list(store, "users", {}, client.users, refresh))
@@ -229,8 +248,11 @@ def webhook_events(client: RecordsClient, store: Store, webhook_id: str | None =
     ``since``/``until`` filter on ``created_at`` (the API has no time filter for events).
     ``all_profiles=True`` (organization keys): the webhooks of every child profile too.
 
-    >>> ev = webhook_events(lab.api, store, since="2026-04-01")
+    >>> ev = webhook_events(lab.api, lab.cache, since="2026-04-01")
     >>> ev.groupby("message_status", observed=True).size()
+    message_status
+    FAILED    28
+    dtype: int64
     """
     check_window(since, until)
     frame = build_frame("webhook_events", _event_records(client, store, webhook_id, refresh, all_profiles))
@@ -244,7 +266,8 @@ def received_events(directory: Any = None, webhook_id: str | None = None, *, sin
     ``directory`` is the store directory (default: the default store's); one row per event id,
     ``delivery_attempts`` = how many times it was received. ``since``/``until`` on ``created_at``.
 
-    >>> received_events(webhook_id=wid).message_status.value_counts()
+    >>> received_events(webhook_id=webhook_id).message_status.value_counts()
+    Series([], Name: count, dtype: int64)
     """
     from sentlab.webhooks._inbox import Inbox  # deferred: the receiver's side of the store
 
@@ -263,7 +286,8 @@ def received_messages(directory: Any = None, webhook_id: str | None = None, *, s
                       until: When = None) -> pd.DataFrame:  # fmt: skip
     """The messages frame from received deliveries alone (statuses, times, channel; no prices): no request.
 
-    >>> received_messages().status.value_counts()
+    >>> received_messages().status.value_counts()        # none here: no `sentlab listen` ran
+    Series([], Name: count, dtype: int64)
     """
     events = received_events(directory, webhook_id)
     frame = _window(messages_from_events(events), "created_at", since, until)
@@ -298,8 +322,8 @@ def messages(client: RecordsClient, store: Store, ids: Iterable[str] | None = No
     ``details`` (``"auto"``, ``"all"``, ``"none"``) then says which per-message details to
     fetch for prices. On the list every message is priced already.
 
-    >>> msgs = messages(lab.api, store)                          # the whole list, synced
-    >>> recent = messages(lab.api, store, since="2026-11-01")
+    >>> msgs = messages(lab.api, lab.cache)                          # the whole list, synced
+    >>> recent = messages(lab.api, lab.cache, since="2026-11-01")
     """
     if details not in ("auto", "all", "none"):
         raise ConfigurationError(f"details must be 'auto', 'all' or 'none', not {details!r}")
@@ -410,7 +434,7 @@ def with_details(client: RecordsClient, store: Store, frame: pd.DataFrame, ids: 
     the details of ``stored`` ids are merged only if the store has them. Failures are kept in
     ``frame.attrs["failures"]`` with a warning.
 
-    >>> priced = with_details(lab.api, store, msgs, msgs.id[:50])
+    >>> priced = with_details(lab.api, lab.cache, m, m.id[:50])
     """
     found, failures = _cached_by_id(store, "message", _ids(ids), client.messages_details, refresh, message_state)
     extra = [i for i in stored if i not in found]
@@ -430,8 +454,13 @@ def activities(client: RecordsClient, store: Store, ids: Iterable[str] | None = 
     Final-state timelines come from the store without a request. ``since``/``until`` filter on
     the activity ``timestamp``.
 
-    >>> acts = activities(lab.api, store, ids=msgs.id[:100])
+    >>> acts = activities(lab.api, lab.cache, ids=m.id[:100])
     >>> acts.groupby("status", observed=True).size()
+    status
+    BLOCKED      11
+    ...
+    SENT         86
+    dtype: int64
     """
     check_window(since, until)
     if ids is None:
@@ -450,7 +479,12 @@ def lookup_numbers(client: RecordsClient, store: Store, numbers: Iterable[str] |
                    refresh: bool = False) -> pd.DataFrame:  # fmt: skip
     """Number lookups (carrier, line type, validity...) as a frame, stored for ``record_ttl``.
 
-    >>> lookup_numbers(lab.api, store, ["+14155551234", "+442071838750"])
+    >>> lookup_numbers(lab.api, lab.cache, ["+14155551234", "+442071838750"])
+        phone_number  is_valid  ...  is_ported  is_voip
+    0   +14155551234      True  ...      False    False
+    1  +442071838750      True  ...      False    False
+    <BLANKLINE>
+    [2 rows x 9 columns]
     """
     found, failures = _cached_by_id(store, "lookup", _ids(numbers, "numbers"), client.lookup_numbers, refresh)
     rows = [{**r, "phone_number": r.get("phone_number") or number} for number, r in found.items()]
@@ -507,7 +541,10 @@ def calls(client: Any, store: Store, *, since: When = None, until: When = None, 
     change (started within ``SETTLE_AFTER``, 12 h, of the last read) and those started since,
     and nothing at all within the store's ``list_ttl`` or for a window of settled calls.
 
-    >>> calls(lab.api, store, since="2026-11-01", direction="inbound").status.value_counts()
+    >>> calls(lab.api, lab.cache, since="2026-11-01", direction="inbound").status.value_counts()
+    status
+    COMPLETED    1
+    Name: count, dtype: int64
     """
     check_window(since, until)
     query = check_call_filters(direction=direction, status=status, number=number)
@@ -557,7 +594,10 @@ def contact_summaries(client: Any, store: Store, ids: Iterable[str] | str | None
     which count their own messages with it). Failures never raise: ``frame.attrs["failures"]``
     (keyed by contact id, or ``profile_id/contact_id`` for the whole account) with a warning.
 
-    >>> contact_summaries(lab.api, store, ids=contacts.id[:50])
+    >>> contact_summaries(lab.api, lab.cache, ids=lab.contacts().id[:50])   # the organization's own: none
+    Empty DataFrame
+    Columns: [contact_id, channel, message_count, ...]
+    Index: []
     """
     wanted = _ids(ids) if ids is not None else None
     scopes = _account_scopes(client, store, all_profiles, refresh)
@@ -629,7 +669,11 @@ def campaigns(client: Any, store: Store, *, all_profiles: bool = False, refresh:
     ``profile_ids`` the profiles using it). Otherwise this client's profile's (an organization
     key must choose one: ``ConfigurationError``). A profile without a brand has none.
 
-    >>> campaigns(lab.api, store)[["name", "status", "billed_date", "profile_ids"]]
+    >>> campaigns(lab.api, lab.cache, all_profiles=True)[["name", "status", "billed_date", "profile_ids"]]
+                          name  ...                             profile_ids
+    0  Holiday promotions 2025  ...  [6f03675a-1600-435a-8999-50d836f675cc]
+    ...
+    [3 rows x 4 columns]
     """
     def fetch() -> list[Record]:
         try:
@@ -654,8 +698,12 @@ def conversations(client: Any, store: Store, contact_id: str, *, all_profiles: b
     tagged ``profile_id``; one request per scope (a scope that does not see the contact answers
     404 and adds nothing). A contact no scope sees is a ``NotFoundError``.
 
-    >>> thread = conversations(lab.api, store, "6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+    >>> thread = conversations(lab.api, lab.cache, m.contact_id.iloc[0])
     >>> thread[["created_at", "direction", "channel", "status", "body"]]
+                             created_at  ...                                           body
+    0  2026-11-17 21:33:00.146351+00:00  ...  Hi Nia, your order #56406 has been confirmed.
+    ...
+    [11 rows x 5 columns]
     """
     cid = check_uuid(contact_id, "contact_id")
 

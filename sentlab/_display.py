@@ -7,7 +7,7 @@ also answers IPython's ``_repr_png_``: any frontend that asks for rich output ge
 once, and nothing global is touched (where pyplot's inline backend is active, its own PNG
 formatter takes precedence, still once).
 
->>> fig = NotebookFigure(figsize=(4, 3)); fig.add_subplot().plot([0, 1])
+>>> fig = NotebookFigure(figsize=(4, 3)); lines = fig.add_subplot().plot([0, 1])
 >>> fig._repr_png_()[:8]
 b'\\x89PNG\\r\\n\\x1a\\n'
 """

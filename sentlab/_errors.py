@@ -33,9 +33,10 @@ class SentError(Exception):
     """Root of every error sentlab raises on purpose.
 
     >>> try:
-    ...     lab.contacts()
+    ...     lab.messages(since="2026-11-02", until="2026-11-01")
     ... except sentlab.SentError as exc:    # any sentlab error: local, API or connection
     ...     print(exc)
+    until (2026-11-01 00:00:00+00:00) must be later than since (2026-11-02 00:00:00+00:00)
     """
 
 
@@ -52,9 +53,10 @@ class APIConnectionError(SentError):
     """The API could not be reached (connection refused, DNS failure, connection reset).
 
     >>> try:
-    ...     sentlab.connect(api_key=key, base_url="http://127.0.0.1:9")
+    ...     sentlab.connect(api_key="sk_test_example", base_url="http://127.0.0.1:9")
     ... except sentlab.APIConnectionError as exc:
     ...     print(exc.method, exc.url)
+    GET http://127.0.0.1:9/v3/me
     """
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
@@ -179,10 +181,12 @@ class PermissionDeniedError(APIError):
 class ValidationError(APIError):
     """400/422: the request was rejected; ``details`` maps each field to its problems.
 
+    >>> contact_id = lab.contacts().id.iloc[0]
     >>> try:
     ...     lab.api.update_contact(contact_id, default_channel="pigeon")
     ... except sentlab.ValidationError as exc:
     ...     print(exc.details)
+    {'default_channel': ['Must be one of: sms, whatsapp, rcs, mms']}
     """
 
 
@@ -200,8 +204,9 @@ class NotFoundError(APIError):
 class ConflictError(APIError):
     """409: the resource exists already, or the same Idempotency-Key is in progress (CONFLICT_001).
 
+    >>> contact = lab.contacts().iloc[0]            # a profile's contact, created again
     >>> try:
-    ...     lab.api.create_contact("+14155551234")
+    ...     lab.api.with_profile(contact.profile_id).create_contact(contact.phone_number)
     ... except sentlab.ConflictError as exc:
     ...     print(exc.code)
     RESOURCE_007
@@ -212,7 +217,7 @@ class RateLimitError(APIError):
     """429 BUSINESS_002, still failing after the retries; ``retry_after`` is the server's advice in seconds.
 
     >>> try:
-    ...     lab.api.contacts()
+    ...     contacts = lab.api.contacts()
     ... except sentlab.RateLimitError as exc:
     ...     time.sleep(exc.retry_after or 60)
     """
@@ -226,7 +231,7 @@ class ServerError(APIError):
     """5xx: the API failed; sentlab already retried.
 
     >>> try:
-    ...     lab.api.me()
+    ...     account = lab.api.me()
     ... except sentlab.ServerError as exc:
     ...     print(exc.status, exc.request_id)     # quote the request id to Sent's support
     """

@@ -3,7 +3,10 @@
 ``_sync_events`` brings the store's events of one webhook up to date: each page is stored as it
 arrives, and a sync reads only the pages that can have changed (see ``_EventSync``).
 
->>> _sync_events(client, store, webhook_id, refresh=False)   # None: read them with store.events(...)
+>>> hook = lab.webhooks().iloc[0]                 # a profile's webhook: read in its profile's scope
+>>> _sync_events(lab.api.with_profile(hook.profile_id), lab.cache, hook.id, refresh=False)  # None: stored
+>>> len(lab.cache.events(hook.id)) > 0
+True
 """
 
 from __future__ import annotations

@@ -4,7 +4,10 @@
 fetches only the ids the store lacks and stores each answer as it arrives (``_Saver``), so a
 pull cut short by an error, Ctrl-C or a killed process resumes with what is still missing.
 
->>> records, failures = _cached_by_id(store, "message", ids, client.messages_details, refresh=False)
+>>> ids = list(m.id[:5])
+>>> records, failures = _cached_by_id(lab.cache, "message", ids, lab.api.messages_details, refresh=False)
+>>> len(records), failures
+(5, {})
 """
 
 from __future__ import annotations
@@ -105,8 +108,12 @@ class _Saver:
     never more than ``_SAVE_EVERY``) plus the requests in flight. A store that cannot be written
     (a full disk, a read-only file) is warned about once and then left alone: the pull goes on.
 
-    >>> saver = _Saver(store, "message", message_state)
-    >>> client.messages_details(ids, on_result=saver); saver.flush()
+    >>> from sentlab._store import message_state
+    >>> ids = list(m.id[5:10])
+    >>> saver = _Saver(lab.cache, "message", message_state)
+    >>> _ = lab.api.messages_details(ids, on_result=saver); saver.flush()
+    >>> sorted(lab.cache.get_records("message", ids)) == sorted(ids)
+    True
     """
 
     def __init__(self, store: Store, kind: str, state: Callable[[Any], Any] | None,

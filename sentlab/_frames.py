@@ -62,6 +62,10 @@ def build_frame(name: str, records: Iterable[Mapping[str, Any]]) -> pd.DataFrame
 
     >>> import sentlab
     >>> sentlab.build_frame("contacts", [{"id": "c1", "available_channels": "sms,whatsapp"}])
+       id phone_number format_e164  ... created_at updated_at profile_id
+    0  c1          NaN         NaN  ...        NaT        NaT        NaN
+    <BLANKLINE>
+    [1 rows x 16 columns]
     """
     return _build(name, records, fast=True)
 
@@ -91,6 +95,7 @@ def empty_frame(name: str) -> pd.DataFrame:
 
     >>> from sentlab._frames import empty_frame
     >>> empty_frame("messages").dtypes["price"]
+    Float64Dtype()
     """
     return build_frame(name, [])
 
@@ -100,6 +105,7 @@ def conform(name: str, frame: pd.DataFrame) -> pd.DataFrame:
 
     >>> from sentlab._frames import conform
     >>> conform("messages", pd.DataFrame({"id": ["m1"]})).shape[1] >= 29
+    True
     """
     cols = columns(name)
     names = [c.name for c in cols]
@@ -159,6 +165,11 @@ def messages_from_events(events: pd.DataFrame, templates: pd.DataFrame | None = 
 
     >>> events = lab.webhook_events()
     >>> messages_from_events(events).status.value_counts()
+    status
+    DELIVERED    345
+    READ         120
+    ...
+    Name: count, dtype: int64
     """
     if events.empty or "message_id" not in events.columns:
         return empty_frame("messages")
@@ -249,7 +260,8 @@ def merge_message_details(messages: pd.DataFrame, details: Iterable[Mapping[str,
     except the status, which follows whichever source saw the later status change.
 
     >>> msgs = messages_from_events(lab.webhook_events())
-    >>> merge_message_details(msgs, lab.api.messages_details(list(msgs.id[:10])).results)
+    >>> merge_message_details(msgs, lab.api.messages_details(list(msgs.id[:10])).results).shape
+    (605, 38)
     """
     extra = details if isinstance(details, pd.DataFrame) else build_frame("messages", list(details))
     if extra.empty:

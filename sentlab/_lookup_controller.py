@@ -2,6 +2,9 @@
 
 >>> lookups = LookupController(lab)
 >>> lookups.lookup("+14155550123, +447911123456").numbers[["phone_number", "carrier_name"]]
+    phone_number      carrier_name
+0   +14155550123  Verizon Wireless
+1  +447911123456                JT
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ class LookupResult:
     lists numbers the API could not look up, with its error.
 
     >>> result = lookups.lookup("+14155550123, 12345")
-    >>> result.numbers[["input", "phone_number", "line_type"]], result.invalid
+    >>> result.numbers[["input", "phone_number", "line_type"]]
+              input  phone_number line_type
+    0  +14155550123  +14155550123    mobile
+    >>> result.invalid.input.tolist()
+    ['12345']
     """
 
     numbers: pd.DataFrame
@@ -72,6 +79,9 @@ class LookupController(_Observable):
 
     >>> lookups = LookupController(lab)
     >>> lookups.lookup("+14155550123, +447911123456").numbers[["phone_number", "carrier_name"]]
+        phone_number      carrier_name
+    0   +14155550123  Verizon Wireless
+    1  +447911123456                JT
     """
 
     def __init__(self, lab: Any, *, region: str | None = None) -> None:
@@ -101,7 +111,7 @@ class LookupController(_Observable):
     def numbers_text(self) -> str:
         """The numbers as given (a list one per line): what the form's "Numbers" box shows.
 
-        >>> lookups.set_numbers(["+14155550123"]); lookups.numbers_text
+        >>> _ = lookups.set_numbers(["+14155550123"]); lookups.numbers_text
         '+14155550123'
         """
         return _as_text(self._numbers)
@@ -110,7 +120,10 @@ class LookupController(_Observable):
     def checked(self) -> CheckedNumbers:
         """The numbers given so far, read locally (length checks only: validity is the lookup's answer).
 
+        >>> lookups.set_numbers("+14155550123, 12345").numbers
+        ('+14155550123',)
         >>> lookups.checked.describe()
+        "1 number ready; 1 to fix: '12345' has no country code: write it in E.164: ..."
         """
         return check_numbers(self._numbers, region=self.region, strict=False)
 
@@ -118,6 +131,11 @@ class LookupController(_Observable):
         """Look the numbers up (those given here, else those set); invalid ones are reported, not requested.
 
         >>> lookups.lookup(["+14155550123", "+442079460958"]).numbers
+                   input   phone_number  ...  is_ported  is_voip
+        0   +14155550123   +14155550123  ...      False    False
+        1  +442079460958  +442079460958  ...      False    False
+        <BLANKLINE>
+        [2 rows x 10 columns]
         """
         if numbers is not None:
             self.set_numbers(numbers)
@@ -157,7 +175,11 @@ class LookupController(_Observable):
     def results(self) -> pd.DataFrame:
         """Every number looked up with this form so far, the latest answer for each.
 
+        >>> _ = lookups.lookup("+14155550123, +447911123456")
         >>> lookups.results.line_type.value_counts()
+        line_type
+        mobile    2
+        Name: count, dtype: int64
         """
         from ._frames import build_frame
 

@@ -17,6 +17,7 @@ A :class:`MessageLog` keeps one scope's copy:
 
 >>> log = MessageLog(store, "")            # "" = the scope's own messages; or a profile id
 >>> sync(lab.api, log)                     # reads only what can have changed
+SyncReport(pages=..., messages=..., resumed=False, runs=[...])
 >>> frame = log.frame()                    # a typed messages frame
 """
 
@@ -124,7 +125,14 @@ class MessageLog:
     own, a profile id for a child profile pulled with an organization key.
 
     >>> log = MessageLog(lab.cache, "")
+    >>> _ = sync(lab.api, log)
     >>> log.frame().status.value_counts()
+    status
+    DELIVERED    23
+    READ          3
+    SENT          2
+    FAILED        1
+    Name: count, dtype: int64
     """
 
     def __init__(self, store: Store, part: str = "", *, clock: Callable[[], float] = time.time) -> None:
@@ -208,7 +216,10 @@ class MessageLog:
     def frame(self) -> pd.DataFrame:
         """Every stored message, once (its newest fetch), newest first: a typed messages frame.
 
+        >>> log = MessageLog(lab.cache, "")
+        >>> _ = sync(lab.api, log)
         >>> log.frame().shape
+        (29, ...)
         """
         pending = self._pending()
         if not pending:  # the warm case: the parts alone, combined in Arrow and converted once
@@ -593,7 +604,7 @@ def sync(client: Any, log: MessageLog, **options: Any) -> SyncReport:
     (error, Ctrl-C, kill) resumes where it stopped.
 
     >>> sync(lab.api, MessageLog(lab.cache, ""))
-    SyncReport(pages=3, messages=212, resumed=False, runs=['top'])
+    SyncReport(pages=..., messages=..., resumed=False, runs=[...])
     """
     aclient = getattr(client, "aio", client)
     coroutine = sync_async(aclient, log, **options)

@@ -6,6 +6,7 @@ sent with the same functions. ``phonenumbers`` is imported at first use, never a
 
 >>> checked = check_numbers("+14155550123, 020 7946 0958", region="GB")
 >>> checked.numbers, checked.problems
+(('+14155550123', '+442079460958'), {})
 >>> region_of("+447700900123")
 'GB'
 """
@@ -102,11 +103,14 @@ class InvalidNumberError(ConfigurationError):
 
     ``problems`` maps each number, as typed, to what is wrong with it and how to fix it.
 
+    >>> form = sentlab.SendController(lab, template="order_confirmation")
+    >>> form.set_recipients("+14155550123, 4155550123").numbers
+    ('+14155550123',)
     >>> try:
     ...     form.submit()
     ... except sentlab.InvalidNumberError as exc:
     ...     exc.problems
-    {'4155550123': "has no country code: write it in E.164 ..."}
+    {'4155550123': "has no country code: write it in E.164..."}
     """
 
     def __init__(self, problems: Mapping[str, str], *, consequence: str = "nothing was sent") -> None:
@@ -121,7 +125,7 @@ class CheckedNumbers:
     """Numbers read from user input: the usable ones in E.164, and the rest with what to fix.
 
     >>> check_numbers("+14155550123, 12345").problems
-    {'12345': "has no country code: write it in E.164 ..."}
+    {'12345': "has no country code: write it in E.164..."}
     """
 
     numbers: tuple[str, ...] = ()  # E.164, in input order, each once

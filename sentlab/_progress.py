@@ -245,7 +245,7 @@ def one_display(description: str) -> Iterator[Display]:
     """Everything inside shows as one display; inside another call's, it joins that one.
 
     >>> with one_display("messages"):
-    ...     lab.api.messages()     # every profile's pages: one bar
+    ...     messages = lab.api.message_list()     # every profile's pages: one bar
     """
     outer = _CURRENT.get()
     if outer is not None:
@@ -263,7 +263,12 @@ def one_display(description: str) -> Iterator[Display]:
 def one_display_per_call(method: F) -> F:
     """Decorate a public method so that one call shows one display (named after the method).
 
-    >>> Lab.messages = one_display_per_call(Lab.messages)
+    >>> class Frames:
+    ...     @one_display_per_call
+    ...     def contacts(self):                   # every profile's pages: one bar per call
+    ...         return lab.api.contacts()
+    >>> len(Frames().contacts()) > 0
+    True
     """
 
     @functools.wraps(method)

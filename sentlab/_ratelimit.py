@@ -177,7 +177,7 @@ class SharedBudget:
     microseconds); the file is opened on first use, once per process (never across a fork).
     If it cannot be used, the buckets warn once and pace in this process alone.
 
-    >>> budget = SharedBudget(default_store_dir(), "https://api.sent.dm", Secret(key))
+    >>> budget = SharedBudget("scratch-budget", "https://api.sent.dm", Secret("sk_test_example"))
     >>> wait, sequence = Limiter(Pacing(), shared=budget).standard.reserve()
     """
 

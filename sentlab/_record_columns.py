@@ -6,7 +6,7 @@ The general path of the builder (``sentlab._frames``): each frame with nested pa
 other frames are plucked as they are. The converters (``sentlab._converters``) then type them.
 
 >>> from sentlab._record_columns import PREPARERS
->>> PREPARERS["webhook_events"]([{"event_data": {"payload": {"message_id": "m1"}}}], ())["message_id"]
+>>> list(PREPARERS["webhook_events"]([{"event_data": {"payload": {"message_id": "m1"}}}], ())["message_id"])
 ['m1']
 """
 

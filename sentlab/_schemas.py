@@ -358,6 +358,10 @@ def schema(name: str) -> pd.DataFrame:
 
     >>> import sentlab
     >>> sentlab.schema("messages").head(3)
+            column dtype           description
+    0           id   str            Message id
+    1  customer_id   str       Owning customer
+    2   contact_id   str  Recipient contact id
     """
     cols = columns(name)
     return pd.DataFrame(

@@ -2,7 +2,11 @@
 
 >>> lab = sentlab.connect()                 # no key, no base URL: the built-in simulator's demo account
 >>> lab.contacts().head()                   # a typed DataFrame, through the local store
+   id  ...  profile_id
+0  ...
+[5 rows x 16 columns]
 >>> lab.api.contacts()[:2]                  # the records underneath (dicts); lab.aapi is async
+[{'id': ..., 'phone_number': ...}, {'id': ...}]
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ class Lab:
 
     >>> lab = sentlab.connect()
     >>> lab
-    <Lab base_url='http://simulator.sentlab.invalid' account='Acme' (organization) profile=None · simulator>
+    <Lab base_url='http://simulator.sentlab.invalid' account='Acme Corporation' (organization) profile=None · simulator>
     """
 
     def __init__(
@@ -78,7 +82,8 @@ class Lab:
     def world(self) -> Any:
         """The simulator's world (its ground truth) when connected to it in-process, else None.
 
-        >>> sentlab.connect().world.truth.messages().shape
+        >>> len(sentlab.connect().world.truth.messages())
+        5276
         """
         world = self._world
         return world.world if isinstance(world, _DemoTransport) else world
@@ -111,6 +116,7 @@ class Lab:
     def close(self) -> None:
         """Close the connection pools and the local store (``with sentlab.connect() as lab:`` does it).
 
+        >>> lab = sentlab.connect()
         >>> lab.close()
         """
         if self._cache is not None:
@@ -124,6 +130,8 @@ class Lab:
         """The local store of fetched records: ``lab.cache.info()`` shows it, ``lab.cache.clear()`` empties it.
 
         >>> lab.cache.info()[["kind", "records", "age"]]
+           kind  records  age
+        0  ...
         """
         with self._cache_lock:  # lab.aio's twins may ask for it from two threads at once
             if self._cache is None:
@@ -163,6 +171,12 @@ class Lab:
         profile was chosen; inherited organization contacts then appear under each profile.
 
         >>> lab.contacts(channel="whatsapp").region_code.value_counts()
+        region_code
+        US    15
+        GB    12
+        IN    12
+        ...
+        Name: count, dtype: int64
         """
         return _datasets.contacts(self.api, self.cache, search=search, channel=channel, phone=phone,
                                   all_profiles=self._whole_account(all_profiles), refresh=refresh)
@@ -179,6 +193,11 @@ class Lab:
         """Message templates, one row per template; see ``sentlab.schema("templates")``.
 
         >>> lab.templates(status="APPROVED")[["name", "category", "channels"]]
+                            name        category                   channels
+        0         password_reset  AUTHENTICATION            [sms, whatsapp]
+        1             login_code  AUTHENTICATION       [sms, whatsapp, rcs]
+        ...
+        17           spring_sale       MARKETING  [sms, whatsapp, rcs, mms]
         """
         return _datasets.templates(self.api, self.cache, search=search, status=status, category=category,
                                    all_profiles=self._whole_account(all_profiles), refresh=refresh)
@@ -187,6 +206,10 @@ class Lab:
         """Webhooks (signing secrets are never kept), one row per webhook.
 
         >>> lab.webhooks()[["endpoint_url", "is_active"]]
+                                        endpoint_url  is_active
+        0  https://analytics.acme.example/ingest/mkt       True
+        1        https://hooks.acme.example/sent/mkt       True
+        2        https://hooks.acme.example/sent/sup       True
         """
         return _datasets.webhooks(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
                                   refresh=refresh)
@@ -208,7 +231,15 @@ class Lab:
 
         >>> ev = lab.webhook_events(since="2026-11-01")
         >>> ev.groupby("event_type").size()
-        >>> lab.webhook_events(source="received")
+        event_type
+        message.blocked       22
+        ...
+        message.sent         312
+        dtype: int64
+        >>> lab.webhook_events(source="received")    # none received here: no `sentlab listen` ran
+        Empty DataFrame
+        Columns: [id, webhook_id, event_type, ...]
+        Index: []
         """
         _time.check_window(since, until)  # before any request, /v3/me included
         if source not in ("api", "received"):
@@ -249,7 +280,18 @@ class Lab:
 
         >>> m = lab.messages(since="2026-11-01")
         >>> m.groupby(["direction", "channel"], observed=True).status.value_counts()
+        direction  channel   status
+        inbound    rcs       RECEIVED       2
+        ...
+        Name: count, dtype: int64
         >>> sentlab.costs(m, by="channel")           # exact: every message is priced
+            channel  messages  ...  cost_per_delivered method
+        0       mms        10  ...            0.037000  exact
+        1       rcs        40  ...            0.024208  exact
+        2       sms       220  ...            0.107178  exact
+        3  whatsapp       108  ...            0.029597  exact
+        <BLANKLINE>
+        [4 rows x 18 columns]
         """
         _time.check_window(since, until)  # before any request, /v3/me included
         if ids is not None:
@@ -278,7 +320,10 @@ class Lab:
     ) -> pd.DataFrame:
         """Activity timelines, one row per message x status (one request per message, stored for good once final).
 
-        >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])
+        >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])   # no such message: no rows
+        Empty DataFrame
+        Columns: [message_id, status, description, timestamp, price, ...]
+        Index: []
         """
         _time.check_window(since, until)
         if ids is not None:
@@ -314,6 +359,7 @@ class Lab:
 
         >>> report = lab.report(since="2026-11-01")
         >>> report.save("report.html")
+        PosixPath('report.html')
         """
         from ._report import FigureCache, build_report
 
@@ -366,6 +412,7 @@ class Lab:
         """A form to send a template to numbers: sandbox only unless ``live=True`` (then a warning and a confirm step).
 
         >>> lab.send_form(template="order_confirmation")
+        VBox(children=(HTML(value='<div ...
         """
         from ._widgets import send_form
 
@@ -375,6 +422,7 @@ class Lab:
         """A form to look up phone numbers as a typed frame; invalid numbers are listed, never requested.
 
         >>> lab.lookup_form(region="US")
+        VBox(children=(Textarea(...
         """
         from ._widgets import lookup_form
 
@@ -400,6 +448,11 @@ class Lab:
         """Number lookups (validity, carrier, line type, ported...), one row per number.
 
         >>> lab.lookup_numbers(["+14155550123", "+447911123456"])
+            phone_number  is_valid  ...  is_ported  is_voip
+        0   +14155550123      True  ...      False    False
+        1  +447911123456      True  ...      False    False
+        <BLANKLINE>
+        [2 rows x 9 columns]
         """
         return _datasets.lookup_numbers(self.api, self.cache, numbers, refresh=refresh)
 
@@ -407,6 +460,9 @@ class Lab:
         """The organization's child profiles, one row each.
 
         >>> lab.profiles()[["id", "name"]]
+                                             id       name
+        0  6f03675a-1600-435a-8999-50d836f675cc  Marketing
+        1  a09f76b5-a170-4338-b926-3059f28c105d    Support
         """
         return _datasets.profiles(self.api, self.cache, refresh=refresh)
 
@@ -414,6 +470,10 @@ class Lab:
         """Users of the account, one row each (an organization key: its own and every profile's).
 
         >>> lab.users()[["email", "role", "status", "profile_id"]]
+                                 email  ...                            profile_id
+        0       ana.admin@acme.example  ...  6513270e-269e-4d37-b2a7-4de452e6b438
+        ...
+        [6 rows x 4 columns]
         """
         return _datasets.users(self.api, self.cache, all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -444,6 +504,11 @@ class Lab:
 
         >>> calls = lab.calls(since="2026-11-01")
         >>> calls.groupby(["direction", "status"], observed=True).size()
+        direction  status
+        inbound    COMPLETED    17
+        outbound   COMPLETED    10
+                   NO_ANSWER     5
+        dtype: int64
         """
         _time.check_window(since, until)
         return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
@@ -462,6 +527,10 @@ class Lab:
 
         >>> top = lab.contact_summaries(ids=lab.contacts().id[:50])
         >>> top.pivot_table(index="contact_id", columns="channel", values="success_score", observed=True)
+        channel                                mms   rcs    sms  whatsapp
+        contact_id
+        03312ead-2229-40ae-9158-d4a89f03bc5a  <NA>  <NA>  100.0      <NA>
+        ...
         """
         if ids is not None:
             _datasets._ids(ids)
@@ -474,6 +543,12 @@ class Lab:
         organization campaign once (``profile_ids`` lists the profiles using it).
 
         >>> lab.campaigns()[["name", "status", "use_case", "billed_date", "profile_ids"]]
+                              name  ...                             profile_ids
+        0  Holiday promotions 2025  ...  [6f03675a-1600-435a-8999-50d836f675cc]
+        1               Promotions  ...  [6f03675a-1600-435a-8999-50d836f675cc]
+        2            Customer care  ...  [a09f76b5-a170-4338-b926-3059f28c105d]
+        <BLANKLINE>
+        [3 rows x 5 columns]
         """
         return _datasets.campaigns(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
                                    refresh=refresh)  # fmt: skip
@@ -482,7 +557,12 @@ class Lab:
         """One contact's thread: every message exchanged with it, outbound and inbound, newest
         first, as a messages frame (``sentlab.schema("messages")``).
 
+        >>> contact_id = m.contact_id.iloc[0]
         >>> lab.conversations(contact_id)[["created_at", "direction", "channel", "status", "body"]]
+                                 created_at  ...                                               body
+        0  2026-11-19 23:32:59.909916+00:00  ...  Farah, you have 3626 Acme loyalty points waiti...
+        ...
+        [47 rows x 5 columns]
         """
         return _datasets.conversations(self.api, self.cache, contact_id,
                                        all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
@@ -567,7 +647,7 @@ def connect(
     that may still change) is. ``progress=False`` turns progress bars off.
 
     >>> lab = sentlab.connect()                                   # demo account, offline
-    >>> lab = sentlab.connect(api_key="sk_live_...", profile_id="660e8400-e29b-41d4-a716-446655440001")
+    >>> lab = sentlab.connect(api_key="sk_live_...", profile_id="660e8400-e29b-41d4-a716-446655440001")  # doctest: +SKIP
     >>> lab = sentlab.connect(list_ttl=60, record_ttl=0)           # lists for a minute, records never
     """
     ttls = {name: _check_ttl(name, value) for name, value in (("list_ttl", list_ttl), ("record_ttl", record_ttl))

@@ -199,8 +199,11 @@ class Store:
 
     ``directory`` defaults to :func:`default_store_dir`. TTLs are in seconds.
 
-    >>> store = Store(base_url="https://api.sent.dm", account_id="acct-1")
+    >>> store = Store("scratch-store", base_url="https://api.sent.dm", account_id="acct-1")
     >>> store.info()
+    Empty DataFrame
+    Columns: [scope, kind, records, oldest, newest, bytes, age]
+    Index: []
     """
 
     enabled = True
@@ -288,7 +291,11 @@ class Store:
     def get_list(self, kind: str, params: Mapping[str, Any] | None = None) -> list[Any] | None:
         """The stored records of a list resource, or None when absent or older than ``list_ttl``.
 
-        >>> store.get_list("contacts", {"channel": "sms"})
+        >>> store.put_list("templates", [{"id": "t1"}], {"status": "approved"})
+        >>> store.get_list("templates", {"status": "approved"})
+        [{'id': 't1'}]
+        >>> store.get_list("templates", {"status": "draft"}) is None
+        True
         """
         rows = self._read(
             "SELECT body, fetched_at FROM lists WHERE scope = ? AND kind = ? AND params = ?",
@@ -301,7 +308,10 @@ class Store:
     def put_list(self, kind: str, records: list[Any], params: Mapping[str, Any] | None = None) -> None:
         """Store the full result of a list call (replacing the previous one).
 
-        >>> store.put_list("contacts", client.contacts(channel="sms"), {"channel": "sms"})
+        >>> contacts = lab.api.contacts()
+        >>> store.put_list("contacts", contacts)
+        >>> store.get_list("contacts") == contacts
+        True
         """
         body = _dumps(records)
         with self._transaction() as conn:
@@ -314,7 +324,9 @@ class Store:
         """The stored records of a list resource however old, or None when absent: for logs
         that keep their own freshness rules (the calls log, ``sentlab._call_log``).
 
+        >>> store.put_list("calls", [{"id": "call-1"}], {"status": "completed"})
         >>> store.stored_list("calls", {"status": "completed"})
+        [{'id': 'call-1'}]
         """
         rows = self._read(
             "SELECT body FROM lists WHERE scope = ? AND kind = ? AND params = ?",
@@ -334,8 +346,12 @@ class Store:
     def get_records(self, kind: str, keys: Iterable[str]) -> dict[str, Any]:
         """The stored, still-fresh records among ``keys`` (final-state messages are always fresh).
 
+        >>> ids = ["msg-1", "msg-2"]
+        >>> store.put_records("message", {"msg-1": {"id": "msg-1", "status": "SENT"}})
         >>> cached = store.get_records("message", ids)
         >>> missing = [i for i in ids if i not in cached]
+        >>> missing
+        ['msg-2']
         """
         wanted = list(dict.fromkeys(keys))
         now = self.clock()
@@ -356,7 +372,11 @@ class Store:
                     state: Callable[[Any], tuple[str | None, float | None]] | None = None) -> None:  # fmt: skip
         """Store records by key; ``state`` gives (status, status time) for the freshness rules.
 
-        >>> store.put_records("message", details.results, state=message_state)
+        >>> read = {"id": "msg-3", "status": "READ",
+        ...         "events": [{"status": "READ", "timestamp": "2026-11-20T11:00:00+00:00"}]}
+        >>> store.put_records("message", {"msg-3": read}, state=message_state)
+        >>> store.get_records("message", ["msg-3"])["msg-3"]["status"]
+        'READ'
         """
         now = self.clock()
         rows = []
@@ -373,7 +393,8 @@ class Store:
     def events(self, webhook_id: str | None = None) -> list[Any]:
         """Stored events of one webhook (or of all), oldest first.
 
-        >>> len(store.events())
+        >>> len(store.events(webhook_id))
+        2
         """
         sql = "SELECT body FROM events WHERE scope = ?"
         args: list[Any] = [self.scope]
@@ -390,7 +411,9 @@ class Store:
     def add_events(self, webhook_id: str, records: Iterable[Mapping[str, Any]]) -> int:
         """Store events by id (a changed version replaces the stored one); returns how many were new.
 
-        >>> store.add_events(webhook_id, page_of_events)
+        >>> page_of_events = [{"id": "e10", "created_at": "2026-11-20T10:00:00+00:00"}]
+        >>> store.add_events("another-webhook", page_of_events), store.add_events("another-webhook", page_of_events)
+        (1, 0)
         """
         return self.put_events(webhook_id, records).added
 
@@ -407,7 +430,10 @@ class Store:
         ``positions`` (``EventPage.positions()``) places each event in the webhook's list; an
         event given no position keeps the one it had.
 
-        >>> store.put_events(webhook_id, page.events, page.positions()).added
+        >>> events = [{"id": "e20", "created_at": "2026-11-20T10:00:00+00:00"},
+        ...           {"id": "e21", "created_at": "2026-11-20T10:01:00+00:00"}]
+        >>> store.put_events("a-third-webhook", events, [0, 1]).added
+        2
         """
         now = self.clock()
         places = list(positions) if positions is not None else []
@@ -446,7 +472,8 @@ class Store:
     def event_positions(self, webhook_id: str, ids: Iterable[str]) -> dict[str, int]:
         """The stored position of each of ``ids`` that has one.
 
-        >>> store.event_positions(webhook_id, [e["id"] for e in page.events])
+        >>> store.event_positions(webhook_id, ["e1", "e2", "e3"])
+        {'e1': 0, 'e2': 1}
         """
         wanted = list(dict.fromkeys(ids))
         found: dict[str, int] = {}
@@ -477,7 +504,7 @@ class Store:
         """The runs of positions stored for ``webhook_id``, as (first, last) pairs, oldest first.
 
         >>> store.event_coverage(webhook_id)
-        [(0, 1499)]
+        [(0, 1)]
         """
         # gaps and islands: consecutive positions share position - rank (DISTINCT: two events read
         # at one position, one of them misplaced until read again, must not hide a gap)
@@ -490,7 +517,7 @@ class Store:
         """(position, creation time) of the stored events still pending and younger than ``pending_event_age``.
 
         >>> store.pending_events(webhook_id)
-        [(1498, 1775656502.0), (1499, 1775656503.5)]
+        [(1, 1795174200.0)]
         """
         cutoff = self.clock() - self.pending_event_age
         return [(p, t) for p, t in self._read(
@@ -528,7 +555,8 @@ class Store:
     def info(self) -> pd.DataFrame:
         """What is stored for this scope: one row per kind, with counts and ages.
 
-        >>> lab.cache.info()
+        >>> lab.cache.info().columns.tolist()
+        ['scope', 'kind', 'records', 'oldest', 'newest', 'bytes', 'age']
         """
         now = self.clock()
         rows = self._read(

@@ -4,6 +4,7 @@
 
 >>> sub = form.submit()
 >>> sub.state, sub.request.describe()
+('validated', "sandbox: validate 'order_confirmation' to 1 number (+14155550123) ...")
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class DuplicateSendError(SentError):
 
     >>> form.submit(); form.submit()
     Traceback (most recent call last):
-    DuplicateSendError: this exact send was already validated at 12:03:04 UTC ...
+    DuplicateSendError: this exact send was already validated at ... UTC; nothing was sent again. ...
     """
 
     def __init__(self, message: str, submission: Submission) -> None:
@@ -40,7 +41,7 @@ class SendRequest:
     """One send, checked and frozen: exactly what ``lab.api.send`` will be asked to do.
 
     >>> form.preview().describe()
-    "sandbox: validate 'order_confirmation' to 2 numbers (+14155550123, +447911123456) ..."
+    "sandbox: validate 'order_confirmation' to 1 number (+14155550123) on each contact's default channel ..."
     """
 
     template_id: str
@@ -93,7 +94,7 @@ class Submission:
 
     >>> sub = form.submit()
     >>> sub.state, sub.message_ids
-    ('validated', ['2263c579-a798-4237-8dd6-c508a30507bc'])
+    ('validated', ['...'])
     """
 
     request: SendRequest
@@ -118,6 +119,7 @@ class Submission:
         """Message ids the API returned, one per recipient and channel.
 
         >>> form.submit().message_ids
+        ['...']
         """
         return [r["message_id"] for r in _recipients(self.response) if r.get("message_id")]
 
@@ -125,6 +127,10 @@ class Submission:
         """The API's answer, one row per message: message_id, to, channel, body.
 
         >>> form.submit().recipients()
+                                     message_id  ...                                           body
+        0  ...  ...  Hi Ada, your order A-1001 has been confirmed.
+        <BLANKLINE>
+        [1 rows x 4 columns]
         """
         rows = [{k: r.get(k) for k in ("message_id", "to", "channel", "body")} for r in _recipients(self.response)]
         return pd.DataFrame(rows, columns=["message_id", "to", "channel", "body"]).astype("str")

@@ -4,7 +4,7 @@
 Timestamp('2026-11-01 00:00:00+0000', tz='UTC')
 >>> check_window("2026-11-02", "2026-11-01")
 Traceback (most recent call last):
-sentlab._errors.ConfigurationError: until (2026-11-01 00:00:00+00:00) must be later than since (2026-11-02 00:00:00+00:00)
+ConfigurationError: until (2026-11-01 00:00:00+00:00) must be later than since (2026-11-02 00:00:00+00:00)
 """
 
 from __future__ import annotations
