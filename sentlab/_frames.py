@@ -257,12 +257,15 @@ def merge_message_details(messages: pd.DataFrame, details: Iterable[Mapping[str,
     """Fill a messages frame with what per-message details add (prices, contact, category...).
 
     Rows for ids only in ``details`` are appended. Details win for every field they carry,
-    except the status, which follows whichever source saw the later status change.
+    except the status, which follows whichever source saw the later status change. ``details``
+    may be records, a frame, or a mapping of id to record (a fan-out's ``results``).
 
     >>> msgs = messages_from_events(lab.webhook_events())
     >>> merge_message_details(msgs, lab.api.messages_details(list(msgs.id[:10])).results).shape
-    (605, 38)
+    (604, 38)
     """
+    if isinstance(details, Mapping):  # FanOutResult.results: id -> record
+        details = list(details.values())
     extra = details if isinstance(details, pd.DataFrame) else build_frame("messages", list(details))
     if extra.empty:
         return conform("messages", messages)
