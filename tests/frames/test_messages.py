@@ -168,3 +168,11 @@ def test_a_resent_message_keeps_no_reason_from_its_failed_attempt():
     row = messages_from_events(ev).set_index("id").loc["r1"]
     assert row.status == "DELIVERED" and pd.isna(row.reason_code) and pd.isna(row.reason)
     assert row.failed_at == pd.Timestamp("2026-04-08T10:00:05Z")  # the attempt still shows in its time
+
+
+def test_merge_takes_a_fan_outs_results_mapping_as_its_records():
+    ev = events_frame(event(MID, "SENT", "2026-04-08T13:54:57.101135+00:00", "e1"))
+    from_mapping = merge_message_details(messages_from_events(ev), {MID: MESSAGE})
+    from_records = merge_message_details(messages_from_events(ev), [MESSAGE])
+    pd.testing.assert_frame_equal(from_mapping, from_records)
+    assert from_mapping["id"].tolist() == [MID]  # no row made of the mapping's keys
