@@ -220,7 +220,7 @@ class AsyncSentClient:
         return (await self._call("GET", path, params=params)).data
 
     def _bar(self, description: str, progress: bool | None, unit: str = "req") -> Bar:
-        return Bar(description, enabled=wants_progress(progress if progress is not None else self.progress), unit=unit)
+        return Bar(description, enabled=wants_progress(progress, default=self.progress), unit=unit)
 
     async def _list(
         self,

@@ -365,8 +365,7 @@ def _messages_from_list(client: Any, store: Store, *, since: When, all_profiles:
     for scoped, part, profile_id in _account_scopes(client, store, all_profiles, refresh, tag_own=True):
         if store.enabled:
             log = MessageLog(store, part, clock=store.clock)
-            shown = wants_progress(progress if progress is not None else scoped.aio.progress)
-            with Bar("messages", enabled=shown, unit="page") as bar:
+            with Bar("messages", enabled=wants_progress(progress, default=scoped.aio.progress), unit="page") as bar:
                 sync(scoped, log, since=down_to, refresh=refresh, settle_after=settle_after,
                      max_age=store.list_ttl, bar=bar)  # fmt: skip
             frame = log.frame()

@@ -53,14 +53,17 @@ def in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def wants_progress(setting: bool | None) -> bool:
+def wants_progress(setting: bool | None, default: bool | None = None) -> bool:
     """Resolve ``progress=None`` (auto): on in a notebook or when stderr is a terminal, off in CI and pipes.
 
-    ``SENTLAB_PROGRESS=0`` turns auto off, ``SENTLAB_PROGRESS=1`` on; an explicit setting wins.
+    ``SENTLAB_PROGRESS=0`` turns auto off, ``SENTLAB_PROGRESS=1`` on; an explicit setting wins,
+    then ``default`` (a client's own ``progress=``) when the call gave none.
 
-    >>> wants_progress(False)
-    False
+    >>> wants_progress(False), wants_progress(None, default=False)
+    (False, False)
     """
+    if setting is None:
+        setting = default
     if setting is not None:
         return bool(setting)
     env = os.environ.get("SENTLAB_PROGRESS", "").strip().lower()

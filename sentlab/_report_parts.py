@@ -21,7 +21,7 @@ from sentlab import _plots as plots
 from sentlab._html import table as _table
 
 
-class Report(Protocol):
+class ReportView(Protocol):
     """What a section reads of ``sentlab.Report`` (the report module builds on this one, not the reverse)."""
 
     headline: dict[str, Any]
@@ -153,7 +153,7 @@ def _campaign_notes(headline: Mapping[str, object], tables: Mapping[str, pd.Data
     return notes
 
 
-def _extra_summary(report: Report) -> list[str]:
+def _extra_summary(report: ReportView) -> list[str]:
     """The summary lines of the reply rate, voice and campaigns."""
     h = report.headline
     lines = [f"  reply rate        {_rate(h, 'reply_rate')}  (answered within 24 h of delivery)"]
@@ -190,7 +190,7 @@ def _voice_table(frame: pd.DataFrame, keys: list[str]) -> str:
 _WARN = "color:#8a1c00;background:#fff1ec;border:1px solid #f3b9a6;border-radius:6px;padding:6px 10px"
 
 
-def _account_section(report: Report) -> str:
+def _account_section(report: ReportView) -> str:
     """Campaigns, and a visible warning for US SMS traffic no ACTIVE campaign covers."""
     h, t = report.headline, report.tables
     if h.get("campaigns") is None:
@@ -214,7 +214,7 @@ def _account_section(report: Report) -> str:
     ])  # fmt: skip
 
 
-def _replies_section(report: Report) -> str:
+def _replies_section(report: ReportView) -> str:
     h, t = report.headline, report.tables
     return "".join([
         "<h2>Replies</h2>",
@@ -228,7 +228,7 @@ def _replies_section(report: Report) -> str:
     ])  # fmt: skip
 
 
-def _voice_section(report: Report) -> str:
+def _voice_section(report: ReportView) -> str:
     h, t = report.headline, report.tables
     if not h.get("calls"):
         return ""
