@@ -228,7 +228,11 @@ def _event_records(client: RecordsClient, store: Store, webhook_id: str | None, 
     if webhook_id is None and not store.enabled:
         return client.webhook_events(None, all_profiles=all_profiles) if all_profiles else client.webhook_events(None)
     if webhook_id is not None:
-        targets = [(webhook_id, None)]
+        # With an organization key, a child profile's webhook is read in that profile's scope:
+        # the webhooks list (cached) says whose it is.
+        owner = next((r.get("profile_id") for r in _webhook_records(client, store, True, refresh)
+                      if r.get("id") == webhook_id), None) if all_profiles else None  # fmt: skip
+        targets = [(webhook_id, owner)]
     else:
         targets = [(r["id"], r.get("profile_id")) for r in _webhook_records(client, store, all_profiles, refresh)
                    if r.get("id")]  # fmt: skip

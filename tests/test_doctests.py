@@ -61,8 +61,6 @@ SKIPS: dict[str, str] = {
     "sentlab.cli": "starts `sentlab simulate`, which serves until Ctrl-C",
     "sentlab.cli.main": "starts `sentlab simulate`, which serves until Ctrl-C",
     "sentlab._serving.wait_started": "a fragment of a server's start-up (its thread and handle are not defined)",
-    # With an organization key, a child profile's webhook id is read in the organization's scope
-    # and the API answers 404 (the simulated account's webhooks all belong to profiles).
     "sentlab._errors.APITimeoutError": "needs a server slower than the timeout",
     "sentlab._errors.AuthenticationError": "a wrong key against the live API (https://api.sent.dm)",
     "sentlab._errors.PermissionDeniedError": "needs a profile key (the shared lab has an organization key)",
@@ -73,8 +71,6 @@ SKIPS: dict[str, str] = {
     "sentlab._controllers.SendController.confirm": "a live send: it would add a message to the shared "
     "lab's account (the other examples count them)",
     "sentlab._ratelimit.Limiter": "top-level `await` (a notebook cell runs it; doctest cannot)",
-    "sentlab.webhooks._reconcile.reconcile": "reconcile(lab, id) 404s for a child profile's webhook "
-    "with an organization key",
 }
 
 

@@ -96,6 +96,19 @@ def test_new_events_are_synced_incrementally(world, lab, counted):
     assert len(after) == len(before) + len(new)
 
 
+def test_one_child_profiles_webhook_is_read_in_its_profiles_scope(world, lab, counted):
+    # An organization key: the webhooks belong to the child profiles, so one webhook's events are
+    # read with its profile's scope (the organization's scope answers 404 for them).
+    webhooks = lab.webhooks()
+    assert set(webhooks.profile_id) <= set(world.profile_ids)
+    for webhook_id in webhooks.id:
+        events = lab.webhook_events(str(webhook_id))
+        expected = {e["id"] for e in world.truth.events() if e["webhook_id"] == webhook_id
+                    and pd.Timestamp(e["created_at"]) <= world.clock.now()}  # fmt: skip
+        assert set(events.id) == expected and len(expected) > 0
+        assert set(events.webhook_id) == {webhook_id}
+
+
 def test_the_async_twin_returns_the_same_frames(lab):
     async def pull():
         return await asyncio.gather(lab.aio.contacts(), lab.aio.templates())

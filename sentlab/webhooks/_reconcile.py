@@ -39,8 +39,14 @@ def reconcile(lab: Any, webhook_id: str, *, received: pd.DataFrame | None = None
     ``frame.attrs["summary"]`` counts the verdicts. The API side costs one request per 100
     events (through the lab's store).
 
-    >>> gaps = sentlab.webhooks.reconcile(lab, webhook_id)
-    >>> gaps[gaps.verdict.isin(["missing", "failed"])][["event_id", "http_status_code", "error_message"]]
+    >>> gaps = sentlab.webhooks.reconcile(lab, webhook_id)     # no receiver ran here: none received
+    >>> gaps.attrs["summary"]
+    {'ok': 0, 'missing': 290, 'duplicated': 0, 'failed': 98, 'pending': 0, 'unlisted': 0}
+    >>> gaps[gaps.verdict == "failed"][["event_type", "http_status_code", "error_message"]].head(3)
+               event_type  http_status_code                   error_message
+    4   message.delivered               503    HTTP 503 Service Unavailable
+    9   message.delivered               500  HTTP 500 Internal Server Error
+    14  message.delivered               500  HTTP 500 Internal Server Error
     """
     api = lab.webhook_events(webhook_id, refresh=refresh)
     if received is None:
@@ -55,12 +61,12 @@ def reconcile(lab: Any, webhook_id: str, *, received: pd.DataFrame | None = None
                    "delivery_attempts", "error_message"):  # fmt: skip
         source = listed[column].reindex(ids)
         fallback = got[column].reindex(ids) if column in ("event_type", "message_id", "created_at") else None
-        out[column] = (source.fillna(fallback) if fallback is not None else source).to_numpy()
+        out[column] = (source.fillna(fallback) if fallback is not None else source).array  # dtype kept
     out["delivery_status"] = out["delivery_status"].where(in_api, None).astype("string")
     receipts = got["delivery_attempts"].reindex(ids).fillna(0).astype("int64").to_numpy()
     out["received"] = receipts > 0
     out["receipts"] = receipts
-    out["first_received_at"] = got["processing_started_at"].reindex(ids).to_numpy()
+    out["first_received_at"] = got["processing_started_at"].reindex(ids).array
     status = out["delivery_status"].fillna("").str.lower()
     verdict = pd.Series("ok", index=out.index, dtype=object)
     verdict[(status == "delivered") & ~out["received"]] = "missing"

@@ -114,6 +114,9 @@ def test_reconcile_names_missing_duplicated_failed_pending_and_unlisted_events(t
     assert report.at["broken", "http_status_code"] == 500 and report.at["broken", "delivery_attempts"] == 3
     assert report.at["twice", "receipts"] == 2 and not report.at["gap", "received"]
     assert report.attrs["summary"] == {"ok": 1, "missing": 1, "duplicated": 1, "failed": 1, "pending": 1, "unlisted": 1}
+    # the API's columns keep the webhook_events frame's dtypes (not floats or objects)
+    assert str(report["http_status_code"].dtype) == "Int64" and str(report["delivery_attempts"].dtype) == "Int64"
+    assert str(report["created_at"].dtype) == "datetime64[ns, UTC]"
 
 
 def test_received_sources_need_no_store_and_refuse_unknown_sources(tmp_path: Path) -> None:
