@@ -264,8 +264,10 @@ class Limiter:
     key draws from them; its clock is then the wall clock, which processes agree on.
 
     >>> limiter = Limiter(Pacing())
-    >>> reservations = await limiter.acquire("GET", "/v3/contacts")
-    >>> across = Limiter(Pacing(), shared=SharedBudget(store_dir, "https://api.sent.dm", key))
+    >>> reservations = await limiter.acquire("GET", "/v3/contacts")   # a notebook cell: no wait yet
+    >>> limiter.standard.tokens < Pacing().burst
+    True
+    >>> across = Limiter(Pacing(), shared=SharedBudget("scratch-budget", "https://api.sent.dm", Secret("sk_test_example")))
     """
 
     def __init__(

@@ -14,6 +14,16 @@ examples take as given what the docs take as given, built once here on the in-pr
 - ``lookups``, a new lookup form (``LookupController(lab)``) for each docstring.
 - ``store``, a raw store (``sentlab._store.Store``) holding two events of that webhook.
 
+The client modules' examples (``sentlab._client``, ``sentlab._blocking_client``, ``sentlab._http``)
+take a second account instead, served by the simulator on a loopback port (they create and delete
+contacts and templates, which the lab's examples must not see): ``key`` and ``base_url``
+(``http://127.0.0.1:…``), ``client`` (an ``AsyncSentClient`` in ``_client`` and ``_http``, a
+``SentClient`` in ``_blocking_client``), and ids of that account: see ``_client_names``. The
+simulator's examples take ``httpx`` and the names ``sentlab.simulator`` exports.
+
+An example with a top-level ``await`` runs as a notebook cell runs it (IPython's autoawait): on
+one event loop kept for the whole run, so an async client made in one example works in the next.
+
 They run in a scratch directory (files they write land there), with ELLIPSIS and
 NORMALIZE_WHITESPACE; an exception is named as a notebook shows it (``ConfigurationError``, not
 ``sentlab._errors.ConfigurationError``). What cannot run offline is skipped by name below, with
@@ -22,17 +32,21 @@ the reason. ``SENTLAB_DOCTEST_ALL=1`` runs the "not yet" modules too.
 
 from __future__ import annotations
 
+import ast
+import asyncio
 import base64
+import copy
 import doctest
 import hashlib
 import hmac
 import importlib
+import inspect
 import json
 import os
 import pkgutil
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +79,8 @@ SKIPS: dict[str, str] = {
     "sentlab._errors.AuthenticationError": "a wrong key against the live API (https://api.sent.dm)",
     "sentlab._errors.PermissionDeniedError": "needs a profile key (the shared lab has an organization key)",
     "sentlab._errors.UnexpectedResponseError": "connects to https://example.com",
-    "sentlab._session.AsyncLab": "top-level `await` (a notebook cell runs it; doctest cannot)",
-    "sentlab._session.Lab.aapi": "top-level `await` (a notebook cell runs it; doctest cannot)",
-    "sentlab._session.Lab.aio": "top-level `await` (a notebook cell runs it; doctest cannot)",
     "sentlab._controllers.SendController.confirm": "a live send: it would add a message to the shared "
     "lab's account (the other examples count them)",
-    "sentlab._ratelimit.Limiter": "top-level `await` (a notebook cell runs it; doctest cannot)",
 }
 
 
@@ -151,6 +161,94 @@ def _send_form(lab: Any) -> Any:
     return form
 
 
+def _cells(test: doctest.DocTest) -> doctest.DocTest:
+    """``test`` with each example that has a top-level ``await`` run as a notebook cell: ``__cell__(source)``."""
+    examples = []
+    for example in test.examples:
+        try:
+            compile(example.source, "<doctest>", "single", dont_inherit=True)
+        except SyntaxError:  # top-level await (anything else fails the same way in __cell__)
+            example = copy.copy(example)
+            example.source = f"__cell__({example.source!r})\n"
+        examples.append(example)
+    cells = copy.copy(test)
+    cells.examples = examples
+    return cells
+
+
+def _cell(globs: dict[str, Any], loop: asyncio.Runner) -> Callable[[str], None]:
+    """Run one example's source as IPython's autoawait runs a cell: compiled with top-level
+    ``await`` allowed, its coroutine run on ``loop`` (values shown through ``sys.displayhook``)."""
+
+    def cell(source: str) -> None:
+        code = compile(source, "<doctest>", "single", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        result = eval(code, globs)  # the docstring's own example, as doctest runs it
+        if inspect.iscoroutine(result):
+            loop.run(result)
+
+    return cell
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.Runner]:
+    """The event loop every top-level ``await`` runs on, as a notebook kernel keeps one."""
+    with asyncio.Runner() as runner:
+        yield runner
+
+
+#: Modules whose examples take the client context (``client_context``) rather than the lab's.
+CLIENT_MODULES = ("sentlab._client", "sentlab._blocking_client", "sentlab._http")
+
+
+def _client_names(world: Any) -> dict[str, Any]:
+    """Ids of the client account the client modules' examples use by name."""
+    truth = world.truth
+    delivered = [r for r in truth.messages() if r.get("status") == "DELIVERED"]
+    return {
+        "profile_id": world.profile_ids[0],
+        "contact_id": truth.contacts()[0]["id"],
+        "contact_ids": [c["id"] for c in truth.contacts()[:3]],
+        "message_id": delivered[0]["id"] if delivered else None,
+        "ids": [r["id"] for r in delivered[:3]],
+        "message_ids": [r["id"] for r in delivered[:3]],
+        "template_id": truth.templates()[0]["id"],
+        "webhook_id": truth.webhooks()[0]["id"],
+    }
+
+
+@pytest.fixture(scope="module")
+def client_context(loop: asyncio.Runner) -> Iterator[dict[str, Any]]:
+    """A second account, served on a loopback port: ``key``, ``base_url``, a blocking and an async
+    client of it, and the ids ``_client_names`` picks."""
+    from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server
+
+    world = build_world(seed=11, contacts=60, messages=200, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
+    with running_server(world, SimulatorConfig(rate_limits=None)) as server:
+        options: dict[str, Any] = {"base_url": server.base_url, "pacing": None, "progress": False}
+        blocking = sentlab.SentClient(world.org_key, **options)
+        aclient = sentlab.AsyncSentClient(world.org_key, **options)
+        yield {"world": world, "key": world.org_key, "base_url": server.base_url, "blocking": blocking,
+               "async": aclient, **_client_names(world)}  # fmt: skip
+        blocking.close()
+        loop.run(aclient.aclose())
+
+
+def _client_globals(name: str, client_context: dict[str, Any]) -> dict[str, Any]:
+    """The client context's names for the doctest ``name``: ``client`` is the module's kind."""
+    names = {k: v for k, v in client_context.items() if k not in ("blocking", "async", "world")}
+    names["client"] = client_context["blocking" if name.startswith("sentlab._blocking_client") else "async"]
+    return names
+
+
+def _simulator_globals() -> dict[str, Any]:
+    """What the simulator's examples take as given: ``httpx`` and what ``sentlab.simulator`` exports."""
+    import httpx
+
+    import sentlab.simulator as simulator
+
+    return {"httpx": httpx, **{name: getattr(simulator, name) for name in simulator.__all__}}
+
+
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     from sentlab.simulator import (
@@ -177,8 +275,8 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 
 @pytest.mark.parametrize("test", DOCTESTS, ids=lambda t: t.name)
-def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any],
-                                monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any], loop: asyncio.Runner,
+                                request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     if test.name in SKIPS:
         pytest.skip(SKIPS[test.name])
     if _not_yet(test.name) and not os.environ.get("SENTLAB_DOCTEST_ALL"):
@@ -192,7 +290,14 @@ def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any],
     fresh: dict[str, Any] = {"lookups": LookupController(context["lab"])}  # a form's state: new for each docstring
     if any("form." in example.source for example in test.examples):
         fresh["form"] = _send_form(context["lab"])
-    test.globs = {**test.globs, **{k: v for k, v in context.items() if k != "workdir"}, **fresh}
+    test = _cells(test)
+    shared = {k: v for k, v in context.items() if k != "workdir"}
+    if test.name.startswith(CLIENT_MODULES):
+        shared |= _client_globals(test.name, request.getfixturevalue("client_context"))
+    if test.name.startswith("sentlab.simulator"):
+        shared |= _simulator_globals()
+    test.globs = {**test.globs, **shared, **fresh}
+    test.globs["__cell__"] = _cell(test.globs, loop)
     runner = doctest.DocTestRunner(checker=_Checker(), optionflags=FLAGS)
     report: list[str] = []
     result = runner.run(test, out=report.append, clear_globs=False)
