@@ -1,10 +1,11 @@
-"""The send form's controller and what every form controller shares: the state and logic behind the widgets, testable without a browser.
+"""The send form's controller: the state and logic behind the send widget, testable without a browser.
 
 ``SendController`` prepares a template send (template, parameters, recipients, channels),
 checks it locally, and sends it through ``lab.api.send`` — in the sandbox unless the form was
 built with ``live=True``, and then only after ``confirm()``. What a send is and becomes
 (``SendRequest``, ``Submission``, ``DuplicateSendError``) is in ``sentlab._submissions``;
-``LookupController`` (number lookups) is in ``sentlab._lookup_controller``. The widgets in
+``LookupController`` (number lookups) is in ``sentlab._lookup_controller``; what both share
+(change listeners, key-safe text) in ``sentlab._form_state``. The widgets in
 ``sentlab._widgets`` are thin views over these objects.
 
 >>> form = SendController(lab)                                   # sandbox only
@@ -20,71 +21,31 @@ built with ``live=True``, and then only after ``confirm()``. What a send is and 
 from __future__ import annotations
 
 import threading
-import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from ._errors import (
-    APIConnectionError,
-    APIError,
     ConfigurationError,
-    ConflictError,
-    SentError,
-    ServerError,
-    UnexpectedResponseError,
 )
+from ._form_state import Observable, as_text, safe_text
 from ._phone import CheckedNumbers, InvalidNumberError, check_numbers, check_region
-from ._submissions import _FINAL_OK, DuplicateSendError, SendRequest, Submission, _recipients
+from ._submissions import (
+    _FINAL_OK,
+    DuplicateSendError,
+    SendRequest,
+    Submission,
+    _recipients,
+    new_idempotency_key,
+    outcome_unknown,
+    short_key,
+)
 
-__all__ = ["SendController", "safe_text", "short_key"]
+__all__ = ["SendController"]
 
 MAX_RECIPIENTS = 1000  # the API's limit per send (POST /v3/messages)
-
-
-# ---------------------------------------------------------------------------------------------
-# one state for code and widgets (every controller)
-# ---------------------------------------------------------------------------------------------
-
-
-class _Observable:
-    """Listeners told of every change, so a form's widgets show what code set (and code sees clicks).
-
-    A listener is called with ``"form"`` (an input changed) or ``"submission"`` (a send or lookup
-    started, ended, or was withdrawn), in the thread that made the change.
-    """
-
-    _listeners: list[Callable[[str], None]]
-
-    def observe(self, listener: Callable[[str], None]) -> Callable[[], None]:
-        """Call ``listener(what)`` after each change (``what`` is ``"form"`` or ``"submission"``); returns an unsubscribe.
-
-        >>> stop = form.observe(print); _ = form.set_recipients("+14155550123")
-        form
-        """
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
-
-    def _notify(self, what: str) -> None:
-        for listener in list(self._listeners):
-            listener(what)
-
-
-def _as_text(numbers: str | list[str]) -> str:
-    return numbers if isinstance(numbers, str) else "\n".join(numbers)
-
-
-def safe_text(source: Any, text: str) -> str:
-    """``text`` with the API key of ``source`` (a Lab or a client) replaced by ``***``, for display.
-
-    >>> safe_text(lab, "403 AUTH_004: this key may not do this")   # a message that names no key: unchanged
-    '403 AUTH_004: this key may not do this'
-    """
-    redact = getattr(getattr(source, "api", source), "redact", None)  # SentClient.redact, AsyncSentClient.redact
-    return redact(text) if callable(redact) else text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -92,7 +53,7 @@ def safe_text(source: Any, text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-class SendController(_Observable):
+class SendController(Observable):
     """The logic of the send form: pick a template, fill its variables, give numbers, send safely.
 
     Sandbox by default: every send is ``lab.api.send(..., sandbox=True)``, validated by the API
@@ -318,7 +279,7 @@ class SendController(_Observable):
         >>> _ = form.set_recipients(["+14155550123", "+447911123456"]); form.recipients_text
         '+14155550123\\n+447911123456'
         """
-        return _as_text(self._numbers)
+        return as_text(self._numbers)
 
     @property
     def recipients(self) -> CheckedNumbers:
@@ -454,7 +415,7 @@ class SendController(_Observable):
                     current,
                 )
             reusable = current is not None and current.request == request and current.state != "rejected"
-            submission = current if reusable else Submission(request, _new_idempotency_key())
+            submission = current if reusable else Submission(request, new_idempotency_key())
             self._current = submission
             submission.state = "in_flight" if request.sandbox else "awaiting_confirmation"
         self._notify("submission")
@@ -560,7 +521,7 @@ class SendController(_Observable):
                 submission.state = "validated" if request.sandbox else "sent"
                 submission.error = None
             else:
-                submission.state = "unknown" if _outcome_unknown(error) else "rejected"
+                submission.state = "unknown" if outcome_unknown(error) else "rejected"
                 submission.error = self._safe(str(error) or type(error).__name__)
             self._record(submission, started)
         self._notify("submission")
@@ -697,32 +658,6 @@ def _first(items: list[str], shown: int = 3) -> str:
     """A list as text, its first few items then how many more: a history row stays one line."""
     more = f", … ({len(items) - shown} more)" if len(items) > shown else ""
     return ", ".join(items[:shown]) + more
-
-
-def short_key(key: str) -> str:
-    """An Idempotency-Key, short: the first 8 characters of its random part (the whole key if it has none).
-
-    >>> short_key("sentlab-send-1764636932000-3f2a9c1b7d4e6f80")
-    '3f2a9c1b'
-    """
-    return key.rsplit("-", 1)[-1][:8] if key.startswith("sentlab-send-") else key[:16]
-
-
-def _new_idempotency_key() -> str:
-    # The docs advise keys with context: what it is, when, and a random part.
-    return f"sentlab-send-{int(time.time() * 1000)}-{uuid.uuid4().hex[:16]}"
-
-
-def _outcome_unknown(error: BaseException) -> bool:
-    """True when the send may have happened anyway (no answer, 5xx, a concurrent duplicate):
-    retrying must reuse the key. A clear refusal (4xx) means nothing was sent."""
-    if isinstance(error, APIConnectionError | ServerError | UnexpectedResponseError):
-        return True
-    if isinstance(error, ConflictError) and error.code == "CONFLICT_001":
-        return True
-    if isinstance(error, APIError):
-        return error.status is None or error.status == 408 or error.status >= 500
-    return not isinstance(error, SentError)  # interrupted: the request may have left
 
 
 def _as_list(value: Any) -> list[str]:

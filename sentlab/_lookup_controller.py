@@ -16,8 +16,8 @@ from typing import Any
 
 import pandas as pd
 
-from ._controllers import _as_text, _Observable, safe_text
 from ._errors import ConfigurationError
+from ._form_state import Observable, as_text, safe_text
 from ._phone import CheckedNumbers, check_numbers, check_region
 
 __all__ = ["LookupController", "LookupResult"]
@@ -70,7 +70,7 @@ class LookupResult:
         return f"<LookupResult {self.summary()}>"
 
 
-class LookupController(_Observable):
+class LookupController(Observable):
     """The logic of the lookup form: numbers in (text or list), a typed frame out.
 
     Numbers are read locally first (``region`` reads national numbers); malformed ones are
@@ -114,7 +114,7 @@ class LookupController(_Observable):
         >>> _ = lookups.set_numbers(["+14155550123"]); lookups.numbers_text
         '+14155550123'
         """
-        return _as_text(self._numbers)
+        return as_text(self._numbers)
 
     @property
     def checked(self) -> CheckedNumbers:

@@ -9,15 +9,24 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
-from ._errors import SentError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    ConflictError,
+    SentError,
+    ServerError,
+    UnexpectedResponseError,
+)
 
-__all__ = ["DuplicateSendError", "SendRequest", "Submission"]
+__all__ = ["DuplicateSendError", "SendRequest", "Submission", "new_idempotency_key", "outcome_unknown", "short_key"]
 
 
 class DuplicateSendError(SentError):
@@ -169,3 +178,32 @@ def _recipients(response: Any) -> list[dict[str, Any]]:
         return []
     recipients = response.get("recipients")
     return [r for r in recipients if isinstance(r, dict)] if isinstance(recipients, list) else []
+
+
+# -- idempotency: one key per send, reused when its outcome is unknown ----------------------------
+
+
+def short_key(key: str) -> str:
+    """An Idempotency-Key, short: the first 8 characters of its random part (the whole key if it has none).
+
+    >>> short_key("sentlab-send-1764636932000-3f2a9c1b7d4e6f80")
+    '3f2a9c1b'
+    """
+    return key.rsplit("-", 1)[-1][:8] if key.startswith("sentlab-send-") else key[:16]
+
+
+def new_idempotency_key() -> str:
+    # The docs advise keys with context: what it is, when, and a random part.
+    return f"sentlab-send-{int(time.time() * 1000)}-{uuid.uuid4().hex[:16]}"
+
+
+def outcome_unknown(error: BaseException) -> bool:
+    """True when the send may have happened anyway (no answer, 5xx, a concurrent duplicate):
+    retrying must reuse the key. A clear refusal (4xx) means nothing was sent."""
+    if isinstance(error, APIConnectionError | ServerError | UnexpectedResponseError):
+        return True
+    if isinstance(error, ConflictError) and error.code == "CONFLICT_001":
+        return True
+    if isinstance(error, APIError):
+        return error.status is None or error.status == 408 or error.status >= 500
+    return not isinstance(error, SentError)  # interrupted: the request may have left

@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._controllers import SendController, safe_text
+from ._controllers import SendController
 from ._errors import ConfigurationError, SentError
+from ._form_state import safe_text
 from ._lookup_controller import LookupController, LookupResult
 from ._submissions import DuplicateSendError, Submission
 

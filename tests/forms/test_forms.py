@@ -390,7 +390,7 @@ def test_listeners_hear_every_change_and_the_numbers_as_given(lab):
 
 
 def test_the_history_table_is_readable_and_short_keys_stay_distinct(lab):
-    from sentlab._controllers import short_key
+    from sentlab._submissions import short_key
 
     form = filled(lab)
     form.submit()
