@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from sentlab._errors import ConfigurationError
 from sentlab._store import Store
 
 Record = dict[str, Any]
@@ -166,3 +167,42 @@ def _caller_stacklevel() -> int:
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _ids(values: Iterable[str] | str, what: str = "ids") -> list[str]:
+    """``values`` (one id, or an iterable of them) as a list without repeats, or a
+    ConfigurationError saying what to pass, before any request.
+
+    >>> _ids(["a", "b", "a"])
+    ['a', 'b']
+    """
+    if isinstance(values, str):
+        return [values]
+    if values is None or isinstance(values, bytes | Mapping) or not isinstance(values, Iterable):
+        raise ConfigurationError(
+            f"{what} must be a string or a list of strings (e.g. frame.id), not {type(values).__name__} {values!r:.60}"
+        )
+    out = list(dict.fromkeys(values))
+    wrong = next((v for v in out if not isinstance(v, str)), None)
+    if wrong is not None:
+        raise ConfigurationError(
+            f"{what} must hold strings, but one is {type(wrong).__name__} {wrong!r:.60}: pass ids as text"
+        )
+    return out
+
+
+def _account_scopes(client: Any, store: Store, all_profiles: bool, refresh: bool, *,
+                    tag_own: bool = False) -> list[tuple[Any, str, str | None]]:  # fmt: skip
+    """``(scoped client, part, profile id to tag)`` of each scope of the account that is wanted:
+    this client's scope (tagged with its profile id when ``tag_own``, as the messages log does),
+    or (``all_profiles``) the organization's own and every child profile."""
+    inner = getattr(client, "aio", client)
+    if not all_profiles:
+        return [(client, "", inner.profile_id if tag_own else None)]
+    organization = client.with_profile(None) if inner.profile_id else client
+    account = inner.account or client.me()
+    scopes = [(organization, "", account.get("id"))]
+    for profile in _cached_list(store, "profiles", {}, client.profiles, refresh):
+        if profile.get("id"):
+            scopes.append((client.with_profile(profile["id"]), profile["id"], profile["id"]))
+    return scopes

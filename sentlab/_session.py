@@ -21,7 +21,12 @@ from typing import Any
 import httpx
 import pandas as pd
 
-from . import _datasets, _metrics, _time  # _metrics registers the ``frame.sent`` accessor
+from . import (  # _metrics registers the ``frame.sent`` accessor
+    _account_frames,
+    _datasets,
+    _metrics,
+    _time,
+)
 from ._blocking_client import SentClient
 from ._client import AsyncSentClient, describe
 from ._config import (
@@ -511,7 +516,7 @@ class Lab:
         dtype: int64
         """
         _time.check_window(since, until)
-        return _datasets.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
+        return _account_frames.calls(self.api, self.cache, since=since, until=until, direction=direction, status=status,
                                number=number, all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
     def contact_summaries(self, ids: Iterable[str] | str | None = None, *, all_profiles: bool | None = None,
@@ -534,7 +539,7 @@ class Lab:
         """
         if ids is not None:
             _datasets._ids(ids)
-        return _datasets.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
+        return _account_frames.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
                                            refresh=refresh)  # fmt: skip
 
     def campaigns(self, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
@@ -550,7 +555,7 @@ class Lab:
         <BLANKLINE>
         [3 rows x 5 columns]
         """
-        return _datasets.campaigns(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
+        return _account_frames.campaigns(self.api, self.cache, all_profiles=self._whole_account(all_profiles),
                                    refresh=refresh)  # fmt: skip
 
     def conversations(self, contact_id: str, *, all_profiles: bool | None = None, refresh: bool = False) -> pd.DataFrame:
@@ -564,7 +569,7 @@ class Lab:
         ...
         [47 rows x 5 columns]
         """
-        return _datasets.conversations(self.api, self.cache, contact_id,
+        return _account_frames.conversations(self.api, self.cache, contact_id,
                                        all_profiles=self._whole_account(all_profiles), refresh=refresh)  # fmt: skip
 
     def __enter__(self) -> Lab:

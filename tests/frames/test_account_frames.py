@@ -12,6 +12,7 @@ import pytest
 
 import sentlab
 from sentlab import ConfigurationError, NotFoundError, build_frame
+from sentlab import _account_frames as af
 from sentlab import _datasets as ds
 from sentlab._call_log import SETTLE_AFTER
 from sentlab._schemas import columns
@@ -97,7 +98,7 @@ def assert_calls_equal(frame: pd.DataFrame, truth: pd.DataFrame) -> None:
 
 
 def test_the_whole_account_is_every_call_once_as_the_truth_reads_it(world, client, store):
-    frame = ds.calls(client, store, all_profiles=True)
+    frame = af.calls(client, store, all_profiles=True)
     truth = truth_calls(world)
     assert len(truth) > 1_000
     assert_calls_equal(frame, truth)
@@ -110,28 +111,28 @@ def test_the_whole_account_is_every_call_once_as_the_truth_reads_it(world, clien
 def test_one_profile_is_its_own_calls_and_the_organization_alone_its_own(world, client, store):
     profile_id = world.profile_ids[1]
     scoped = client.with_profile(profile_id)
-    frame = ds.calls(scoped, scoped_store(scoped, store))
+    frame = af.calls(scoped, scoped_store(scoped, store))
     truth = truth_calls(world)
     assert_calls_equal(frame, truth[truth["profile_id"] == profile_id])
-    own = ds.calls(client, store)  # an organization key without the whole account: its own calls
+    own = af.calls(client, store)  # an organization key without the whole account: its own calls
     assert set(own["id"]) == set(truth.index[truth["profile_id"] == world.organization_id])
     assert own["profile_id"].isna().all()
 
 
 def test_filters_are_applied_server_side_and_match_the_truth(world, app, client, store):
     truth = truth_calls(world)
-    inbound = ds.calls(client, store, all_profiles=True, direction="INBOUND")
+    inbound = af.calls(client, store, all_profiles=True, direction="INBOUND")
     assert set(inbound["id"]) == set(truth.index[truth["direction"] == "inbound"])
-    no_answer = ds.calls(client, store, all_profiles=True, status="no_answer")
+    no_answer = af.calls(client, store, all_profiles=True, status="no_answer")
     assert len(no_answer) and set(no_answer["id"]) == set(truth.index[truth["status"] == "NO_ANSWER"])
     line = truth["number"].value_counts().index[0]
-    on_line = ds.calls(client, store, all_profiles=True, number=line)
+    on_line = af.calls(client, store, all_profiles=True, number=line)
     assert set(on_line["id"]) == set(truth.index[truth["number"] == line])
     # since is inclusive, until exclusive (as every sentlab window): the calls at the edges say so
     ordered = truth.sort_values("started_at")
     since, until = ordered["started_at"].iloc[20], ordered["started_at"].iloc[80]
     app.clear()
-    window = ds.calls(client, store, all_profiles=True, since=since, until=until, direction="outbound")
+    window = af.calls(client, store, all_profiles=True, since=since, until=until, direction="outbound")
     expected = truth[(truth["started_at"] >= since) & (truth["started_at"] < until) & (truth["direction"] == "outbound")]
     assert set(window["id"]) == set(expected.index) and len(expected) > 10
     assert requests(app, "/v3/voice/calls") == 1 + len(world.profile_ids)  # one small page per scope
@@ -144,7 +145,7 @@ def test_filters_are_applied_server_side_and_match_the_truth(world, app, client,
 def test_bad_filters_say_what_to_fix_before_any_request(app, client, store, bad):
     app.clear()
     with pytest.raises(ConfigurationError) as caught:
-        ds.calls(client, store, all_profiles=True, **bad)
+        af.calls(client, store, all_profiles=True, **bad)
     assert next(iter(bad)) in str(caught.value)
     assert app.paths == []
 
@@ -152,17 +153,17 @@ def test_bad_filters_say_what_to_fix_before_any_request(app, client, store, bad)
 def test_an_account_without_calls_gives_an_empty_frame_with_the_declared_dtypes(clock, tmp_path):
     world = kit.make_world(seed=3, contacts=50, messages=100, profiles=2, clock=clock, calls=0)
     with make_client(world, Recorder(simulator(world))) as client:
-        frame = ds.calls(client, ds.open_store(client, tmp_path, clock=clock.time), all_profiles=True)
+        frame = af.calls(client, ds.open_store(client, tmp_path, clock=clock.time), all_profiles=True)
     assert frame.empty and has_schema(frame, "calls", ordered=True)
     assert has_schema(build_frame("calls", []), "calls", ordered=True)
 
 
 def test_a_rerun_reads_only_the_calls_that_can_still_change(world, app, client, store, clock):
-    ds.calls(client, store, all_profiles=True)
+    af.calls(client, store, all_profiles=True)
     cold = requests(app, "/v3/voice/calls")
     assert cold >= len(world.profile_ids) + 1
     app.clear()
-    assert len(ds.calls(client, store, all_profiles=True)) == len(truth_calls(world))
+    assert len(af.calls(client, store, all_profiles=True)) == len(truth_calls(world))
     assert requests(app, "/v3/voice/calls") == 0  # within list_ttl: nothing
     # A live call: the clock moves into one, past the store's list_ttl.
     later = START + timedelta(seconds=store.list_ttl + 60)
@@ -170,7 +171,7 @@ def test_a_rerun_reads_only_the_calls_that_can_still_change(world, app, client, 
                key=lambda c: c["started_at"])  # fmt: skip
     clock.advance_to(pd.Timestamp(live["answered_at"]).to_pydatetime() + timedelta(seconds=1))
     app.clear()
-    frame = ds.calls(client, store, all_profiles=True)
+    frame = af.calls(client, store, all_profiles=True)
     assert_calls_equal(frame, truth_calls(world))
     row = frame.set_index("id").loc[live["id"]]
     assert row["status"] == "ANSWERED" and pd.isna(row["ended_at"]) and pd.isna(row["price"])
@@ -179,11 +180,11 @@ def test_a_rerun_reads_only_the_calls_that_can_still_change(world, app, client, 
     # Later: the call is over and priced; the re-read finds it, and old windows cost nothing.
     clock.advance_to(pd.Timestamp(live["ended_at"]).to_pydatetime() + timedelta(hours=1))
     app.clear()
-    old = ds.calls(client, store, all_profiles=True, until=START - timedelta(days=2))
+    old = af.calls(client, store, all_profiles=True, until=START - timedelta(days=2))
     assert requests(app, "/v3/voice/calls") == 0  # settled calls are never read again
     now_truth = truth_calls(world)
     assert set(old["id"]) == set(now_truth.index[now_truth["started_at"] < START - timedelta(days=2)])
-    frame = ds.calls(client, store, all_profiles=True)
+    frame = af.calls(client, store, all_profiles=True)
     assert_calls_equal(frame, truth_calls(world))
     assert frame.set_index("id").loc[live["id"], "status"] == live["status"]
 
@@ -192,13 +193,13 @@ def test_a_status_filtered_log_follows_calls_into_and_out_of_the_status(world, a
     live = min((c for c in world.truth.calls() if c["status"] == "COMPLETED" and c["answered_at"]
                 and pd.Timestamp(c["started_at"]) > START), key=lambda c: c["started_at"])  # fmt: skip
     clock.advance_to(pd.Timestamp(live["answered_at"]).to_pydatetime() + timedelta(seconds=1))
-    answered = ds.calls(client, store, all_profiles=True, status="answered")
-    completed = ds.calls(client, store, all_profiles=True, status="completed")
+    answered = af.calls(client, store, all_profiles=True, status="answered")
+    completed = af.calls(client, store, all_profiles=True, status="completed")
     assert live["id"] in set(answered["id"]) and live["id"] not in set(completed["id"])
     clock.advance_to(pd.Timestamp(live["ended_at"]).to_pydatetime() + timedelta(hours=1))
     app.clear()
-    answered = ds.calls(client, store, all_profiles=True, status="answered")
-    completed = ds.calls(client, store, all_profiles=True, status="completed")
+    answered = af.calls(client, store, all_profiles=True, status="answered")
+    completed = af.calls(client, store, all_profiles=True, status="completed")
     truth = truth_calls(world)
     assert set(completed["id"]) == set(truth.index[truth["status"] == "COMPLETED"])
     assert set(answered["id"]) == set(truth.index[truth["status"] == "ANSWERED"])
@@ -208,19 +209,19 @@ def test_a_status_filtered_log_follows_calls_into_and_out_of_the_status(world, a
 
 def test_an_older_window_is_read_once_below_what_is_stored_and_refresh_reads_again(world, app, client, store, clock):
     truth = truth_calls(world)
-    recent = ds.calls(client, store, all_profiles=True, since=START - timedelta(days=3))
+    recent = af.calls(client, store, all_profiles=True, since=START - timedelta(days=3))
     assert set(recent["id"]) == set(truth.index[truth["started_at"] >= START - timedelta(days=3)])
     app.clear()
-    everything = ds.calls(client, store, all_profiles=True)  # reads below the stored window only
+    everything = af.calls(client, store, all_profiles=True)  # reads below the stored window only
     assert_calls_equal(everything, truth)
     below = requests(app, "/v3/voice/calls")
     assert below >= len(world.profile_ids) + 1
     app.clear()
-    ds.calls(client, store, all_profiles=True)
+    af.calls(client, store, all_profiles=True)
     assert requests(app, "/v3/voice/calls") == 0
-    ds.calls(client, store, all_profiles=True, since=START - timedelta(days=1), refresh=True)
+    af.calls(client, store, all_profiles=True, since=START - timedelta(days=1), refresh=True)
     assert requests(app, "/v3/voice/calls") == len(world.profile_ids) + 1
-    assert_calls_equal(ds.calls(client, store, all_profiles=True), truth)  # history below kept
+    assert_calls_equal(af.calls(client, store, all_profiles=True), truth)  # history below kept
 
 
 def test_the_client_reads_one_call_with_its_timeline_and_sends_inclusive_bounds(world, client):
@@ -286,7 +287,7 @@ def test_summaries_of_chosen_contacts_of_one_profile_match_the_truth(world, app,
     scoped = client.with_profile(profile_id)
     own = [c["id"] for c in world.truth.contacts() if c["profile_id"] == profile_id][:25]
     app.clear()
-    frame = ds.contact_summaries(scoped, scoped_store(scoped, store), ids=own)
+    frame = af.contact_summaries(scoped, scoped_store(scoped, store), ids=own)
     assert requests(app, "/v3/contacts/") == len(own)  # one request per contact, no contacts list needed
     assert requests(app, "/v3/contacts") == len(own)
     assert_summaries_equal(frame, truth_summaries(world, profile_id, own), profile_id)
@@ -295,7 +296,7 @@ def test_summaries_of_chosen_contacts_of_one_profile_match_the_truth(world, app,
 
 def test_every_contact_of_the_whole_account_in_every_scope_that_sees_it(world, app, client, store, clock):
     with pytest.warns(UserWarning, match="one request per contact"):
-        frame = ds.contact_summaries(client, store, all_profiles=True)
+        frame = af.contact_summaries(client, store, all_profiles=True)
     contacts = world.truth.contacts()
     org = [c["id"] for c in contacts if c["profile_id"] == world.organization_id]
     assert org  # organization contacts: summarised by the organization and by every profile
@@ -309,13 +310,13 @@ def test_every_contact_of_the_whole_account_in_every_scope_that_sees_it(world, a
     app.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        again = ds.contact_summaries(client, store, all_profiles=True)
+        again = af.contact_summaries(client, store, all_profiles=True)
     assert requests(app, "/v3/contacts/") == 0
     pd.testing.assert_frame_equal(again, frame)
     clock.advance(store.record_ttl + 1)
     app.clear()
     chosen = list(frame["contact_id"].drop_duplicates()[:10])
-    ds.contact_summaries(client, store, ids=chosen, all_profiles=True)
+    af.contact_summaries(client, store, ids=chosen, all_profiles=True)
     assert 10 <= requests(app, "/v3/contacts/") <= 10 * (1 + len(world.profile_ids))
 
 
@@ -325,7 +326,7 @@ def test_failures_are_kept_not_raised_and_malformed_ids_cost_no_request(world, a
     stranger = next(c["id"] for c in world.truth.contacts() if c["profile_id"] == world.profile_ids[1])
     app.clear()
     with pytest.warns(UserWarning, match="2 contact summaries could not be fetched"):
-        frame = ds.contact_summaries(scoped, scoped_store(scoped, store), ids=[good, "not-a-uuid", stranger])
+        frame = af.contact_summaries(scoped, scoped_store(scoped, store), ids=[good, "not-a-uuid", stranger])
     assert set(frame["contact_id"]) == {good}
     assert set(frame.attrs["failures"]) == {"not-a-uuid", stranger}
     assert requests(app, "/v3/contacts/") == 2  # the malformed id was refused locally
@@ -335,10 +336,10 @@ def test_no_contacts_or_no_messages_give_typed_frames(clock, tmp_path):
     world = kit.make_world(seed=3, contacts=30, messages=0, profiles=1, clock=clock, calls=0)
     with make_client(world, Recorder(simulator(world))) as client:
         store = ds.open_store(client, tmp_path, clock=clock.time)
-        none = ds.contact_summaries(client, store, ids=[], all_profiles=True)
+        none = af.contact_summaries(client, store, ids=[], all_profiles=True)
         assert none.empty and has_schema(none, "contact_summaries", ordered=True)
         with pytest.warns(UserWarning):
-            quiet = ds.contact_summaries(client, store, all_profiles=True)
+            quiet = af.contact_summaries(client, store, all_profiles=True)
     assert has_schema(quiet, "contact_summaries", ordered=True) and len(quiet) > 30
     assert quiet["channel"].isna().all() and (quiet["message_count"] == 0).all()
 
@@ -347,7 +348,7 @@ def test_no_contacts_or_no_messages_give_typed_frames(clock, tmp_path):
 
 
 def test_campaigns_of_the_whole_account_match_the_truth(world, app, client, store, clock):
-    frame = ds.campaigns(client, store, all_profiles=True)
+    frame = af.campaigns(client, store, all_profiles=True)
     truth = {c["id"]: c for c in world.truth.campaigns()}
     assert has_schema(frame, "campaigns", ordered=True)
     assert frame["id"].is_unique and set(frame["id"]) == set(truth)
@@ -369,10 +370,10 @@ def test_campaigns_of_the_whole_account_match_the_truth(world, app, client, stor
     pending = [c for c in truth.values() if c["status"] == "SENT_CREATED" and c["final_status"] == "ACTIVE"]
     assert pending
     app.clear()
-    ds.campaigns(client, store, all_profiles=True)
+    af.campaigns(client, store, all_profiles=True)
     assert requests(app, "/v3/profiles") == 0
     clock.advance_to(pd.Timestamp(pending[0]["timeline"]["activated"]).to_pydatetime() + timedelta(minutes=1))
-    later = ds.campaigns(client, store, all_profiles=True).set_index("id")
+    later = af.campaigns(client, store, all_profiles=True).set_index("id")
     assert later.loc[pending[0]["id"], "status"] == "ACTIVE"
     assert later.loc[pending[0]["id"], "billed_date"] == pd.Timestamp(pending[0]["timeline"]["activated"])
 
@@ -380,18 +381,18 @@ def test_campaigns_of_the_whole_account_match_the_truth(world, app, client, stor
 def test_one_profile_sees_its_own_campaigns_or_the_inherited_ones(world, client, store):
     billing = next(p["id"] for p in world.truth.profiles() if p["inherit_tcr_campaign"])
     scoped = client.with_profile(billing)
-    frame = ds.campaigns(scoped, scoped_store(scoped, store))
+    frame = af.campaigns(scoped, scoped_store(scoped, store))
     org_campaigns = {c["id"] for c in world.truth.campaigns() if c["profile_id"] == world.organization_id}
     assert set(frame["id"]) == org_campaigns and (frame["profile_id"] == world.organization_id).all()
     assert frame["profile_ids"].map(lambda ids: ids == [billing]).all()
     with pytest.raises(ConfigurationError, match="needs a profile"):
-        ds.campaigns(client, store)  # an organization key must choose a profile, or the whole account
+        af.campaigns(client, store)  # an organization key must choose a profile, or the whole account
 
 
 def test_a_profile_key_lists_its_own_campaigns(world, app, tmp_path, clock):
     key = world.profile_keys[world.profile_ids[0]]
     with make_client(world, app, key=key) as client:
-        frame = ds.campaigns(client, ds.open_store(client, tmp_path, clock=clock.time))
+        frame = af.campaigns(client, ds.open_store(client, tmp_path, clock=clock.time))
     assert set(frame["id"]) == {c["id"] for c in world.truth.campaigns() if c["profile_id"] == world.profile_ids[0]}
 
 
@@ -403,7 +404,7 @@ def test_an_account_with_no_campaigns_gives_an_empty_frame(clock, tmp_path):
                 answer = http.delete(f"/v3/profiles/{c['profile_id']}/campaigns/{c['id']}")
                 assert answer.status_code == 204
     with make_client(world, Recorder(simulator(world))) as client:
-        frame = ds.campaigns(client, ds.open_store(client, tmp_path, clock=clock.time), all_profiles=True)
+        frame = af.campaigns(client, ds.open_store(client, tmp_path, clock=clock.time), all_profiles=True)
     assert frame.empty and has_schema(frame, "campaigns", ordered=True)
 
 
@@ -419,7 +420,7 @@ def thread_truth(world, contact_id: str, scope_id: str | None = None) -> list[di
 def test_a_contacts_thread_is_every_message_with_it_newest_first(world, app, client, store):
     by_contact = pd.Series([m["contact_id"] for m in world.truth.messages() if m["direction"] == "inbound"])
     contact_id = by_contact.value_counts().index[0]  # a contact that replied
-    frame = ds.conversations(client, store, contact_id, all_profiles=True)
+    frame = af.conversations(client, store, contact_id, all_profiles=True)
     truth = {m["id"]: m for m in thread_truth(world, contact_id)}
     assert has_schema(frame, "messages", ordered=True) and set(frame["id"]) == set(truth) and frame["id"].is_unique
     assert set(frame["direction"].astype(str)) == {"inbound", "outbound"}
@@ -428,7 +429,7 @@ def test_a_contacts_thread_is_every_message_with_it_newest_first(world, app, cli
     for row in frame.itertuples(index=False):
         assert row.profile_id == truth[row.id]["profile_id"] and row.channel == truth[row.id]["channel"]
     app.clear()
-    ds.conversations(client, store, contact_id, all_profiles=True)
+    af.conversations(client, store, contact_id, all_profiles=True)
     assert requests(app, "/v3/conversations") == 0  # stored for list_ttl
 
 
@@ -438,25 +439,25 @@ def test_an_organization_contacts_thread_spans_the_profiles_that_message_it(worl
         [m["contact_id"] for m in world.truth.messages() if m["contact_id"] in org]).nunique()  # fmt: skip
     contact_id = counts.idxmax()
     assert counts.max() >= 2
-    frame = ds.conversations(client, store, contact_id, all_profiles=True)
+    frame = af.conversations(client, store, contact_id, all_profiles=True)
     assert set(frame["id"]) == {m["id"] for m in thread_truth(world, contact_id)}
     assert frame["profile_id"].nunique() >= 2
     profile_id = frame["profile_id"].value_counts().index[0]
     scoped = client.with_profile(profile_id)
-    one = ds.conversations(scoped, scoped_store(scoped, store), contact_id)
+    one = af.conversations(scoped, scoped_store(scoped, store), contact_id)
     assert set(one["id"]) == {m["id"] for m in thread_truth(world, contact_id, profile_id)}
 
 
 def test_unknown_or_malformed_contacts_and_a_quiet_one(world, app, client, store):
     app.clear()
     with pytest.raises(ConfigurationError, match="contact_id"):
-        ds.conversations(client, store, "nope", all_profiles=True)
+        af.conversations(client, store, "nope", all_profiles=True)
     assert app.paths == []
     with pytest.raises(NotFoundError):
-        ds.conversations(client, store, "6ba7b810-9dad-11d1-80b4-00c04fd430c8", all_profiles=True)
+        af.conversations(client, store, "6ba7b810-9dad-11d1-80b4-00c04fd430c8", all_profiles=True)
     messaged = {m["contact_id"] for m in world.truth.messages()}
     quiet = next(c for c in world.truth.contacts() if c["id"] not in messaged)
-    frame = ds.conversations(client, store, quiet["id"], all_profiles=True)
+    frame = af.conversations(client, store, quiet["id"], all_profiles=True)
     assert frame.empty and has_schema(frame, "messages", ordered=True)
 
 
