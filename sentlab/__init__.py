@@ -20,7 +20,7 @@ __version__ = "0.1.0"
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
     # the session object: the notebook entry point
-    "connect": "sentlab._session",
+    "connect": "sentlab._connect",
     "Lab": "sentlab._session",
     "AsyncLab": "sentlab._session",
     # the clients (records, not DataFrames)
@@ -118,6 +118,7 @@ if TYPE_CHECKING:
     from ._config import Limits as Limits
     from ._config import Pacing as Pacing
     from ._config import Retries as Retries
+    from ._connect import connect as connect
     from ._controllers import SendController as SendController
     from ._errors import APIConnectionError as APIConnectionError
     from ._errors import APIError as APIError
@@ -159,7 +160,6 @@ if TYPE_CHECKING:
     from ._schemas import schema as schema
     from ._session import AsyncLab as AsyncLab
     from ._session import Lab as Lab
-    from ._session import connect as connect
     from ._store import Store as Store
     from ._submissions import DuplicateSendError as DuplicateSendError
     from ._submissions import SendRequest as SendRequest
