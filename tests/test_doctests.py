@@ -209,6 +209,7 @@ def _client_names(world: Any) -> dict[str, Any]:
     ``message_id`` (``ids[0]``) is a delivered message, ``template_id`` an approved template with
     two variables (``name``, ``order_id``), ``call_id`` a completed call."""
     truth, own = world.truth, world.organization_id
+    # the US contact first: ``contact_id``, with its two messages (the others are Italian and German)
     contacts = sorted((c for c in truth.contacts() if c["profile_id"] == own), key=lambda c: c["region_code"] != "US")
     delivered = [r["id"] for r in truth.messages() if r["profile_id"] == own and r["final_status"] == "DELIVERED"]
     templates = [t for t in truth.templates() if t["profile_id"] == own and t["status"] == "APPROVED"]
