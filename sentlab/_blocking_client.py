@@ -4,9 +4,19 @@ Every method is written out with the async twin's parameters (``tests/test_publi
 checks they match) and runs the async method on sentlab's private loop thread
 (``sentlab._loop_thread``), so it works with or without a running event loop.
 
->>> with SentClient(api_key="...") as client:
-...     contacts = client.contacts()                       # every page, paced, with a progress bar
-...     details = client.messages_details(message_ids)     # FanOutResult(results=..., failures=...)
+Why this module is over 700 lines: it mirrors ``sentlab._client`` method by method (one twin
+per endpoint, each with the async one's parameters, docstring and example), so it reads as the
+same table of contents; splitting the class across modules would hide that.
+
+``base_url`` defaults to the API, https://api.sent.dm; the examples run against a simulated
+account served on a loopback port (``base_url``), ``key`` being its API key and ``client`` a
+``SentClient`` of it:
+
+>>> with SentClient(api_key=key, base_url=base_url) as client:
+...     me = client.me()                          # the account behind the key
+...     details = client.messages_details(ids)    # one request per id, bounded and paced
+>>> me["name"], details
+('Acme Corporation', FanOutResult(3 results, 0 failures))
 """
 
 from __future__ import annotations
@@ -44,10 +54,13 @@ class SentClient:
     Works with or without a running event loop (the calls run on a private loop thread; see
     ``docs/client.md``). Ctrl-C cancels the in-flight requests within a second; what a bulk
     call had fetched is then in ``client.last_partial``. The arguments are
-    ``AsyncSentClient``'s.
+    ``AsyncSentClient``'s (``base_url`` defaults to https://api.sent.dm; here, the simulated
+    account's loopback address).
 
-    >>> with SentClient(api_key=key) as client:
-    ...     contacts = client.contacts()
+    >>> with SentClient(api_key=key, base_url=base_url) as client:
+    ...     me = client.me()
+    >>> me["type"]
+    'organization'
     """
 
     def __init__(
@@ -106,14 +119,17 @@ class SentClient:
     def close(self) -> None:
         """Close the connection pool.
 
-        >>> client.close()
+        >>> other = SentClient(key, base_url=base_url)
+        >>> other.close()
         """
         self._run(self._aclient.aclose())
 
     def with_profile(self, profile_id: str | None) -> SentClient:
         """A client scoped to a child profile, sharing connections and rate budget.
 
-        >>> client.with_profile(profile_id).contacts()
+        >>> marketing = client.with_profile(profile_id)
+        >>> marketing.me()["name"]
+        'Marketing'
         """
         return self._wrapping(self._aclient.with_profile(profile_id))
 
@@ -129,16 +145,17 @@ class SentClient:
     def aio(self) -> AsyncSentClient:
         """The async client underneath (it lives on sentlab's loop thread: use it only through this client).
 
-        >>> client.aio.profile_id
+        >>> type(client.aio).__name__
+        'AsyncSentClient'
         """
         return self._aclient
 
     @property
     def base_url(self) -> str:
-        """The API's base URL.
+        """The API's base URL (https://api.sent.dm unless ``base_url=`` said otherwise).
 
-        >>> str(client.base_url)
-        'https://api.sent.dm'
+        >>> client.base_url
+        'http://127.0.0.1:...'
         """
         return self._aclient.base_url
 
@@ -146,7 +163,8 @@ class SentClient:
     def profile_id(self) -> str | None:
         """The child profile this client is scoped to, or None.
 
-        >>> client.profile_id
+        >>> client.profile_id is None, client.with_profile(profile_id).profile_id == profile_id
+        (True, True)
         """
         return self._aclient.profile_id
 
@@ -154,7 +172,9 @@ class SentClient:
     def account(self) -> Record | None:
         """The /v3/me record, once asked.
 
-        >>> client.account['type']
+        >>> client.me()["name"]
+        'Acme Corporation'
+        >>> client.account["type"]
         'organization'
         """
         return self._aclient.account
@@ -163,7 +183,10 @@ class SentClient:
     def stats(self) -> Stats:
         """Counters of requests, retries and 429s.
 
-        >>> client.stats.requests
+        >>> with SentClient(key, base_url=base_url) as fresh:
+        ...     profiles = fresh.profiles()
+        >>> fresh.stats.requests, fresh.stats.rate_limited
+        (1, 0)
         """
         return self._aclient.stats
 
@@ -171,7 +194,10 @@ class SentClient:
     def limiter(self) -> Limiter:
         """The pacing budget every request of this client draws from (share it between clients).
 
-        >>> other = SentClient(key, limiter=client.limiter)
+        >>> other = SentClient(key, base_url=base_url, limiter=client.limiter)
+        >>> other.limiter is client.limiter
+        True
+        >>> other.close()
         """
         return self._aclient.limiter
 
@@ -179,7 +205,9 @@ class SentClient:
     def last_partial(self) -> Any:
         """What an interrupted or failed bulk call had fetched (a list or a FanOutResult).
 
-        >>> rows = client.last_partial or []
+        >>> contacts = client.contacts()
+        >>> client.last_partial is None        # the call finished: nothing partial kept
+        True
         """
         return self._aclient.last_partial
 
@@ -201,6 +229,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.profiles``.
 
         >>> [p["name"] for p in client.profiles()]
+        ['Marketing', 'Support']
         """
         return self._blocking(self._aclient.profiles())
 
@@ -209,7 +238,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.profile``.
 
-        >>> client.profile("660e8400-e29b-41d4-a716-446655440001")
+        >>> client.profile(profile_id)["name"]
+        'Marketing'
         """
         return self._blocking(self._aclient.profile(profile_id))
 
@@ -219,6 +249,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.users``.
 
         >>> [u["email"] for u in client.users()]
+        ['ana.admin@acme.example', 'ben.developer@acme.example', 'chloe.billing@acme.example']
         """
         return self._blocking(self._aclient.users(all_profiles=all_profiles, progress=progress))
 
@@ -236,6 +267,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.campaigns``.
 
         >>> [(c["name"], c["status"]) for c in client.campaigns(all_profiles=True)]
+        [('Holiday promotions 2025', 'EXPIRED'), ('Promotions', 'ACTIVE'), ('Customer care', 'SENT_CREATED')]
         """
         return self._blocking(self._aclient.campaigns(
             profile_id, all_profiles=all_profiles, progress=progress,
@@ -255,7 +287,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.contacts``.
 
-        >>> contacts = client.contacts(channel="whatsapp")
+        >>> [c["phone_number"] for c in client.contacts(channel="whatsapp")]
+        ['+12288021786', '+4917853407905']
         """
         return self._blocking(self._aclient.contacts(
             search=search, channel=channel, phone=phone, page_size=page_size,
@@ -267,7 +300,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.contact``.
 
-        >>> client.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+        >>> client.contact(contact_id)["format_national"]
+        '(228) 802-1786'
         """
         return self._blocking(self._aclient.contact(contact_id))
 
@@ -282,7 +316,10 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.create_contact``.
 
-        >>> client.create_contact("+14155551234")
+        >>> contact = client.create_contact("+14155550199")
+        >>> contact["format_national"], contact["available_channels"]
+        ('(415) 555-0199', 'sms,mms')
+        >>> client.delete_contact(contact["id"])
         """
         return self._blocking(self._aclient.create_contact(
             phone_number, sandbox=sandbox, idempotency_key=idempotency_key,
@@ -300,7 +337,10 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.update_contact``.
 
-        >>> client.update_contact(contact_id, default_channel="whatsapp")
+        >>> contact = client.create_contact("+14155550142")
+        >>> client.update_contact(contact["id"], default_channel="whatsapp")["default_channel"]
+        'whatsapp'
+        >>> client.delete_contact(contact["id"])
         """
         return self._blocking(self._aclient.update_contact(
             contact_id, sandbox=sandbox, idempotency_key=idempotency_key, **fields,
@@ -311,7 +351,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.delete_contact``.
 
-        >>> client.delete_contact(contact_id)
+        >>> contact = client.create_contact("+14155550123")
+        >>> client.delete_contact(contact["id"])
         """
         self._blocking(self._aclient.delete_contact(contact_id, sandbox=sandbox))
 
@@ -322,8 +363,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.message_summary``.
 
-        >>> client.message_summary("6ba7b810-9dad-11d1-80b4-00c04fd430c8")["channel_scores"]
-        [{'channel': 'sms', 'success_score': 96, 'fail_score': 4}]
+        >>> client.message_summary(contact_id)["channel_scores"]
+        [{'channel': 'sms', 'success_score': 100, 'fail_score': 0}]
         """
         return self._blocking(self._aclient.message_summary(contact_id))
 
@@ -342,6 +383,7 @@ class SentClient:
 
         >>> out = client.message_summaries(contact_ids)
         >>> out.results[contact_ids[0]]["message_count"], out.failures
+        (2, {})
         """
         return self._blocking(self._aclient.message_summaries(
             contact_ids, progress=progress, on_result=on_result,
@@ -361,7 +403,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.templates``.
 
-        >>> approved = client.templates(status="APPROVED")
+        >>> [t["name"] for t in client.templates(status="APPROVED")]
+        ['login_code', 'payment_receipt', 'order_confirmation', 'spring_sale']
         """
         return self._blocking(self._aclient.templates(
             search=search, status=status, category=category, page_size=page_size,
@@ -373,7 +416,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.template``.
 
-        >>> client.template("7ba7b820-9dad-11d1-80b4-00c04fd430c8")
+        >>> client.template(template_id)["variables"]
+        ['name', 'order_id']
         """
         return self._blocking(self._aclient.template(template_id))
 
@@ -388,7 +432,11 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.create_template``.
 
-        >>> client.create_template(name="welcome", category="UTILITY", language="en_US")
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> template["status"], template["variables"]
+        ('DRAFT', ['name'])
+        >>> client.delete_template(template["id"])
         """
         return self._blocking(self._aclient.create_template(
             sandbox=sandbox, idempotency_key=idempotency_key, **fields,
@@ -406,7 +454,11 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.update_template``.
 
-        >>> client.update_template(template_id, name="welcome_v2")
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> client.update_template(template["id"], name="welcome_v2")["name"]
+        'welcome_v2'
+        >>> client.delete_template(template["id"])
         """
         return self._blocking(self._aclient.update_template(
             template_id, sandbox=sandbox, idempotency_key=idempotency_key, **fields,
@@ -417,7 +469,9 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.delete_template``.
 
-        >>> client.delete_template(template_id)
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> client.delete_template(template["id"])
         """
         self._blocking(self._aclient.delete_template(template_id, sandbox=sandbox))
 
@@ -435,6 +489,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.webhooks``.
 
         >>> [w["endpoint_url"] for w in client.webhooks()]
+        ['https://hooks.acme.example/sent/failures']
         """
         return self._blocking(self._aclient.webhooks(
             search=search, is_active=is_active, page_size=page_size, all_profiles=all_profiles,
@@ -446,7 +501,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.webhook``.
 
-        >>> client.webhook("d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")
+        >>> client.webhook(webhook_id)["event_types"]
+        ['message.failed']
         """
         return self._blocking(self._aclient.webhook(webhook_id))
 
@@ -464,6 +520,8 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.webhook_events``.
 
         >>> events = client.webhook_events()
+        >>> len(events), events[0]["event_data"]["payload"]["message_status"]
+        (8, 'FAILED')
         """
         return self._blocking(self._aclient.webhook_events(
             webhook_id, search=search, page_size=page_size, all_profiles=all_profiles,
@@ -482,6 +540,8 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.webhook_events_page``.
 
         >>> events, more = client.webhook_events_page(webhook_id, page=1)
+        >>> len(events), more
+        (8, False)
         """
         return self._blocking(self._aclient.webhook_events_page(webhook_id, page=page, page_size=page_size))
 
@@ -500,6 +560,7 @@ class SentClient:
 
         >>> [first] = client.webhook_events_pages(webhook_id, [1])
         >>> first.total_count, len(first.events)
+        (8, 8)
         """
         return self._blocking(self._aclient.webhook_events_pages(
             webhook_id, pages, page_size=page_size, on_page=on_page, progress=progress,
@@ -511,6 +572,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.webhook_event_types``.
 
         >>> [t["name"] for t in client.webhook_event_types()]
+        ['message', 'templates', 'contact', 'channel', 'link']
         """
         return self._blocking(self._aclient.webhook_event_types())
 
@@ -530,7 +592,7 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.message_activities``.
 
         >>> [a["status"] for a in client.message_activities(message_id)]
-        ['DELIVERED', 'SENT', 'PROCESSED', 'QUEUED']
+        ['DELIVERED', 'SENT', 'ROUTED', 'PROCESSED', 'QUEUED']
         """
         return self._blocking(self._aclient.message_activities(message_id))
 
@@ -541,8 +603,9 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.messages_page``.
 
-        >>> page = client.messages_page(page=1)
-        >>> page.items[0]["status"], page.has_more
+        >>> page = client.messages_page(page=1, contact_id=contact_id)
+        >>> [m["status"] for m in page.items], page.has_more
+        (['DELIVERED', 'DELIVERED'], False)
         """
         return self._blocking(self._aclient.messages_page(
             page=page, page_size=page_size, contact_id=contact_id,
@@ -562,7 +625,8 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.message_list``.
 
-        >>> messages = client.message_list()
+        >>> [m["template_name"] for m in client.message_list(contact_id=contact_id)]
+        ['order_confirmation', 'order_confirmation']
         """
         return self._blocking(self._aclient.message_list(
             contact_id=contact_id, page_size=page_size, all_profiles=all_profiles,
@@ -574,7 +638,9 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.cancel_message``.
 
-        >>> client.cancel_message(message_id)["status"]
+        >>> sent = client.send(phone, template_id=template_id, parameters={"name": "Ada", "order_id": "A-1001"},
+        ...                    scheduled_at="2026-11-21T15:00:00+00:00", sandbox=False)
+        >>> client.cancel_message(sent["recipients"][0]["message_id"])["status"]
         'CANCELLED'
         """
         return self._blocking(self._aclient.cancel_message(message_id, sandbox=sandbox))
@@ -587,11 +653,12 @@ class SentClient:
         idempotency_key: str | None = None,
     ) -> Record:
         """Put a finished message (typically BLOCKED) through the send pipeline again: a new,
-        billed attempt. FILTERED and CANCELLED messages cannot be resent.
+        billed attempt. FILTERED and CANCELLED messages cannot be resent. ``sandbox=True`` checks
+        that the message can be resent and answers as the resend would, resending nothing.
 
         The blocking twin of ``AsyncSentClient.resend_message``.
 
-        >>> client.resend_message(message_id)["status"]
+        >>> client.resend_message(message_id, sandbox=True)["status"]
         'QUEUED'
         """
         return self._blocking(self._aclient.resend_message(
@@ -611,6 +678,7 @@ class SentClient:
 
         >>> out = client.messages_details(ids)
         >>> out.results[ids[0]]["price"], out.failures
+        (0.09, {})
         """
         return self._blocking(self._aclient.messages_details(
             message_ids, progress=progress, on_result=on_result,
@@ -628,6 +696,8 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.activities_many``.
 
         >>> out = client.activities_many(ids)
+        >>> [len(activities) for activities in out.results.values()]
+        [5, 5, 5]
         """
         return self._blocking(self._aclient.activities_many(
             message_ids, progress=progress, on_result=on_result,
@@ -649,7 +719,10 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.send``.
 
-        >>> client.send("+14155551234", template_id=tid, parameters={"name": "Ada"}, sandbox=True)
+        >>> reply = client.send("+14155551234", template_id=template_id,
+        ...                     parameters={"name": "Ada", "order_id": "A-1001"}, sandbox=True)
+        >>> reply["status"], reply["recipients"][0]["body"]
+        ('QUEUED', 'Hi Ada, your order A-1001 has been confirmed.')
         """
         return self._blocking(self._aclient.send(
             to, template_id=template_id, template_name=template_name, parameters=parameters,
@@ -678,6 +751,8 @@ class SentClient:
         The blocking twin of ``AsyncSentClient.lookup_numbers``.
 
         >>> out = client.lookup_numbers(["+14155551234", "+442071838750"])
+        >>> {number: lookup["line_type"] for number, lookup in out.results.items()}
+        {'+14155551234': 'mobile', '+442071838750': 'landline'}
         """
         return self._blocking(self._aclient.lookup_numbers(
             phone_numbers, progress=progress, on_result=on_result,
@@ -699,8 +774,10 @@ class SentClient:
 
         The blocking twin of ``AsyncSentClient.calls``.
 
-        >>> live = client.calls(status="answered")
-        >>> today = client.calls(since="2026-11-30", direction="inbound")
+        >>> [c["status"] for c in client.calls(direction="inbound")]
+        ['NO_ANSWER', 'COMPLETED']
+        >>> [c["duration_seconds"] for c in client.calls(status="completed", since="2026-10-01")]
+        [604]
         """
         return self._blocking(self._aclient.calls(
             direction=direction, status=status, number=number, since=since, until=until,

@@ -10,9 +10,15 @@ Why this module is over 700 lines: it is one class with one method per endpoint 
 plumbing they share), which reads as the API's table of contents; splitting the class across
 modules would hide that.
 
->>> async with AsyncSentClient(api_key="...") as client:
-...     contacts = await client.contacts()                     # every page, paced
-...     details = await client.messages_details(message_ids)   # FanOutResult(results=..., failures=...)
+``base_url`` defaults to the API, https://api.sent.dm; the examples run against a simulated
+account served on a loopback port (``base_url``), ``key`` being its API key and ``client`` an
+``AsyncSentClient`` of it:
+
+>>> async with AsyncSentClient(api_key=key, base_url=base_url) as client:
+...     me = await client.me()                          # the account behind the key
+...     details = await client.messages_details(ids)    # one request per id, bounded and paced
+>>> me["name"], details
+('Acme Corporation', FanOutResult(3 results, 0 failures))
 """
 
 from __future__ import annotations
@@ -57,8 +63,9 @@ class FanOutResult:
     Ids are keys exactly as given; an id given twice was fetched once. After an interrupt, an id
     in neither dict was not fetched.
 
-    >>> out = client.messages_details(ids)
-    >>> len(out.results), {i: e.code for i, e in out.failures.items()}
+    >>> out = await client.messages_details([*ids, "not-an-id"])
+    >>> len(out.results), {i: type(e).__name__ for i, e in out.failures.items()}
+    (3, {'not-an-id': 'ConfigurationError'})
     """
 
     results: dict[str, Any] = field(default_factory=dict)
@@ -117,10 +124,13 @@ class AsyncSentClient:
 
     ``transport`` is any httpx async transport: the network by default, the in-process simulator
     (``sentlab.simulator.in_process_transport(app)``) or an ``httpx.MockTransport`` in tests.
-    ``pacing=None`` turns the client-side rate limiter off.
+    ``pacing=None`` turns the client-side rate limiter off. ``base_url`` defaults to
+    https://api.sent.dm (here, the simulated account's loopback address).
 
-    >>> async with AsyncSentClient(api_key=key) as client:
+    >>> async with AsyncSentClient(api_key=key, base_url=base_url) as client:
     ...     me = await client.me()
+    >>> me["type"]
+    'organization'
     """
 
     def __init__(
@@ -171,7 +181,8 @@ class AsyncSentClient:
     async def aclose(self) -> None:
         """Close the connection pool (clients made by ``with_profile`` share it and leave it open).
 
-        >>> await client.aclose()
+        >>> other = AsyncSentClient(key, base_url=base_url)
+        >>> await other.aclose()
         """
         if self._owns_requester:
             await self._requester.aclose()
@@ -180,7 +191,10 @@ class AsyncSentClient:
     def stats(self) -> Stats:
         """Counters of requests, retries and 429s of this client (shared with its profile clones).
 
-        >>> client.stats.requests, client.stats.rate_limited
+        >>> async with AsyncSentClient(key, base_url=base_url) as fresh:
+        ...     profiles = await fresh.profiles()
+        >>> fresh.stats.requests, fresh.stats.rate_limited
+        (1, 0)
         """
         return self._requester.stats
 
@@ -188,7 +202,10 @@ class AsyncSentClient:
     def limiter(self) -> Limiter:
         """The pacing budget every request of this client draws from (share it between clients).
 
-        >>> other = AsyncSentClient(key, limiter=client.limiter)
+        >>> other = AsyncSentClient(key, base_url=base_url, limiter=client.limiter)
+        >>> other.limiter is client.limiter
+        True
+        >>> await other.aclose()
         """
         return self._requester.limiter
 
@@ -203,7 +220,9 @@ class AsyncSentClient:
     def with_profile(self, profile_id: str | None) -> AsyncSentClient:
         """A client scoped to a child profile (``x-profile-id``), sharing connections and rate budget.
 
-        >>> marketing = client.with_profile("660e8400-e29b-41d4-a716-446655440001")
+        >>> marketing = client.with_profile(profile_id)
+        >>> (await marketing.me())["name"]
+        'Marketing'
         """
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
@@ -365,13 +384,15 @@ class AsyncSentClient:
         """The organization's child profiles (organization keys only).
 
         >>> [p["name"] for p in await client.profiles()]
+        ['Marketing', 'Support']
         """
         return _items(await self._get("/v3/profiles"), "profiles")
 
     async def profile(self, profile_id: str) -> Record:
         """One child profile by id.
 
-        >>> await client.profile("660e8400-e29b-41d4-a716-446655440001")
+        >>> (await client.profile(profile_id))["name"]
+        'Marketing'
         """
         return await self._get(f"/v3/profiles/{check_uuid(profile_id, 'profile_id')}")
 
@@ -382,6 +403,7 @@ class AsyncSentClient:
         profile's, each tagged ``profile_id`` (the organization's id for its own).
 
         >>> [u["email"] for u in await client.users()]
+        ['ana.admin@acme.example', 'ben.developer@acme.example', 'chloe.billing@acme.example']
         """
         if all_profiles:
             async def pull(scoped: AsyncSentClient, bar: Bar | None) -> list[Record]:
@@ -404,6 +426,7 @@ class AsyncSentClient:
         order; a profile without a brand has none (the API answers it 404 RESOURCE_009).
 
         >>> [(c["name"], c["status"]) for c in await client.campaigns(all_profiles=True)]
+        [('Holiday promotions 2025', 'EXPIRED'), ('Promotions', 'ACTIVE'), ('Customer care', 'SENT_CREATED')]
         """
         if all_profiles:
             async def pull(pid: str, bar: Bar) -> list[Record]:
@@ -461,7 +484,8 @@ class AsyncSentClient:
     ) -> list[Record]:
         """Every contact (all pages); ``all_profiles=True`` pulls each child profile, tagged ``profile_id``.
 
-        >>> contacts = await client.contacts(channel="whatsapp")
+        >>> [c["phone_number"] for c in await client.contacts(channel="whatsapp")]
+        ['+12288021786', '+4917853407905']
         """
         params = {"search": search, "channel": channel, "phone": phone}
         return await self._list("/v3/contacts", "contacts", params=params, page_size=page_size,
@@ -470,7 +494,8 @@ class AsyncSentClient:
     async def contact(self, contact_id: str) -> Record:
         """One contact by id.
 
-        >>> await client.contact("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+        >>> (await client.contact(contact_id))["format_national"]
+        '(228) 802-1786'
         """
         return await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}")
 
@@ -479,7 +504,10 @@ class AsyncSentClient:
     ) -> Record:
         """Create a contact from a phone number (E.164); ``sandbox=True`` only validates.
 
-        >>> await client.create_contact("+14155551234")
+        >>> contact = await client.create_contact("+14155550199")
+        >>> contact["format_national"], contact["available_channels"]
+        ('(415) 555-0199', 'sms,mms')
+        >>> await client.delete_contact(contact["id"])
         """
         body = {"phone_number": check_phone(phone_number), **_sandbox(sandbox)}
         reply = await self._call("POST", "/v3/contacts", json_body=body, idempotency_key=idempotency_key)
@@ -490,7 +518,10 @@ class AsyncSentClient:
     ) -> Record:
         """Change a contact's fields (e.g. ``default_channel``, ``opt_out``).
 
-        >>> await client.update_contact(contact_id, default_channel="whatsapp")
+        >>> contact = await client.create_contact("+14155550142")
+        >>> (await client.update_contact(contact["id"], default_channel="whatsapp"))["default_channel"]
+        'whatsapp'
+        >>> await client.delete_contact(contact["id"])
         """
         path = f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}"
         reply = await self._call("PATCH", path, json_body={**fields, **_sandbox(sandbox)},
@@ -500,7 +531,8 @@ class AsyncSentClient:
     async def delete_contact(self, contact_id: str, *, sandbox: bool = False) -> None:
         """Remove a contact from the account (inherited contacts cannot be deleted).
 
-        >>> await client.delete_contact(contact_id)
+        >>> contact = await client.create_contact("+14155550123")
+        >>> await client.delete_contact(contact["id"])
         """
         path = f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}"
         await self._call("DELETE", path, json_body=_sandbox(sandbox) or None)
@@ -510,8 +542,8 @@ class AsyncSentClient:
         message_count, first/last_message_at, channels_used, and channel_scores (per channel, the
         % of messages that succeeded and failed); tagged ``profile_id`` when pulled for a profile.
 
-        >>> (await client.message_summary("6ba7b810-9dad-11d1-80b4-00c04fd430c8"))["channel_scores"]
-        [{'channel': 'sms', 'success_score': 96, 'fail_score': 4}]
+        >>> (await client.message_summary(contact_id))["channel_scores"]
+        [{'channel': 'sms', 'success_score': 100, 'fail_score': 0}]
         """
         data = await self._get(f"/v3/contacts/{check_uuid(contact_id, 'contact_id')}/message-summary")
         return _tagged([data], self.profile_id, None)[0] if isinstance(data, dict) else data
@@ -524,6 +556,7 @@ class AsyncSentClient:
 
         >>> out = await client.message_summaries(contact_ids)
         >>> out.results[contact_ids[0]]["message_count"], out.failures
+        (2, {})
         """
         return await self._fan_out(
             contact_ids, lambda c: check_uuid(c, "contact_id"),
@@ -544,7 +577,8 @@ class AsyncSentClient:
     ) -> list[Record]:
         """Every template (all pages), optionally filtered by status or category.
 
-        >>> approved = await client.templates(status="APPROVED")
+        >>> [t["name"] for t in await client.templates(status="APPROVED")]
+        ['login_code', 'payment_receipt', 'order_confirmation', 'spring_sale']
         """
         params = {"search": search, "status": status, "category": category}
         return await self._list("/v3/templates", "templates", params=params, page_size=page_size,
@@ -553,7 +587,8 @@ class AsyncSentClient:
     async def template(self, template_id: str) -> Record:
         """One template by id.
 
-        >>> await client.template("7ba7b820-9dad-11d1-80b4-00c04fd430c8")
+        >>> (await client.template(template_id))["variables"]
+        ['name', 'order_id']
         """
         return await self._get(f"/v3/templates/{check_uuid(template_id, 'template_id')}")
 
@@ -562,7 +597,11 @@ class AsyncSentClient:
     ) -> Record:
         """Create a template from its fields (name, category, language, definition…).
 
-        >>> await client.create_template(name="welcome", category="UTILITY", language="en_US")
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = await client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> template["status"], template["variables"]
+        ('DRAFT', ['name'])
+        >>> await client.delete_template(template["id"])
         """
         reply = await self._call("POST", "/v3/templates", json_body={**fields, **_sandbox(sandbox)},
                                  idempotency_key=idempotency_key)
@@ -573,7 +612,11 @@ class AsyncSentClient:
     ) -> Record:
         """Replace a template's fields (PUT).
 
-        >>> await client.update_template(template_id, name="welcome_v2")
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = await client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> (await client.update_template(template["id"], name="welcome_v2"))["name"]
+        'welcome_v2'
+        >>> await client.delete_template(template["id"])
         """
         path = f"/v3/templates/{check_uuid(template_id, 'template_id')}"
         reply = await self._call("PUT", path, json_body={**fields, **_sandbox(sandbox)},
@@ -583,7 +626,9 @@ class AsyncSentClient:
     async def delete_template(self, template_id: str, *, sandbox: bool = False) -> None:
         """Delete a template.
 
-        >>> await client.delete_template(template_id)
+        >>> body = {"multi_channel": {"template": "Welcome, {{name}}!"}}
+        >>> template = await client.create_template(name="welcome", category="UTILITY", definition={"body": body})
+        >>> await client.delete_template(template["id"])
         """
         path = f"/v3/templates/{check_uuid(template_id, 'template_id')}"
         await self._call("DELETE", path, json_body=_sandbox(sandbox) or None)
@@ -602,6 +647,7 @@ class AsyncSentClient:
         """Every webhook (all pages).
 
         >>> [w["endpoint_url"] for w in await client.webhooks()]
+        ['https://hooks.acme.example/sent/failures']
         """
         params = {"search": search, "is_active": is_active}
         return await self._list("/v3/webhooks", "webhooks", params=params, page_size=page_size,
@@ -610,7 +656,8 @@ class AsyncSentClient:
     async def webhook(self, webhook_id: str) -> Record:
         """One webhook by id.
 
-        >>> await client.webhook("d4f5a6b7-c8d9-4e0f-a1b2-c3d4e5f6a7b8")
+        >>> (await client.webhook(webhook_id))["event_types"]
+        ['message.failed']
         """
         return await self._get(f"/v3/webhooks/{check_uuid(webhook_id, 'webhook_id')}")
 
@@ -628,6 +675,8 @@ class AsyncSentClient:
         Message ids are in ``event["event_data"]["payload"]["message_id"]``.
 
         >>> events = await client.webhook_events()
+        >>> len(events), events[0]["event_data"]["payload"]["message_status"]
+        (8, 'FAILED')
         """
         check_page_size(page_size)
         params = {"search": search}
@@ -655,6 +704,8 @@ class AsyncSentClient:
         several at once and says where each event stands (what the store's sync uses).
 
         >>> events, more = await client.webhook_events_page(webhook_id, page=1)
+        >>> len(events), more
+        (8, False)
         """
         check_page_size(page_size)
         if page < 1:
@@ -688,6 +739,7 @@ class AsyncSentClient:
 
         >>> [first] = await client.webhook_events_pages(webhook_id, [1])
         >>> first.total_count, len(first.events)
+        (8, 8)
         """
         check_page_size(page_size)
         numbers = list(dict.fromkeys(pages))
@@ -746,6 +798,7 @@ class AsyncSentClient:
         """The event types a webhook can subscribe to.
 
         >>> [t["name"] for t in await client.webhook_event_types()]
+        ['message', 'templates', 'contact', 'channel', 'link']
         """
         return _items(await self._get("/v3/webhooks/event-types"), "event_types")
 
@@ -763,7 +816,7 @@ class AsyncSentClient:
         """A message's activity timeline (newest first), each activity tagged ``message_id``.
 
         >>> [a["status"] for a in await client.message_activities(message_id)]
-        ['DELIVERED', 'SENT', 'PROCESSED', 'QUEUED']
+        ['DELIVERED', 'SENT', 'ROUTED', 'PROCESSED', 'QUEUED']
         """
         mid = check_uuid(message_id, "message_id")
         path = f"/v3/messages/{mid}/activities"
@@ -789,8 +842,9 @@ class AsyncSentClient:
         twice (deduplicate by ``id``) but never misses one. A server without the list answers
         ``NotFoundError``.
 
-        >>> page = await client.messages_page(page=1)
-        >>> page.items[0]["status"], page.has_more
+        >>> page = await client.messages_page(page=1, contact_id=contact_id)
+        >>> [m["status"] for m in page.items], page.has_more
+        (['DELIVERED', 'DELIVERED'], False)
         """
         check_page_size(page_size)
         if isinstance(page, bool) or not isinstance(page, int) or page < 1:
@@ -813,7 +867,8 @@ class AsyncSentClient:
         contact's conversation. ``all_profiles=True`` (organization keys): the organization's
         own messages and every child profile's, each tagged ``profile_id``.
 
-        >>> messages = await client.message_list()
+        >>> [m["template_name"] for m in await client.message_list(contact_id=contact_id)]
+        ['order_confirmation', 'order_confirmation']
         """
         path = "/v3/conversations" + (f"/{check_uuid(contact_id, 'contact_id')}" if contact_id else "")
         if not all_profiles:
@@ -830,7 +885,9 @@ class AsyncSentClient:
     async def cancel_message(self, message_id: str, *, sandbox: bool = False) -> Record:
         """Call off a scheduled message that has not been released yet (free, final).
 
-        >>> (await client.cancel_message(message_id))["status"]
+        >>> sent = await client.send(phone, template_id=template_id, parameters={"name": "Ada", "order_id": "A-1001"},
+        ...                          scheduled_at="2026-11-21T15:00:00+00:00", sandbox=False)
+        >>> (await client.cancel_message(sent["recipients"][0]["message_id"]))["status"]
         'CANCELLED'
         """
         path = f"/v3/messages/{check_uuid(message_id, 'message_id')}/cancel"
@@ -838,9 +895,10 @@ class AsyncSentClient:
 
     async def resend_message(self, message_id: str, *, sandbox: bool = False, idempotency_key: str | None = None) -> Record:
         """Put a finished message (typically BLOCKED) through the send pipeline again: a new,
-        billed attempt. FILTERED and CANCELLED messages cannot be resent.
+        billed attempt. FILTERED and CANCELLED messages cannot be resent. ``sandbox=True`` checks
+        that the message can be resent and answers as the resend would, resending nothing.
 
-        >>> (await client.resend_message(message_id))["status"]
+        >>> (await client.resend_message(message_id, sandbox=True))["status"]
         'QUEUED'
         """
         path = f"/v3/messages/{check_uuid(message_id, 'message_id')}/resend"
@@ -855,6 +913,7 @@ class AsyncSentClient:
 
         >>> out = await client.messages_details(ids)
         >>> out.results[ids[0]]["price"], out.failures
+        (0.09, {})
         """
         return await self._fan_out(
             message_ids, lambda m: check_uuid(m, "message_id"),
@@ -868,6 +927,8 @@ class AsyncSentClient:
         ``on_result(message_id, activities)`` is called as each timeline arrives.
 
         >>> out = await client.activities_many(ids)
+        >>> [len(activities) for activities in out.results.values()]
+        [5, 5, 5]
         """
         return await self._fan_out(
             message_ids, lambda m: check_uuid(m, "message_id"),
@@ -892,7 +953,10 @@ class AsyncSentClient:
         ``sandbox=False`` really sends. The Idempotency-Key (generated unless given) makes a
         retried send safe: it never sends twice.
 
-        >>> await client.send("+14155551234", template_id=tid, parameters={"name": "Ada"}, sandbox=True)
+        >>> reply = await client.send("+14155551234", template_id=template_id,
+        ...                           parameters={"name": "Ada", "order_id": "A-1001"}, sandbox=True)
+        >>> reply["status"], reply["recipients"][0]["body"]
+        ('QUEUED', 'Hi Ada, your order A-1001 has been confirmed.')
         """
         if sandbox is None:
             raise ConfigurationError(
@@ -977,6 +1041,8 @@ class AsyncSentClient:
         ``on_result(number, lookup)`` is called as each answer arrives.
 
         >>> out = await client.lookup_numbers(["+14155551234", "+442071838750"])
+        >>> {number: lookup["line_type"] for number, lookup in out.results.items()}
+        {'+14155551234': 'mobile', '+442071838750': 'landline'}
         """
         return await self._fan_out(
             phone_numbers, check_phone,
@@ -1006,8 +1072,10 @@ class AsyncSentClient:
         request. ``all_profiles=True`` (organization keys): the organization's own calls and every
         child profile's, each tagged ``profile_id`` (an organization key alone sees only its own).
 
-        >>> live = await client.calls(status="answered")
-        >>> today = await client.calls(since="2026-11-30", direction="inbound")
+        >>> [c["status"] for c in await client.calls(direction="inbound")]
+        ['NO_ANSWER', 'COMPLETED']
+        >>> [c["duration_seconds"] for c in await client.calls(status="completed", since="2026-10-01")]
+        [604]
         """
         check_page_size(page_size)
         params = check_call_filters(direction=direction, status=status, number=number, since=since, until=until)

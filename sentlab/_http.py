@@ -62,8 +62,15 @@ class Stats:
 class Requester:
     """Sends API requests for one key and base URL over one ``httpx.AsyncClient``.
 
-    >>> requester = Requester(api_key=key, base_url="https://api.sent.dm", limiter=Limiter(Pacing()))
+    The clients make one each; here, on the simulated account's loopback address (``base_url``;
+    the API's is https://api.sent.dm):
+
+    >>> from sentlab import Pacing
+    >>> requester = Requester(api_key=Secret(key), base_url=base_url, limiter=Limiter(Pacing()))
     >>> reply = await requester.request("GET", "/v3/me")
+    >>> reply.status, reply.data["type"]
+    (200, 'organization')
+    >>> await requester.aclose()
     """
 
     def __init__(

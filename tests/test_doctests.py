@@ -201,18 +201,29 @@ CLIENT_MODULES = ("sentlab._client", "sentlab._blocking_client", "sentlab._http"
 
 
 def _client_names(world: Any) -> dict[str, Any]:
-    """Ids of the client account the client modules' examples use by name."""
-    truth = world.truth
-    delivered = [r for r in truth.messages() if r.get("status") == "DELIVERED"]
+    """Ids of the client account the client modules' examples use by name: all of the
+    organization's own scope, so the organization key (``key``, ``client``) sees them.
+
+    ``contact_id`` (``contact_ids[0]``) is a contact no example sends to, so what it shows of
+    that contact stays put; the sending examples send to ``phone``, another contact's number.
+    ``message_id`` (``ids[0]``) is a delivered message, ``template_id`` an approved template with
+    two variables (``name``, ``order_id``), ``call_id`` a completed call."""
+    truth, own = world.truth, world.organization_id
+    # the US contact first: ``contact_id``, with its two messages (the others are Italian and German)
+    contacts = sorted((c for c in truth.contacts() if c["profile_id"] == own), key=lambda c: c["region_code"] != "US")
+    delivered = [r["id"] for r in truth.messages() if r["profile_id"] == own and r["final_status"] == "DELIVERED"]
+    templates = [t for t in truth.templates() if t["profile_id"] == own and t["status"] == "APPROVED"]
+    calls = [c for c in truth.calls() if c["profile_id"] == own and c["status"] == "COMPLETED"]
     return {
         "profile_id": world.profile_ids[0],
-        "contact_id": truth.contacts()[0]["id"],
-        "contact_ids": [c["id"] for c in truth.contacts()[:3]],
-        "message_id": delivered[0]["id"] if delivered else None,
-        "ids": [r["id"] for r in delivered[:3]],
-        "message_ids": [r["id"] for r in delivered[:3]],
-        "template_id": truth.templates()[0]["id"],
-        "webhook_id": truth.webhooks()[0]["id"],
+        "contact_id": contacts[0]["id"],
+        "contact_ids": [c["id"] for c in contacts],
+        "phone": contacts[-1]["phone_number"],
+        "message_id": delivered[0],
+        "ids": delivered[:3],
+        "template_id": next(t["id"] for t in templates if t["name"] == "order_confirmation"),
+        "webhook_id": next(w["id"] for w in truth.webhooks() if w["profile_id"] == own),
+        "call_id": calls[0]["id"],
     }
 
 
@@ -222,7 +233,8 @@ def client_context(loop: asyncio.Runner) -> Iterator[dict[str, Any]]:
     client of it, and the ids ``_client_names`` picks."""
     from sentlab.simulator import SimClock, SimulatorConfig, build_world, running_server
 
-    world = build_world(seed=11, contacts=60, messages=200, profiles=2, clock=SimClock.frozen(NOW.to_pydatetime()))
+    world = build_world(seed=11, contacts=60, messages=200, profiles=2, calls=60,  # the organization: 2 calls
+                        clock=SimClock.frozen(NOW.to_pydatetime()))
     with running_server(world, SimulatorConfig(rate_limits=None)) as server:
         options: dict[str, Any] = {"base_url": server.base_url, "pacing": None, "progress": False}
         blocking = sentlab.SentClient(world.org_key, **options)
