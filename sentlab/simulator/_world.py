@@ -58,8 +58,8 @@ class World:
     def organization_id(self) -> str:
         """The organization's id (a GUID): the ``customer_id`` of its own records.
 
-        >>> len(demo_world().organization_id)
-        36
+        >>> demo_world().organization_id
+        '6513270e-269e-4d37-b2a7-4de452e6b438'
         """
         return self._records.scopes[0].id
 
