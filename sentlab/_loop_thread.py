@@ -36,9 +36,13 @@ _POLL_SECONDS = 0.1  # how often the waiting thread wakes to notice signals, eve
 class LoopThread:
     """An event loop running forever in a daemon thread.
 
+    >>> import asyncio, threading
     >>> runner = LoopThread.shared()
-    >>> runner.run(asyncio.sleep(0.1, result=42))
+    >>> runner.run(asyncio.sleep(0.1, result=42))       # blocks until the coroutine returns
     42
+    >>> async def where(): return threading.current_thread().name
+    >>> runner.run(where()), runner.in_loop_thread()     # it ran on the loop's thread, not this one
+    ('sentlab-loop', False)
     """
 
     _shared: LoopThread | None = None
@@ -53,7 +57,11 @@ class LoopThread:
 
     @classmethod
     def shared(cls) -> LoopThread:
-        """The process's one sentlab loop thread, started on first use."""
+        """The process's one sentlab loop thread, started on first use.
+
+        >>> LoopThread.shared() is LoopThread.shared()
+        True
+        """
         with cls._shared_lock:
             if cls._shared is None or not cls._shared._thread.is_alive():
                 cls._shared = cls()

@@ -5,8 +5,13 @@ form's ``Output``; the logic (and its tests) lives in ``SendController`` and ``L
 ipywidgets is imported when a form is built, so ``import sentlab`` stays fast.
 
 >>> form = sentlab.send_form(lab)            # sandbox only; live=True opts in to real sends
->>> form                                     # in a notebook cell: the form
->>> form.controller.history                  # every send it made
+>>> form                                     # in a notebook cell: the form itself
+VBox(children=(HTML(...), Dropdown(description='Template', ...), ...), _dom_classes=('sentlab-send-form',))
+>>> _ = form.controller.set_recipients("+14155550123")   # code and the widgets share one state
+>>> form.controls.recipients.value, form.controls.recipients_status.value
+('+14155550123', '<small style="color:#1e6b32">1 number ready</small>')
+>>> len(form.controller.history)             # every send it made: none yet
+0
 """
 
 from __future__ import annotations
@@ -53,7 +58,17 @@ def send_form(
     for a Confirm click. See the controller for ``region``, ``profile_id`` and ``template``.
 
     >>> form = sentlab.send_form(lab, template="order_confirmation")
-    >>> form
+    >>> name, order_id = form.controls.parameters.children     # one field per template variable
+    >>> name.value, order_id.value = "Ada", "A-1001"            # as typed in the form
+    >>> form.controller.parameters
+    {'name': 'Ada', 'order_id': 'A-1001'}
+    >>> form.controls.recipients.value = "+14155550123"
+    >>> form.controls.send.description
+    'Validate (sandbox)'
+    >>> form.controls.send.click()                              # the API checks the send; nothing goes out
+    >>> form.controller.history[["template_name", "recipients", "outcome"]]
+            template_name      recipients    outcome
+    0  order_confirmation  [+14155550123]  validated
     """
     controller = SendController(lab, live=live, region=region, profile_id=profile_id, template=template)
     return _SendView(controller).root
@@ -68,7 +83,11 @@ def lookup_form(lab: Any, *, region: str | None = None) -> Any:
     reads numbers typed without a country code.
 
     >>> form = sentlab.lookup_form(lab, region="US")
-    >>> form
+    >>> form.controls.numbers.value = "4155550123, +447911123456"     # as typed in the form
+    >>> form.controller.checked.numbers                               # read as E.164, the first as US
+    ('+14155550123', '+447911123456')
+    >>> form.controls.numbers_status.value
+    '<small style="color:#1e6b32">2 numbers ready</small>'
     """
     return _LookupView(LookupController(lab, region=region)).root
 

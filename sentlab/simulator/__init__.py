@@ -2,15 +2,20 @@
 
 In-process, for tests and the offline default (no port)::
 
+    >>> import httpx
     >>> from sentlab.simulator import create_app, in_process_transport
     >>> app = create_app()                     # the demo world, documented limits
-    >>> client = httpx.AsyncClient(transport=in_process_transport(app), base_url="http://sim")
+    >>> async with httpx.AsyncClient(transport=in_process_transport(app), base_url="http://sim") as client:
+    ...     response = await client.get("/v3/me", headers={"x-api-key": app.world.org_key})
+    >>> response.json()["data"]["name"]
+    'Acme Corporation'
 
 On a loopback port, for any HTTP client (the official ``sentdm`` SDK included)::
 
     >>> from sentlab.simulator import running_server
     >>> with running_server() as server:
-    ...     httpx.get(server.base_url + "/v3/me", headers={"x-api-key": server.org_key})
+    ...     httpx.get(server.base_url + "/v3/me", headers={"x-api-key": server.org_key}).status_code
+    200
 
 Names are imported lazily: importing this package builds nothing and starts nothing.
 """

@@ -562,7 +562,12 @@ def core_app(world: World) -> Starlette:
     """The Sent v3 API over ``world``: every route, with auth, scoping, validation and sandbox.
 
     >>> import httpx
-    >>> client = httpx.AsyncClient(transport=httpx.ASGITransport(core_app(build_world())), base_url="http://sim")
+    >>> from sentlab.simulator import build_world
+    >>> world = build_world(contacts=50, messages=10)
+    >>> async with httpx.AsyncClient(transport=httpx.ASGITransport(core_app(world)), base_url="http://sim") as client:
+    ...     response = await client.get("/v3/me", headers={"x-api-key": world.org_key})
+    >>> response.status_code, response.json()["data"]["name"]
+    (200, 'Acme Corporation')
     """
 
     account = Account(world._records)

@@ -16,6 +16,7 @@ class SimClock:
     can be fast-forwarded. ``SimClock.frozen(start)`` only moves when told to,
     which is what tests use to watch a message's lifecycle unfold.
 
+    >>> from datetime import UTC, datetime
     >>> clock = SimClock.frozen(datetime(2026, 4, 8, 12, tzinfo=UTC))
     >>> _ = clock.advance(90)
     >>> clock.now().isoformat()

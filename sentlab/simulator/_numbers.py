@@ -325,9 +325,8 @@ def make_number(region_code: str, rng: random.Random) -> str:
     in the US and Canada).
 
     >>> import random
-    >>> n = make_number("GB", random.Random(1))
-    >>> n.startswith("+447"), len(n)
-    (True, 13)
+    >>> make_number("GB", random.Random(1))
+    '+447246001033'
     """
     return _draw(_plan(_check_region(region_code), False), rng)
 
@@ -336,8 +335,8 @@ def make_landline(region_code: str, rng: random.Random) -> str:
     """A valid fixed-line number of ``region_code`` in E.164, drawn from ``rng``.
 
     >>> import random
-    >>> make_landline("DE", random.Random(1)).startswith("+49")
-    True
+    >>> make_landline("DE", random.Random(1))
+    '+4941271033'
     """
     return _draw(_plan(_check_region(region_code), True), rng)
 

@@ -64,7 +64,10 @@ def create_app(world: World | None = None, config: SimulatorConfig | None = None
     bucket stays empty until the test advances the clock (or passes ``rate_limits=None``).
 
     >>> app = create_app(config=SimulatorConfig(rate_limits=None))
-    >>> client = httpx.AsyncClient(transport=in_process_transport(app), base_url="http://sim")
+    >>> app
+    <SimulatorApp organization='...'>
+    >>> app.world is demo_world()
+    True
     """
     if world is None:
         from ._world import demo_world
@@ -76,8 +79,11 @@ def create_app(world: World | None = None, config: SimulatorConfig | None = None
 def in_process_transport(app: Any) -> httpx.AsyncBaseTransport:
     """An httpx transport that calls ``app`` directly: no port, no thread.
 
-    >>> transport = in_process_transport(create_app())
-    >>> client = httpx.AsyncClient(transport=transport, base_url="http://sentlab.simulator")
+    >>> app = create_app()
+    >>> async with httpx.AsyncClient(transport=in_process_transport(app), base_url="http://sim") as client:
+    ...     response = await client.get("/v3/templates", headers={"x-api-key": app.world.org_key})
+    >>> response.status_code, response.headers["x-api-version"]
+    (200, 'v3')
 
     A ``drop`` fault surfaces as ``httpx.RemoteProtocolError``, as it would over a socket.
     """
@@ -207,8 +213,8 @@ class ServerHandle:
         """Start serving and wait until the server accepts connections (``running_server`` calls it).
 
         >>> server = ServerHandle(create_app(), "127.0.0.1", 0).start()
-        >>> httpx.get(server.base_url + "/v3/me").status_code   # no key: 401
-        401
+        >>> httpx.get(server.base_url + "/v3/me").json()["error"]["code"]   # no key: 401
+        'AUTH_001'
         >>> server.stop()
         """
         self._thread.start()

@@ -179,7 +179,7 @@ def check_head(scope: Mapping[str, Any]) -> None:
     >>> check_head({"path": "/v3/me", "query_string": b"q=" + b"x" * 9000, "headers": []})
     Traceback (most recent call last):
     ...
-    sentlab.simulator._envelope.ApiError: 414 VALIDATION_001: Request validation failed
+    ApiError: 414 VALIDATION_001: Request validation failed
     """
     raw_path = scope.get("raw_path") or str(scope.get("path", "")).encode("utf-8", "replace")
     if len(raw_path) + len(scope.get("query_string", b"")) > MAX_URL_BYTES:
@@ -200,7 +200,7 @@ def check_query(query: QueryParams) -> None:
     >>> check_query(QueryParams("page=1&page=2"))
     Traceback (most recent call last):
     ...
-    sentlab.simulator._envelope.ApiError: 400 VALIDATION_001: Request validation failed
+    ApiError: 400 VALIDATION_001: Request validation failed
     """
     if len(query) == len(query.multi_items()):
         return
@@ -315,7 +315,7 @@ def parse_json(raw: bytes) -> Any:
     >>> parse_json(b'{"retry_count": NaN}')
     Traceback (most recent call last):
     ...
-    sentlab.simulator._envelope.ApiError: 400 VALIDATION_001: Request validation failed
+    ApiError: 400 VALIDATION_001: Request validation failed
     """
     if len(raw) > MAX_BODY_BYTES:
         raise body_too_large()

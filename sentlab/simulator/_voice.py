@@ -8,8 +8,10 @@ live legs), ``_voice_wire`` builds the API's JSON shapes, ``_truth`` the call le
 
 >>> from sentlab.simulator import build_world
 >>> voice = build_world(contacts=200, messages=500)._records.voice
->>> voice.calls.n >= 50, voice.numbers[0].default
-(True, True)
+>>> voice.calls.n, len(voice.numbers)           # messages // 10 calls, the numbers of 4 scopes
+(50, 8)
+>>> voice.numbers[0].number, voice.numbers[0].default
+('+16593125991', True)
 """
 
 from __future__ import annotations
