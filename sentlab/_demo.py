@@ -5,7 +5,7 @@
 
 >>> lab = sentlab.connect()                # no key, no base URL: a client over _DemoTransport()
 >>> lab.world                              # the demo world, built on the first request
-<World seed=7 profiles=3 contacts=2000 messages=5276>
+<World seed=7 profiles=3 contacts=2000 messages=...>
 """
 
 from __future__ import annotations

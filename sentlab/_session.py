@@ -73,8 +73,8 @@ class Lab:
     def world(self) -> Any:
         """The simulator's world (its ground truth) when connected to it in-process, else None.
 
-        >>> len(sentlab.connect().world.truth.messages())
-        5276
+        >>> len(sentlab.connect().world.truth.contacts())
+        2000
         """
         world = self._world
         return world.world if isinstance(world, _DemoTransport) else world

@@ -27,7 +27,7 @@ one event loop kept for the whole run, so an async client made in one example wo
 They run in a scratch directory (files they write land there), with ELLIPSIS and
 NORMALIZE_WHITESPACE; an exception is named as a notebook shows it (``ConfigurationError``, not
 ``sentlab._errors.ConfigurationError``). What cannot run offline is skipped by name below, with
-the reason. ``SENTLAB_DOCTEST_ALL=1`` runs the "not yet" modules too.
+the reason.
 """
 
 from __future__ import annotations
@@ -42,7 +42,6 @@ import hmac
 import importlib
 import inspect
 import json
-import os
 import pkgutil
 import re
 import time
@@ -56,14 +55,6 @@ import pytest
 import sentlab
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-
-#: Modules being restructured by other work in progress: their examples are collected but not run
-#: yet (``SENTLAB_DOCTEST_ALL=1`` runs them). Enable one by taking it out of this set.
-NOT_YET: frozenset[str] = frozenset({
-    "sentlab._widgets",
-    "sentlab._loop_thread",
-    "sentlab.simulator",  # and its submodules
-})
 
 #: Examples that cannot run here, by doctest name, with the reason.
 SKIPS: dict[str, str] = {
@@ -83,11 +74,6 @@ def _module_names() -> list[str]:
     names = ["sentlab"]
     names += [info.name for info in pkgutil.walk_packages(sentlab.__path__, "sentlab.")]
     return sorted(n for n in names if n != "sentlab.__main__")
-
-
-def _not_yet(name: str) -> bool:
-    # "sentlab" itself: its own docstring only, not the whole package
-    return any(name == m or (m != "sentlab" and name.startswith(m + ".")) for m in NOT_YET)
 
 
 def _doctests() -> Iterator[doctest.DocTest]:
@@ -286,8 +272,6 @@ def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any], 
                                 request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     if test.name in SKIPS:
         pytest.skip(SKIPS[test.name])
-    if _not_yet(test.name) and not os.environ.get("SENTLAB_DOCTEST_ALL"):
-        pytest.skip("not yet: the module is being restructured (see NOT_YET)")
     for name in ("SENT_DM_API_KEY", "SENT_API_KEY", "SENT_BASE_URL"):
         monkeypatch.delenv(name, raising=False)  # sentlab.connect() with no key: the demo account
     monkeypatch.setenv("SENT_WEBHOOK_SECRET", SECRET)
