@@ -120,10 +120,12 @@ def contact_summaries(client: Any, store: Store, ids: Iterable[str] | str | None
     which count their own messages with it). Failures never raise: ``frame.attrs["failures"]``
     (keyed by contact id, or ``profile_id/contact_id`` for the whole account) with a warning.
 
-    >>> contact_summaries(lab.api, lab.cache, ids=lab.contacts().id[:50])   # the organization's own: none
-    Empty DataFrame
-    Columns: [contact_id, channel, message_count, ...]
-    Index: []
+    >>> summaries = contact_summaries(lab.api, lab.cache, ids=lab.contacts().id[:3], all_profiles=True)
+    >>> summaries[["channel", "message_count"]]
+      channel  message_count
+    0     sms              4
+    1     sms              2
+    2     sms              1
     """
     wanted = _ids(ids) if ids is not None else None
     scopes = _account_scopes(client, store, all_profiles, refresh)

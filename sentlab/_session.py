@@ -311,10 +311,9 @@ class Lab:
     ) -> pd.DataFrame:
         """Activity timelines, one row per message x status (one request per message, stored for good once final).
 
-        >>> lab.activities(["8ba7b830-9dad-11d1-80b4-00c04fd430c8"])   # no such message: no rows
-        Empty DataFrame
-        Columns: [message_id, status, description, timestamp, price, ...]
-        Index: []
+        >>> timeline = lab.activities(m.id[:1])             # one message's statuses, newest first
+        >>> list(timeline.status)
+        ['DELIVERED', 'SENT', 'ROUTED', 'PROCESSED', 'QUEUED']
         """
         _time.check_window(since, until)
         if ids is not None:

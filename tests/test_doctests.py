@@ -268,6 +268,7 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
 
 
 @pytest.mark.parametrize("test", DOCTESTS, ids=lambda t: t.name)
+@pytest.mark.filterwarnings("error::UserWarning")  # an example that warns shows a problem it hides
 def test_docstring_examples_run(test: doctest.DocTest, context: dict[str, Any], loop: asyncio.Runner,
                                 request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     if test.name in SKIPS:
