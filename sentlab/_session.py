@@ -31,6 +31,7 @@ from ._blocking_client import SentClient
 from ._client import AsyncSentClient, describe
 from ._demo import _DemoTransport
 from ._errors import ConfigurationError
+from ._fetching import _ids
 from ._progress import one_display_per_call
 
 
@@ -286,7 +287,7 @@ class Lab:
         """
         _time.check_window(since, until)  # before any request, /v3/me included
         if ids is not None:
-            _datasets._ids(ids)
+            _ids(ids)
         if source == "received":  # what a receiver stored: statuses and times, no prices, no request
             return _datasets.received_messages(self._cache_dir, webhook_id, since=since, until=until)
         whole = self._whole_account(all_profiles)
@@ -317,7 +318,7 @@ class Lab:
         """
         _time.check_window(since, until)
         if ids is not None:
-            _datasets._ids(ids)
+            _ids(ids)
         return _datasets.activities(self.api, self.cache, ids, since=since, until=until, webhook_id=webhook_id,
                                     all_profiles=self._whole_account(all_profiles), refresh=refresh)
 
@@ -523,7 +524,7 @@ class Lab:
         ...
         """
         if ids is not None:
-            _datasets._ids(ids)
+            _ids(ids)
         return _account_frames.contact_summaries(self.api, self.cache, ids, all_profiles=self._whole_account(all_profiles),
                                            refresh=refresh)  # fmt: skip
 
